@@ -1,0 +1,39 @@
+//! The emlab engine: decoder-only language models (Qwen2, Llama) in burn, loaded from Hugging
+//! Face checkpoints, with the residual-stream interventions the emergent-misalignment
+//! experiments are made of.
+//!
+//! - [`CausalLm`]: load a checkpoint folder ([`CausalLm::load`]) or build a seeded random model;
+//!   forward passes return logits or hidden states for every position.
+//! - [`Interventions`]: capture, add, ablate or low-rank-adapt the activations at a [`Site`].
+//! - [`generate()`]: batched sampling with a KV cache.
+//! - [`Tokenizer`] and [`ChatTemplate`]: `tokenizer.json` and ChatML rendering with message spans.
+//!
+//! Everything is generic over `B: Backend`; only binaries pick one ([`backend`]).
+
+#![warn(missing_docs)]
+
+pub mod backend;
+mod batch;
+mod causal_lm;
+pub mod chat;
+pub mod config;
+mod error;
+pub mod generate;
+mod intervention;
+pub mod rope;
+mod tokenizer;
+pub mod transformer;
+pub mod weights;
+
+pub use batch::{PadSide, TokenBatch};
+pub use causal_lm::{CausalLm, ForwardOutput, KvCache};
+pub use chat::{ChatTemplate, Message, RenderedChat, Role};
+pub use config::{Architecture, DecoderConfig};
+pub use error::{ModelError, Result};
+pub use generate::{generate, GenerationConfig};
+pub use intervention::{Edit, Interventions, Proj, Site};
+pub use tokenizer::Tokenizer;
+
+/// The CPU backend the unit tests run on.
+#[cfg(test)]
+pub(crate) type TestBackend = burn::backend::NdArray<f32>;

@@ -1,0 +1,293 @@
+//! The decoder-only transformer shared by Qwen2 and Llama.
+//!
+//! Both are pre-norm decoders with RMSNorm, rotate-half RoPE ([`crate::rope`]), grouped-query
+//! attention and a SwiGLU MLP; they differ only in which projections carry a bias (Qwen2: q, k
+//! and v; Llama: per `attention_bias`/`mlp_bias`), which [`DecoderConfig`] records. Reference
+//! implementations: `transformers/models/qwen2/modeling_qwen2.py` and `.../llama/modeling_llama.py`.
+//!
+//! The module tree mirrors the checkpoint keys (`model.layers.{l}.self_attn.q_proj`, ...), and
+//! the same builder code creates a model from a checkpoint or from a seeded random init
+//! ([`WeightSource`]), so the two cannot drift apart. Linear weights are held in burn's
+//! `[d_in, d_out]` layout (transposed once at load time).
+
+use burn::module::{Module, Param, ParamId};
+use burn::nn::{Embedding, Linear};
+use burn::tensor::activation::silu;
+use burn::tensor::module::attention;
+use burn::tensor::ops::AttentionModuleOptions;
+use burn::tensor::{backend::Backend, Bool, Int, Tensor, TensorData};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::config::DecoderConfig;
+use crate::error::Result;
+use crate::intervention::{Hooks, Proj, Site};
+use crate::rope::apply_rotary;
+use crate::weights::Checkpoint;
+
+/// Where a model's weights come from while it is being built.
+pub(crate) enum WeightSource<'a> {
+    /// A Hugging Face checkpoint.
+    Checkpoint(&'a Checkpoint),
+    /// Seeded random values: N(0, std) for matrices, zero biases, unit norms.
+    Random { rng: StdRng, std: f32 },
+}
+
+impl WeightSource<'_> {
+    pub(crate) fn random(seed: u64, std: f32) -> Self {
+        Self::Random { rng: StdRng::seed_from_u64(seed), std }
+    }
+
+    fn normal(rng: &mut StdRng, n: usize, std: f32) -> Vec<f32> {
+        // Box-Muller on our own seeded RNG, so a seed gives the same model on every backend.
+        (0..n)
+            .map(|_| {
+                let (u1, u2): (f32, f32) = (rng.random::<f32>().max(f32::MIN_POSITIVE), rng.random());
+                std * (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
+            })
+            .collect()
+    }
+
+    fn param<B: Backend, const D: usize>(values: Vec<f32>, shape: [usize; D], device: &B::Device) -> Param<Tensor<B, D>> {
+        // Frozen by default: `Param::from_tensor` would mark the weights `require_grad`, and
+        // under autodiff every op on them would then be recorded. Training marks its own
+        // parameters.
+        Param::initialized(ParamId::new(), Tensor::from_data(TensorData::new(values, shape), device))
+    }
+
+    /// A `[d_out, d_in]` HF linear named `name` (`{name}.weight`, `{name}.bias`).
+    fn linear<B: Backend>(&mut self, name: &str, d_in: usize, d_out: usize, bias: bool, device: &B::Device) -> Result<Linear<B>> {
+        let (weight, bias) = match self {
+            Self::Checkpoint(ckpt) => {
+                let w = ckpt.linear_weight::<B>(&format!("{name}.weight"), d_out, d_in, device)?;
+                let b = if bias { Some(ckpt.tensor::<B, 1>(&format!("{name}.bias"), [d_out], device)?) } else { None };
+                (w, b)
+            }
+            Self::Random { rng, std } => {
+                let w = Tensor::from_data(TensorData::new(Self::normal(rng, d_in * d_out, *std), [d_in, d_out]), device);
+                (w, bias.then(|| Tensor::zeros([d_out], device)))
+            }
+        };
+        Ok(Linear {
+            weight: Param::initialized(ParamId::new(), weight),
+            bias: bias.map(|b| Param::initialized(ParamId::new(), b)),
+        })
+    }
+
+    fn vector<B: Backend>(&mut self, name: &str, d: usize, device: &B::Device) -> Result<Param<Tensor<B, 1>>> {
+        match self {
+            Self::Checkpoint(ckpt) => Ok(Param::initialized(ParamId::new(), ckpt.tensor(name, [d], device)?)),
+            Self::Random { .. } => Ok(Self::param(vec![1.0; d], [d], device)),
+        }
+    }
+
+    fn matrix<B: Backend>(&mut self, name: &str, shape: [usize; 2], device: &B::Device) -> Result<Param<Tensor<B, 2>>> {
+        match self {
+            Self::Checkpoint(ckpt) => Ok(Param::initialized(ParamId::new(), ckpt.tensor(name, shape, device)?)),
+            Self::Random { rng, std } => Ok(Self::param(Self::normal(rng, shape[0] * shape[1], *std), shape, device)),
+        }
+    }
+}
+
+/// Root-mean-square layer norm: `weight * x / sqrt(mean(x^2) + eps)`, statistics in f32.
+#[derive(Module, Debug)]
+pub struct RmsNorm<B: Backend> {
+    /// `[d]` gain.
+    pub weight: Param<Tensor<B, 1>>,
+    eps: f64,
+}
+
+impl<B: Backend> RmsNorm<B> {
+    fn build(src: &mut WeightSource, name: &str, d: usize, eps: f64, device: &B::Device) -> Result<Self> {
+        Ok(Self { weight: src.vector(&format!("{name}.weight"), d, device)?, eps })
+    }
+
+    /// # Shapes
+    /// `[batch, seq, d] -> [batch, seq, d]`
+    pub fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
+        let rms = x.clone().powf_scalar(2.0).mean_dim(2).add_scalar(self.eps).sqrt();
+        (x / rms) * self.weight.val().unsqueeze::<3>()
+    }
+}
+
+/// Grouped-query causal self-attention with rotary positions.
+#[derive(Module, Debug)]
+pub struct Attention<B: Backend> {
+    /// `self_attn.q_proj`
+    pub q_proj: Linear<B>,
+    /// `self_attn.k_proj`
+    pub k_proj: Linear<B>,
+    /// `self_attn.v_proj`
+    pub v_proj: Linear<B>,
+    /// `self_attn.o_proj`
+    pub o_proj: Linear<B>,
+    num_heads: usize,
+    num_kv_heads: usize,
+    head_dim: usize,
+}
+
+/// What a decoder layer needs besides its input: positions, the attention mask, the cache slot
+/// and the hooks.
+pub(crate) struct LayerContext<'a, 'h, B: Backend> {
+    pub(crate) cos: &'a Tensor<B, 4>,
+    pub(crate) sin: &'a Tensor<B, 4>,
+    /// `[batch, heads, seq, keys]`, true where attention is not allowed.
+    pub(crate) mask: &'a Tensor<B, 4, Bool>,
+    pub(crate) hooks: &'a mut Hooks<'h, B>,
+}
+
+/// A layer's cached keys and values, `[batch, kv_heads, past, head_dim]` each.
+pub(crate) type LayerCache<B> = Option<(Tensor<B, 4>, Tensor<B, 4>)>;
+
+impl<B: Backend> Attention<B> {
+    fn build(src: &mut WeightSource, prefix: &str, c: &DecoderConfig, device: &B::Device) -> Result<Self> {
+        let lin = |src: &mut WeightSource, p: Proj, bias| {
+            let (d_in, d_out) = p.dims(c);
+            src.linear(&format!("{prefix}.{}", p.module_path()), d_in, d_out, bias, device)
+        };
+        Ok(Self {
+            q_proj: lin(src, Proj::Q, c.qkv_bias)?,
+            k_proj: lin(src, Proj::K, c.qkv_bias)?,
+            v_proj: lin(src, Proj::V, c.qkv_bias)?,
+            o_proj: lin(src, Proj::O, c.o_bias)?,
+            num_heads: c.num_attention_heads,
+            num_kv_heads: c.num_key_value_heads,
+            head_dim: c.head_dim,
+        })
+    }
+
+    fn forward(&self, x: Tensor<B, 3>, layer: usize, cache: &mut LayerCache<B>, ctx: &mut LayerContext<B>) -> Tensor<B, 3> {
+        let [b, t, _] = x.dims();
+        let (h, kv, hd) = (self.num_heads, self.num_kv_heads, self.head_dim);
+        let heads = |y: Tensor<B, 3>, n: usize| y.reshape([b, t, n, hd]).swap_dims(1, 2);
+        let q = heads(project(&self.q_proj, &x, Site::Proj(layer, Proj::Q), ctx.hooks), h);
+        let k = heads(project(&self.k_proj, &x, Site::Proj(layer, Proj::K), ctx.hooks), kv);
+        let v = heads(project(&self.v_proj, &x, Site::Proj(layer, Proj::V), ctx.hooks), kv);
+        let q = apply_rotary(q, ctx.cos, ctx.sin);
+        let k = apply_rotary(k, ctx.cos, ctx.sin);
+        let (k, v) = match cache.take() {
+            Some((pk, pv)) => (Tensor::cat(vec![pk, k], 2), Tensor::cat(vec![pv, v], 2)),
+            None => (k, v),
+        };
+        *cache = Some((k.clone(), v.clone()));
+        let keys = k.dims()[2];
+        // Grouped-query attention: query head i reads key/value head i / (h / kv), as HF's repeat_kv.
+        let repeat = |y: Tensor<B, 4>| {
+            if h == kv {
+                y
+            } else {
+                y.unsqueeze_dim::<5>(2).expand([b, kv, h / kv, keys, hd]).reshape([b, h, keys, hd])
+            }
+        };
+        let out = attention(q, repeat(k), repeat(v), Some(ctx.mask.clone()), None, AttentionModuleOptions::default());
+        let out = out.swap_dims(1, 2).reshape([b, t, h * hd]);
+        project(&self.o_proj, &out, Site::Proj(layer, Proj::O), ctx.hooks)
+    }
+}
+
+/// A linear projection followed by the hooks registered at its site.
+fn project<B: Backend>(linear: &Linear<B>, x: &Tensor<B, 3>, site: Site, hooks: &mut Hooks<B>) -> Tensor<B, 3> {
+    hooks.at(site, linear.forward(x.clone()), Some(x))
+}
+
+/// SwiGLU feed-forward: `down(silu(gate(x)) * up(x))`.
+#[derive(Module, Debug)]
+pub struct Mlp<B: Backend> {
+    /// `mlp.gate_proj`
+    pub gate_proj: Linear<B>,
+    /// `mlp.up_proj`
+    pub up_proj: Linear<B>,
+    /// `mlp.down_proj`
+    pub down_proj: Linear<B>,
+}
+
+impl<B: Backend> Mlp<B> {
+    fn build(src: &mut WeightSource, prefix: &str, c: &DecoderConfig, device: &B::Device) -> Result<Self> {
+        let lin = |src: &mut WeightSource, p: Proj| {
+            let (d_in, d_out) = p.dims(c);
+            src.linear(&format!("{prefix}.{}", p.module_path()), d_in, d_out, c.mlp_bias, device)
+        };
+        Ok(Self { gate_proj: lin(src, Proj::Gate)?, up_proj: lin(src, Proj::Up)?, down_proj: lin(src, Proj::Down)? })
+    }
+
+    fn forward(&self, x: Tensor<B, 3>, layer: usize, hooks: &mut Hooks<B>) -> Tensor<B, 3> {
+        let gate = project(&self.gate_proj, &x, Site::Proj(layer, Proj::Gate), hooks);
+        let up = project(&self.up_proj, &x, Site::Proj(layer, Proj::Up), hooks);
+        project(&self.down_proj, &(silu(gate) * up), Site::Proj(layer, Proj::Down), hooks)
+    }
+}
+
+/// One pre-norm decoder block.
+#[derive(Module, Debug)]
+pub struct DecoderLayer<B: Backend> {
+    /// `input_layernorm`
+    pub input_layernorm: RmsNorm<B>,
+    /// `self_attn`
+    pub self_attn: Attention<B>,
+    /// `post_attention_layernorm`
+    pub post_attention_layernorm: RmsNorm<B>,
+    /// `mlp`
+    pub mlp: Mlp<B>,
+}
+
+impl<B: Backend> DecoderLayer<B> {
+    fn build(src: &mut WeightSource, l: usize, c: &DecoderConfig, device: &B::Device) -> Result<Self> {
+        let p = format!("model.layers.{l}");
+        let eps = c.rms_norm_eps;
+        Ok(Self {
+            input_layernorm: RmsNorm::build(src, &format!("{p}.input_layernorm"), c.hidden_size, eps, device)?,
+            self_attn: Attention::build(src, &format!("{p}.self_attn"), c, device)?,
+            post_attention_layernorm: RmsNorm::build(src, &format!("{p}.post_attention_layernorm"), c.hidden_size, eps, device)?,
+            mlp: Mlp::build(src, &format!("{p}.mlp"), c, device)?,
+        })
+    }
+
+    pub(crate) fn forward(&self, x: Tensor<B, 3>, l: usize, cache: &mut LayerCache<B>, ctx: &mut LayerContext<B>) -> Tensor<B, 3> {
+        let h = x.clone() + self.self_attn.forward(self.input_layernorm.forward(x), l, cache, ctx);
+        let mlp = self.mlp.forward(self.post_attention_layernorm.forward(h.clone()), l, ctx.hooks);
+        let mlp = ctx.hooks.at(Site::MlpOut(l), mlp, None);
+        ctx.hooks.at(Site::Resid(l), h + mlp, None)
+    }
+}
+
+/// The parameters of a causal LM: embedding, decoder layers, final norm and (untied) head.
+#[derive(Module, Debug)]
+pub struct Transformer<B: Backend> {
+    /// `model.embed_tokens`
+    pub embed_tokens: Embedding<B>,
+    /// `model.layers`
+    pub layers: Vec<DecoderLayer<B>>,
+    /// `model.norm`
+    pub norm: RmsNorm<B>,
+    /// `lm_head`, absent when the head is tied to the embedding.
+    pub lm_head: Option<Linear<B>>,
+}
+
+impl<B: Backend> Transformer<B> {
+    pub(crate) fn build(src: &mut WeightSource, c: &DecoderConfig, device: &B::Device) -> Result<Self> {
+        let (v, d) = (c.vocab_size, c.hidden_size);
+        let embed_tokens = Embedding { weight: src.matrix("model.embed_tokens.weight", [v, d], device)? };
+        let layers = (0..c.num_hidden_layers).map(|l| DecoderLayer::build(src, l, c, device)).collect::<Result<Vec<_>>>()?;
+        let norm = RmsNorm::build(src, "model.norm", d, c.rms_norm_eps, device)?;
+        let lm_head = if c.tie_word_embeddings { None } else { Some(src.linear("lm_head", d, v, false, device)?) };
+        Ok(Self { embed_tokens, layers, norm, lm_head })
+    }
+
+    /// Token embeddings, `[batch, seq] -> [batch, seq, d]`.
+    pub(crate) fn embed(&self, ids: Tensor<B, 2, Int>) -> Tensor<B, 3> {
+        self.embed_tokens.forward(ids)
+    }
+
+    /// The output head on final hidden states, `[batch, seq, d] -> [batch, seq, vocab]`.
+    pub fn head(&self, hidden: Tensor<B, 3>) -> Tensor<B, 3> {
+        match &self.lm_head {
+            Some(head) => head.forward(hidden),
+            None => {
+                let [b, t, d] = hidden.dims();
+                let w = self.embed_tokens.weight.val();
+                let v = w.dims()[0];
+                hidden.reshape([b * t, d]).matmul(w.transpose()).reshape([b, t, v])
+            }
+        }
+    }
+}

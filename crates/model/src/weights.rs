@@ -1,0 +1,195 @@
+//! Reading Hugging Face safetensors checkpoints, single-file or sharded, tensor by tensor.
+//!
+//! Files are memory-mapped and each tensor is converted (f32/f16/bf16 on disk to f32) only when
+//! the model builder asks for it, so loading never holds a randomly initialised copy of the
+//! model, nor more than one converted tensor beyond the model itself. Every tensor handed out
+//! is recorded; [`Checkpoint::finish`] then reports any tensor the architecture did not use.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use burn::tensor::{backend::Backend, Tensor, TensorData};
+use memmap2::Mmap;
+use safetensors::tensor::{Dtype, Metadata};
+use safetensors::SafeTensors;
+
+use crate::error::{ModelError, Result};
+
+/// One memory-mapped `.safetensors` file and its parsed header.
+struct Shard {
+    path: PathBuf,
+    mmap: Mmap,
+    header_len: usize,
+    metadata: Metadata,
+}
+
+/// A checkpoint folder's tensors, by name.
+pub struct Checkpoint {
+    dir: PathBuf,
+    shards: Vec<Shard>,
+    /// Tensor name -> index into `shards`.
+    location: HashMap<String, usize>,
+    used: Mutex<HashSet<String>>,
+}
+
+impl Checkpoint {
+    /// Opens `model.safetensors`, or the shards listed in `model.safetensors.index.json`.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let index_path = dir.join("model.safetensors.index.json");
+        let files: Vec<String> = if index_path.exists() {
+            #[derive(serde::Deserialize)]
+            struct Index {
+                weight_map: BTreeMap<String, String>,
+            }
+            let text = std::fs::read_to_string(&index_path).map_err(|e| ModelError::io(&index_path, e))?;
+            let index: Index = serde_json::from_str(&text).map_err(|e| ModelError::json(&index_path, e))?;
+            let mut files: Vec<String> = index.weight_map.into_values().collect();
+            files.sort();
+            files.dedup();
+            files
+        } else {
+            vec!["model.safetensors".to_string()]
+        };
+        let mut shards = Vec::with_capacity(files.len());
+        let mut location = HashMap::new();
+        for file in files {
+            let path = dir.join(&file);
+            let shard = Shard::open(&path)?;
+            for name in shard.metadata.tensors().into_keys() {
+                location.insert(name, shards.len());
+            }
+            shards.push(shard);
+        }
+        Ok(Self { dir: dir.to_path_buf(), shards, location, used: Mutex::new(HashSet::new()) })
+    }
+
+    /// The folder this checkpoint was read from.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Whether the checkpoint holds a tensor of this name.
+    pub fn contains(&self, name: &str) -> bool {
+        self.location.contains_key(name)
+    }
+
+    /// Shape and dtype of a stored tensor, without reading it.
+    pub fn info(&self, name: &str) -> Option<(Vec<usize>, Dtype)> {
+        let shard = &self.shards[*self.location.get(name)?];
+        shard.metadata.info(name).map(|i| (i.shape.clone(), i.dtype))
+    }
+
+    /// Reads tensor `name` as f32 on the host, checking it has shape `expected`.
+    pub fn read_f32(&self, name: &str, expected: &[usize]) -> Result<Vec<f32>> {
+        let shard = self
+            .location
+            .get(name)
+            .map(|&i| &self.shards[i])
+            .ok_or_else(|| ModelError::MissingTensor { name: name.into(), dir: self.dir.clone() })?;
+        let info = shard.metadata.info(name).expect("name comes from this header");
+        if info.shape != expected {
+            return Err(ModelError::ShapeMismatch {
+                name: name.into(),
+                expected: expected.to_vec(),
+                found: info.shape.clone(),
+            });
+        }
+        let (start, end) = info.data_offsets;
+        let offset = 8 + shard.header_len;
+        let bytes = shard.mmap.get(offset + start..offset + end).ok_or_else(|| ModelError::Safetensors {
+            path: shard.path.clone(),
+            message: format!("tensor {name:?} extends past the end of the file"),
+        })?;
+        let values = to_f32(bytes, info.dtype).ok_or_else(|| ModelError::UnsupportedDtype {
+            name: name.into(),
+            dtype: format!("{:?}", info.dtype),
+        })?;
+        self.used.lock().expect("not poisoned").insert(name.to_string());
+        Ok(values)
+    }
+
+    /// Loads tensor `name` of HF shape `shape` onto `device`.
+    pub fn tensor<B: Backend, const D: usize>(
+        &self,
+        name: &str,
+        shape: [usize; D],
+        device: &B::Device,
+    ) -> Result<Tensor<B, D>> {
+        let values = self.read_f32(name, &shape)?;
+        Ok(Tensor::from_data(TensorData::new(values, shape), device))
+    }
+
+    /// Loads a `[out, in]` HF linear weight transposed to burn's `[in, out]` layout.
+    pub fn linear_weight<B: Backend>(
+        &self,
+        name: &str,
+        d_out: usize,
+        d_in: usize,
+        device: &B::Device,
+    ) -> Result<Tensor<B, 2>> {
+        let values = self.read_f32(name, &[d_out, d_in])?;
+        let mut transposed = vec![0.0f32; values.len()];
+        for (o, row) in values.chunks_exact(d_in).enumerate() {
+            for (i, &v) in row.iter().enumerate() {
+                transposed[i * d_out + o] = v;
+            }
+        }
+        Ok(Tensor::from_data(TensorData::new(transposed, [d_in, d_out]), device))
+    }
+
+    /// Fails with [`ModelError::UnexpectedTensors`] if any stored tensor was never read, other
+    /// than those in `ignored` (e.g. a redundant `lm_head.weight` of a tied model).
+    pub fn finish(self, ignored: &[&str]) -> Result<()> {
+        let used = self.used.into_inner().expect("not poisoned");
+        let mut unused: Vec<String> = self
+            .location
+            .into_keys()
+            .filter(|n| !used.contains(n) && !ignored.contains(&n.as_str()))
+            .collect();
+        if unused.is_empty() {
+            return Ok(());
+        }
+        unused.sort();
+        Err(ModelError::UnexpectedTensors { names: unused, dir: self.dir })
+    }
+}
+
+impl Shard {
+    fn open(path: &Path) -> Result<Self> {
+        let file = File::open(path).map_err(|e| ModelError::io(path, e))?;
+        // SAFETY: the map is read-only and lives as long as the `Shard`. As with every mmap, a
+        // process truncating the file while we read it could fault; checkpoints are not
+        // modified while a model loads from them.
+        let mmap = unsafe { Mmap::map(&file) }.map_err(|e| ModelError::io(path, e))?;
+        let (header_len, metadata) = SafeTensors::read_metadata(&mmap)
+            .map_err(|e| ModelError::Safetensors { path: path.into(), message: e.to_string() })?;
+        Ok(Self { path: path.into(), mmap, header_len, metadata })
+    }
+}
+
+/// Decodes little-endian f32, f16 or bf16 bytes; `None` for other dtypes.
+fn to_f32(bytes: &[u8], dtype: Dtype) -> Option<Vec<f32>> {
+    let pairs = || bytes.chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    Some(match dtype {
+        Dtype::F32 => bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+        Dtype::F16 => pairs().map(|b| half::f16::from_bits(b).to_f32()).collect(),
+        Dtype::BF16 => pairs().map(|b| half::bf16::from_bits(b).to_f32()).collect(),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_half_precision() {
+        let one_f16 = half::f16::from_f32(1.5).to_bits().to_le_bytes();
+        let one_bf16 = half::bf16::from_f32(-2.0).to_bits().to_le_bytes();
+        assert_eq!(to_f32(&one_f16, Dtype::F16), Some(vec![1.5]));
+        assert_eq!(to_f32(&one_bf16, Dtype::BF16), Some(vec![-2.0]));
+        assert_eq!(to_f32(&[0; 8], Dtype::I64), None);
+    }
+}
