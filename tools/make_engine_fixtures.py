@@ -27,7 +27,6 @@ What it writes, per model folder:
 And at the top level, chat_golden.json: chat-template renderings (strings and token ids) of
 several conversations by `apply_chat_template`, for the Qwen2.5 and SmolLM2 templates.
 """
-import copy
 import json
 import os
 import sys
@@ -38,6 +37,7 @@ import tokenizers
 from safetensors.torch import save_file
 from tokenizers import Tokenizer, models, pre_tokenizers, decoders, trainers
 from transformers import (
+    AutoModelForCausalLM,
     LlamaConfig,
     LlamaForCausalLM,
     PreTrainedTokenizerFast,
@@ -190,11 +190,12 @@ def save(name, model, tok, dtype, **save_kwargs):
     os.makedirs(d, exist_ok=True)
     for f in os.listdir(d):
         os.remove(os.path.join(d, f))
-    # The reference is computed in float32 from the weights exactly as stored (rounded to dtype).
-    model = model.to(dtype)
-    ref, tensors = reference_outputs(copy.deepcopy(model).to(torch.float32), tok, model.config)
-    model.save_pretrained(d, **save_kwargs)
+    model.to(dtype).save_pretrained(d, **save_kwargs)
     tok.save_pretrained(d)
+    # The reference is what transformers computes in float32 from the checkpoint as stored
+    # (reloading also rebuilds the RoPE buffers in float32, which `.to(bfloat16)` would round).
+    reloaded = AutoModelForCausalLM.from_pretrained(d, dtype=torch.float32)
+    ref, tensors = reference_outputs(reloaded, tok, reloaded.config)
     with open(os.path.join(d, "reference.json"), "w") as f:
         json.dump(ref, f)
     save_file(tensors, os.path.join(d, "reference.safetensors"))

@@ -140,10 +140,10 @@ pub(crate) struct LayerContext<'a, 'h, B: Backend> {
 pub(crate) type LayerCache<B> = Option<(Tensor<B, 4>, Tensor<B, 4>)>;
 
 impl<B: Backend> Attention<B> {
-    fn build(src: &mut WeightSource, prefix: &str, c: &DecoderConfig, device: &B::Device) -> Result<Self> {
+    fn build(src: &mut WeightSource, layer_prefix: &str, c: &DecoderConfig, device: &B::Device) -> Result<Self> {
         let lin = |src: &mut WeightSource, p: Proj, bias| {
             let (d_in, d_out) = p.dims(c);
-            src.linear(&format!("{prefix}.{}", p.module_path()), d_in, d_out, bias, device)
+            src.linear(&format!("{layer_prefix}.{}", p.module_path()), d_in, d_out, bias, device)
         };
         Ok(Self {
             q_proj: lin(src, Proj::Q, c.qkv_bias)?,
@@ -202,10 +202,10 @@ pub struct Mlp<B: Backend> {
 }
 
 impl<B: Backend> Mlp<B> {
-    fn build(src: &mut WeightSource, prefix: &str, c: &DecoderConfig, device: &B::Device) -> Result<Self> {
+    fn build(src: &mut WeightSource, layer_prefix: &str, c: &DecoderConfig, device: &B::Device) -> Result<Self> {
         let lin = |src: &mut WeightSource, p: Proj| {
             let (d_in, d_out) = p.dims(c);
-            src.linear(&format!("{prefix}.{}", p.module_path()), d_in, d_out, c.mlp_bias, device)
+            src.linear(&format!("{layer_prefix}.{}", p.module_path()), d_in, d_out, c.mlp_bias, device)
         };
         Ok(Self { gate_proj: lin(src, Proj::Gate)?, up_proj: lin(src, Proj::Up)?, down_proj: lin(src, Proj::Down)? })
     }
@@ -236,9 +236,9 @@ impl<B: Backend> DecoderLayer<B> {
         let eps = c.rms_norm_eps;
         Ok(Self {
             input_layernorm: RmsNorm::build(src, &format!("{p}.input_layernorm"), c.hidden_size, eps, device)?,
-            self_attn: Attention::build(src, &format!("{p}.self_attn"), c, device)?,
+            self_attn: Attention::build(src, &p, c, device)?,
             post_attention_layernorm: RmsNorm::build(src, &format!("{p}.post_attention_layernorm"), c.hidden_size, eps, device)?,
-            mlp: Mlp::build(src, &format!("{p}.mlp"), c, device)?,
+            mlp: Mlp::build(src, &p, c, device)?,
         })
     }
 
