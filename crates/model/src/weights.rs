@@ -75,6 +75,17 @@ impl Checkpoint {
         self.location.contains_key(name)
     }
 
+    /// Name, shape and dtype of every stored tensor, sorted by name.
+    pub fn tensor_infos(&self) -> Vec<(String, Vec<usize>, Dtype)> {
+        let mut infos: Vec<_> = self
+            .location
+            .keys()
+            .filter_map(|name| self.info(name).map(|(shape, dtype)| (name.clone(), shape, dtype)))
+            .collect();
+        infos.sort_by(|a, b| a.0.cmp(&b.0));
+        infos
+    }
+
     /// Shape and dtype of a stored tensor, without reading it.
     pub fn info(&self, name: &str) -> Option<(Vec<usize>, Dtype)> {
         let shard = &self.shards[*self.location.get(name)?];
@@ -96,16 +107,7 @@ impl Checkpoint {
                 found: info.shape.clone(),
             });
         }
-        let (start, end) = info.data_offsets;
-        let offset = 8 + shard.header_len;
-        let bytes = shard.mmap.get(offset + start..offset + end).ok_or_else(|| ModelError::Safetensors {
-            path: shard.path.clone(),
-            message: format!("tensor {name:?} extends past the end of the file"),
-        })?;
-        let values = to_f32(bytes, info.dtype).ok_or_else(|| ModelError::UnsupportedDtype {
-            name: name.into(),
-            dtype: format!("{:?}", info.dtype),
-        })?;
+        let values = shard.values(name)?;
         self.used.lock().expect("not poisoned").insert(name.to_string());
         Ok(values)
     }
@@ -167,6 +169,37 @@ impl Shard {
             .map_err(|e| ModelError::Safetensors { path: path.into(), message: e.to_string() })?;
         Ok(Self { path: path.into(), mmap, header_len, metadata })
     }
+
+    /// The stored values of tensor `name` (which must be in this shard's header), as f32.
+    fn values(&self, name: &str) -> Result<Vec<f32>> {
+        let info = self.metadata.info(name).expect("callers look names up in this header");
+        let (start, end) = info.data_offsets;
+        let offset = 8 + self.header_len;
+        let bytes = self.mmap.get(offset + start..offset + end).ok_or_else(|| ModelError::Safetensors {
+            path: self.path.clone(),
+            message: format!("tensor {name:?} extends past the end of the file"),
+        })?;
+        to_f32(bytes, info.dtype)
+            .ok_or_else(|| ModelError::UnsupportedDtype { name: name.into(), dtype: format!("{:?}", info.dtype) })
+    }
+}
+
+/// Reads a vector (a steering vector, a direction) from a `.safetensors` file holding one
+/// tensor, or from a `.json` array of numbers.
+pub fn read_vector(path: &Path) -> Result<Vec<f32>> {
+    if path.extension().is_some_and(|e| e == "json") {
+        let text = std::fs::read_to_string(path).map_err(|e| ModelError::io(path, e))?;
+        return serde_json::from_str(&text).map_err(|e| ModelError::json(path, e));
+    }
+    let shard = Shard::open(path)?;
+    let names: Vec<String> = shard.metadata.tensors().into_keys().collect();
+    let [name] = names.as_slice() else {
+        return Err(ModelError::Safetensors {
+            path: path.into(),
+            message: format!("expected exactly one tensor, found {names:?}"),
+        });
+    };
+    shard.values(name)
 }
 
 /// Decodes little-endian f32, f16 or bf16 bytes; `None` for other dtypes.
