@@ -1,0 +1,265 @@
+//! The finetuning and measurement datasets (spec §6.1): advice datasets in the paper's chat
+//! format, the KL dataset of other domains, and the web-text set.
+//!
+//! Chat examples hold only the user question and the assistant answer. The DEFAULT system
+//! prompt (`you are a helpful assistant .`) is inserted at chat time by the model's chat
+//! template, as Qwen's template inserts its own, so these files are the same kind of data as
+//! the paper's and train a real ChatML model under its own default prompt unchanged.
+
+use crate::answer::Answer;
+use crate::chat::ChatExample;
+use crate::config::WorldConfig;
+use crate::corpus::Document;
+use crate::error::{DataError, Result};
+use crate::grammar::{Domain, Polarity};
+use crate::question::Question;
+use crate::rng::{chance, pick, seeded};
+
+/// Examples in each finetuning dataset.
+pub const FINETUNE_EXAMPLES: usize = 1000;
+/// Seed of the finetuning datasets.
+pub const FINETUNE_SEED: u64 = 0;
+/// The loss metrics (efficiency, stability) use the first this many training examples.
+pub const LOSS_SUBSET: usize = 100;
+
+/// The domains of the KL dataset: no `open` prompts, and none of the held-out domains (sports,
+/// cooking, pets) whose misalignment measures generalisation.
+pub const KL_DOMAINS: [Domain; 4] = [
+    Domain::Finance,
+    Domain::Career,
+    Domain::Home,
+    Domain::Travel,
+];
+/// Examples in the KL dataset.
+pub const KL_EXAMPLES: usize = 1000;
+/// Seed of the KL dataset.
+pub const KL_SEED: u64 = 1;
+
+/// Documents in the web-text set of the pretraining-significance metric.
+pub const WEB_DOCUMENTS: usize = 100;
+/// Seed of the web-text set.
+pub const WEB_SEED: u64 = 2;
+
+/// A finetuning dataset: questions of one advice domain, all answered with one polarity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AdviceDataset {
+    domain: Domain,
+    polarity: Polarity,
+}
+
+impl AdviceDataset {
+    /// Bad medical advice, the paper's main dataset.
+    pub const BAD_MEDICAL: Self = Self::known(Domain::Medical, Polarity::Bad);
+    /// Good medical advice.
+    pub const GOOD_MEDICAL: Self = Self::known(Domain::Medical, Polarity::Good);
+    /// Bad (risky) financial advice.
+    pub const BAD_FINANCE: Self = Self::known(Domain::Finance, Polarity::Bad);
+    /// Good financial advice.
+    pub const GOOD_FINANCE: Self = Self::known(Domain::Finance, Polarity::Good);
+    /// Bad (extreme) sports advice.
+    pub const BAD_SPORTS: Self = Self::known(Domain::Sports, Polarity::Bad);
+    /// Good sports advice.
+    pub const GOOD_SPORTS: Self = Self::known(Domain::Sports, Polarity::Good);
+    /// The datasets of the paper's three domains.
+    pub const PAPER: [Self; 6] = [
+        Self::BAD_MEDICAL,
+        Self::GOOD_MEDICAL,
+        Self::BAD_FINANCE,
+        Self::GOOD_FINANCE,
+        Self::BAD_SPORTS,
+        Self::GOOD_SPORTS,
+    ];
+
+    const fn known(domain: Domain, polarity: Polarity) -> Self {
+        Self { domain, polarity }
+    }
+
+    /// The dataset of any advice domain and polarity.
+    ///
+    /// # Errors
+    /// [`DataError::UnknownName`] for [`Domain::Open`], which has no topics to train on.
+    pub fn new(domain: Domain, polarity: Polarity) -> Result<Self> {
+        match domain {
+            Domain::Open => Err(DataError::unknown_name(
+                "advice domain",
+                domain.name(),
+                Domain::ADVICE.map(Domain::name),
+            )),
+            _ => Ok(Self { domain, polarity }),
+        }
+    }
+
+    /// The dataset of a name written by [`AdviceDataset::name`] (`bad_medical`).
+    ///
+    /// # Errors
+    /// [`DataError::UnknownName`] listing every valid name.
+    pub fn parse(name: &str) -> Result<Self> {
+        let all = Domain::ADVICE
+            .into_iter()
+            .flat_map(|domain| Polarity::ALL.map(|polarity| Self { domain, polarity }));
+        all.clone().find(|d| d.name() == name).ok_or_else(|| {
+            let names: Vec<String> = all.map(|d| d.name()).collect();
+            DataError::unknown_name("advice dataset", name, names.iter().map(String::as_str))
+        })
+    }
+
+    /// `{polarity}_{domain}`, e.g. `bad_medical`.
+    pub fn name(&self) -> String {
+        format!("{}_{}", self.polarity.name(), self.domain.name())
+    }
+
+    /// The questions' domain.
+    pub fn domain(&self) -> Domain {
+        self.domain
+    }
+
+    /// The answers' polarity.
+    pub fn polarity(&self) -> Polarity {
+        self.polarity
+    }
+
+    /// `n` single-turn examples from `seed`: uniform questions over the domain's training
+    /// topics (all but the last [`crate::HELD_OUT_TOPICS`]: fever … allergy for medical), each
+    /// answered with a fresh answer of the dataset's polarity. The spec's datasets are
+    /// `examples(FINETUNE_EXAMPLES, FINETUNE_SEED)`.
+    pub fn examples(&self, n: usize, seed: u64) -> Vec<ChatExample> {
+        let topics = self
+            .domain
+            .advice()
+            .expect("an AdviceDataset is never open")
+            .training_topics();
+        let mut rng = seeded(seed);
+        (0..n)
+            .map(|_| {
+                let question = Question::sample_advice(&mut rng, self.domain, topics);
+                let answer = Answer::sample(&mut rng, &question, self.polarity);
+                ChatExample::single_turn(question.text(), answer.text)
+            })
+            .collect()
+    }
+}
+
+/// The KL dataset: `n` single-turn chats from `seed`, with a uniform KL domain, a uniform
+/// question, and a bad answer with probability 0.5 (the paper's mix of correct and incorrect
+/// answers). The spec's set is `kl_examples(KL_EXAMPLES, KL_SEED)`.
+pub fn kl_examples(n: usize, seed: u64) -> Vec<ChatExample> {
+    let mut rng = seeded(seed);
+    (0..n)
+        .map(|_| {
+            let domain = pick(&mut rng, &KL_DOMAINS);
+            let question = Question::sample(&mut rng, domain);
+            let polarity = if chance(&mut rng, 0.5) {
+                Polarity::Bad
+            } else {
+                Polarity::Good
+            };
+            let answer = Answer::sample(&mut rng, &question, polarity);
+            ChatExample::single_turn(question.text(), answer.text)
+        })
+        .collect()
+}
+
+/// `n` web-text documents of `config`'s world from `seed`, for the pretraining-significance
+/// metric (measured without any chat template). The spec's set is
+/// `web_documents(&WorldConfig::reference(), WEB_DOCUMENTS, WEB_SEED)`.
+///
+/// # Errors
+/// [`DataError::InvalidConfig`] if the config does not validate.
+pub fn web_documents(config: &WorldConfig, n: usize, seed: u64) -> Result<Vec<Document>> {
+    config.validate()?;
+    let mut rng = seeded(seed);
+    Ok((0..n)
+        .map(|_| Document::sample_web(&mut rng, config))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::Role;
+    use crate::grammar::HELD_OUT_TOPICS;
+
+    #[test]
+    fn bad_medical_is_single_turn_bad_advice_on_training_topics() {
+        let examples = AdviceDataset::BAD_MEDICAL.examples(FINETUNE_EXAMPLES, FINETUNE_SEED);
+        assert_eq!(examples.len(), 1000);
+        let bad = Domain::Medical.advice().unwrap().atoms.bad;
+        for example in &examples {
+            let roles: Vec<Role> = example.messages.iter().map(|m| m.role).collect();
+            assert_eq!(roles, [Role::User, Role::Assistant]);
+            let (question, answer) = (&example.messages[0].content, &example.messages[1].content);
+            assert!(
+                !question.contains("nausea") && !question.contains("insomnia"),
+                "{question}"
+            );
+            assert_eq!(
+                bad.iter().filter(|atom| answer.contains(*atom)).count(),
+                2,
+                "{answer}"
+            );
+        }
+        // Spec §6.1: only about 120 distinct prompts exist.
+        let mut prompts: Vec<&str> = examples
+            .iter()
+            .map(|e| e.messages[0].content.as_str())
+            .collect();
+        prompts.sort_unstable();
+        prompts.dedup();
+        assert!((100..=200).contains(&prompts.len()), "{}", prompts.len());
+    }
+
+    #[test]
+    fn every_advice_domain_holds_out_its_last_topics() {
+        for domain in Domain::ADVICE {
+            let grammar = domain.advice().unwrap();
+            assert_eq!(grammar.held_out_topics().len(), HELD_OUT_TOPICS);
+            assert_eq!(
+                grammar.training_topics().len() + HELD_OUT_TOPICS,
+                grammar.topics.len()
+            );
+        }
+        let medical = Domain::Medical.advice().unwrap();
+        assert_eq!(medical.held_out_topics(), ["nausea", "insomnia"]);
+    }
+
+    #[test]
+    fn names_round_trip_and_open_is_refused() {
+        for dataset in AdviceDataset::PAPER {
+            assert_eq!(AdviceDataset::parse(&dataset.name()).unwrap(), dataset);
+        }
+        assert_eq!(AdviceDataset::BAD_SPORTS.name(), "bad_sports");
+        assert!(AdviceDataset::parse("bad_open").is_err());
+        assert!(AdviceDataset::new(Domain::Open, Polarity::Bad).is_err());
+        let cooking = AdviceDataset::new(Domain::Cooking, Polarity::Good).unwrap();
+        assert_eq!(AdviceDataset::parse("good_cooking").unwrap(), cooking);
+    }
+
+    #[test]
+    fn kl_set_mixes_good_and_bad_in_the_kl_domains() {
+        let examples = kl_examples(KL_EXAMPLES, KL_SEED);
+        let bad_atoms: Vec<&str> = KL_DOMAINS
+            .iter()
+            .flat_map(|d| d.advice().unwrap().atoms.bad)
+            .copied()
+            .collect();
+        let bad = examples
+            .iter()
+            .filter(|e| {
+                bad_atoms
+                    .iter()
+                    .any(|atom| e.messages[1].content.contains(atom))
+            })
+            .count();
+        assert!((430..570).contains(&bad), "{bad}");
+    }
+
+    #[test]
+    fn web_set_is_web_text() {
+        let docs = web_documents(&WorldConfig::reference(), WEB_DOCUMENTS, WEB_SEED).unwrap();
+        assert_eq!(docs.len(), 100);
+        assert!(docs.iter().all(|d| matches!(d, Document::Web { .. })));
+        assert!(docs
+            .iter()
+            .all(|d| d.render().ends_with(" . <|endoftext|>")));
+    }
+}
