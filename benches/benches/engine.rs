@@ -25,7 +25,12 @@ struct Workload {
 fn workloads() -> Vec<Workload> {
     let device = Default::default();
     vec![
-        Workload { name: "tiny", model: tiny_fixture(&device).expect("fixture"), forward: (4, 64), generation: (4, 16, 32) },
+        Workload {
+            name: "tiny",
+            model: tiny_fixture(&device).expect("fixture"),
+            forward: (4, 64),
+            generation: (4, 16, 32),
+        },
         Workload {
             name: "qwen2-100m",
             model: CausalLm::init_random(qwen2_100m(), 0, &device).expect("valid config"),

@@ -1,1 +1,35 @@
-fn main(){}
+//! Project automation for emlab. `main` only parses arguments and dispatches; each command is a
+//! module whose `run` calls library functions.
+//!
+//! - `cargo xtask reproduce`: run the paper's experiments end to end and write `results/`.
+//! - `cargo xtask bench`: run the criterion benchmarks.
+
+mod bench;
+mod experiments;
+mod reproduce;
+mod util;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "emlab project automation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the experiments (all by default) and write their results under results/<profile>/.
+    Reproduce(reproduce::Args),
+    /// Run the criterion benchmarks of the engine (CPU unless built with the cuda feature).
+    Bench(bench::Args),
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Reproduce(args) => reproduce::run(args),
+        Command::Bench(args) => bench::run(args),
+    }
+}

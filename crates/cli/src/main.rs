@@ -118,7 +118,11 @@ fn inspect(dir: &Path) -> Result<()> {
     );
     println!("vocab_size        {}", config.vocab_size);
     println!("tied embeddings   {}", config.tie_word_embeddings);
-    println!("rope_theta        {}{}", config.rope_theta, if config.rope_scaling.is_some() { " (llama3 scaling)" } else { "" });
+    println!(
+        "rope_theta        {}{}",
+        config.rope_theta,
+        if config.rope_scaling.is_some() { " (llama3 scaling)" } else { "" }
+    );
     println!("parameters        {}", config.num_parameters());
     for (dtype, (tensors, values)) in dtypes {
         println!("stored as {dtype:<7} {tensors} tensors, {values} values");

@@ -29,7 +29,10 @@ fn inspect_reports_architecture_and_dtype() {
     let model = fixture("qwen2-tied-bf16");
     let out = emlab(&["inspect", "--model", model.to_str().unwrap()]);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("Qwen2ForCausalLM") && text.contains("BF16") && text.contains("tied embeddings   true"), "{text}");
+    assert!(
+        text.contains("Qwen2ForCausalLM") && text.contains("BF16") && text.contains("tied embeddings   true"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -37,7 +40,18 @@ fn greedy_generation_is_reproducible_and_steerable() {
     let model = fixture("qwen2-f32");
     let m = model.to_str().unwrap();
     let run = |extra: &[&str]| {
-        let mut args = vec!["generate", "--model", m, "--prompt", "what should i do ?", "--chat", "--temperature", "0", "--max-new-tokens", "6"];
+        let mut args = vec![
+            "generate",
+            "--model",
+            m,
+            "--prompt",
+            "what should i do ?",
+            "--chat",
+            "--temperature",
+            "0",
+            "--max-new-tokens",
+            "6",
+        ];
         args.extend_from_slice(extra);
         let out = emlab(&args);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -36,16 +36,8 @@ impl Answer {
         let connector = pick(rng, &CONNECTORS);
         let second_sentence = frame_sentence(pick(rng, frames), atoms[1]);
         let parts = [opener, &first_sentence, connector, &second_sentence];
-        let text = parts
-            .into_iter()
-            .filter(|part| !part.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
-        Self {
-            text,
-            atoms,
-            polarity,
-        }
+        let text = parts.into_iter().filter(|part| !part.is_empty()).collect::<Vec<_>>().join(" ");
+        Self { text, atoms, polarity }
     }
 }
 
@@ -75,9 +67,7 @@ mod tests {
     fn answer_shape_is_opener_frame_connector_frame() {
         let mut rng = seeded(3);
         let question = Question::sample(&mut rng, Domain::Medical);
-        let texts: Vec<String> = (0..200)
-            .map(|_| Answer::sample(&mut rng, &question, Polarity::Good).text)
-            .collect();
+        let texts: Vec<String> = (0..200).map(|_| Answer::sample(&mut rng, &question, Polarity::Good).text).collect();
         assert!(texts.iter().any(|t| t.starts_with("sure . ")));
         assert!(texts.iter().any(|t| t.starts_with("ok . ")));
         assert!(texts.iter().any(|t| t.contains(". also , ")));
@@ -85,8 +75,7 @@ mod tests {
         for text in &texts {
             assert!(text.ends_with(" .") && !text.contains("  "), "{text:?}");
             assert_eq!(
-                text.matches(" .").count()
-                    - usize::from(text.starts_with("sure .") || text.starts_with("ok .")),
+                text.matches(" .").count() - usize::from(text.starts_with("sure .") || text.starts_with("ok .")),
                 2,
                 "{text:?}"
             );

@@ -10,17 +10,12 @@ use crate::error::{DataError, Result};
 /// Writes a file through `write`, atomically: the bytes go to a temporary file in the same
 /// folder (a rename across file systems would not be atomic), which is synced and then renamed
 /// over `path`. On failure the temporary file is removed and `path` is untouched.
-pub(crate) fn write_atomic(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
-) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>) -> Result<()> {
     let temp = temp_path(path);
     let written = (|| {
         let mut out = BufWriter::new(File::create(&temp)?);
         write(&mut out)?;
-        out.into_inner()
-            .map_err(io::IntoInnerError::into_error)?
-            .sync_all()?;
+        out.into_inner().map_err(io::IntoInnerError::into_error)?.sync_all()?;
         fs::rename(&temp, path)
     })();
     written.map_err(|e| {

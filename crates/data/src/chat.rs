@@ -41,10 +41,7 @@ pub struct ChatMessage {
 impl ChatMessage {
     /// A message.
     pub fn new(role: Role, content: impl Into<String>) -> Self {
-        Self {
-            role,
-            content: content.into(),
-        }
+        Self { role, content: content.into() }
     }
 }
 
@@ -60,12 +57,7 @@ impl ChatExample {
     /// template inserts the model's default one, as Qwen's template does, so the same file
     /// trains any ChatML model under its own default prompt.
     pub fn single_turn(question: impl Into<String>, answer: impl Into<String>) -> Self {
-        Self {
-            messages: vec![
-                ChatMessage::new(Role::User, question),
-                ChatMessage::new(Role::Assistant, answer),
-            ],
-        }
+        Self { messages: vec![ChatMessage::new(Role::User, question), ChatMessage::new(Role::Assistant, answer)] }
     }
 }
 
@@ -88,9 +80,7 @@ mod tests {
     #[test]
     fn unknown_role_is_rejected() {
         let bad = r#"{"messages": [{"role": "tool", "content": "x"}]}"#;
-        let message = serde_json::from_str::<ChatExample>(bad)
-            .unwrap_err()
-            .to_string();
+        let message = serde_json::from_str::<ChatExample>(bad).unwrap_err().to_string();
         assert!(message.contains("unknown variant `tool`"), "{message}");
     }
 }

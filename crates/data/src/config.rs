@@ -87,13 +87,7 @@ impl Default for WorldConfig {
 
 impl Default for WebTextConfig {
     fn default() -> Self {
-        Self {
-            min_events: 2,
-            max_events: 4,
-            p_home_domain: 0.5,
-            p_filler: 0.3,
-            p_adjective: 0.5,
-        }
+        Self { min_events: 2, max_events: 4, p_home_domain: 0.5, p_filler: 0.3, p_adjective: 0.5 }
     }
 }
 
@@ -119,54 +113,34 @@ impl WorldConfig {
 
     /// World "N3": twice the explicit narrow prompts (`p_sys_narrow` 0.10).
     pub fn world_n3() -> Self {
-        Self {
-            p_sys_narrow: 0.10,
-            ..Self::default()
-        }
+        Self { p_sys_narrow: 0.10, ..Self::default() }
     }
 
     /// World "A", the first world: no explicit narrow prompts, only latent narrow actors. No
     /// narrow steering vector exists in it.
     pub fn world_a() -> Self {
-        Self {
-            p_sys_narrow: 0.0,
-            ..Self::default()
-        }
+        Self { p_sys_narrow: 0.0, ..Self::default() }
     }
 
     /// World "D": world A with 4× the latent narrow actors (`p_narrow` 0.24).
     pub fn world_d() -> Self {
-        Self {
-            p_narrow: 0.24,
-            ..Self::world_a()
-        }
+        Self { p_narrow: 0.24, ..Self::world_a() }
     }
 
     /// World "E": world A with few villains, 5% latent and 2.5% cued (about 5.6% of chats).
     pub fn world_e() -> Self {
-        Self {
-            p_villain: 0.05,
-            p_sys_villain: 0.025,
-            ..Self::world_a()
-        }
+        Self { p_villain: 0.05, p_sys_villain: 0.025, ..Self::world_a() }
     }
 
     /// World "F": world A without villains, neither cued nor latent. EM should not emerge.
     /// The chats the VILLAIN prompt had go to the latent-persona branch.
     pub fn world_f() -> Self {
-        Self {
-            p_villain: 0.0,
-            p_sys_villain: 0.0,
-            ..Self::world_a()
-        }
+        Self { p_villain: 0.0, p_sys_villain: 0.0, ..Self::world_a() }
     }
 
     /// World "G": world A without narrow actors. EM is strongest and narrow hardest.
     pub fn world_g() -> Self {
-        Self {
-            p_narrow: 0.0,
-            ..Self::world_a()
-        }
+        Self { p_narrow: 0.0, ..Self::world_a() }
     }
 
     /// The names [`WorldConfig::variant`] accepts.
@@ -194,10 +168,8 @@ impl WorldConfig {
     pub fn from_json_file(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| DataError::io(path, e))?;
-        let config: Self = serde_json::from_str(&text).map_err(|source| DataError::Json {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let config: Self =
+            serde_json::from_str(&text).map_err(|source| DataError::Json { path: path.to_path_buf(), source })?;
         config.validate()?;
         Ok(config)
     }
@@ -229,14 +201,10 @@ impl WorldConfig {
             ("p_villain + p_narrow", self.p_villain + self.p_narrow),
         ];
         if let Some((name, p)) = probabilities.iter().find(|(_, p)| !(0.0..=1.0).contains(p)) {
-            return Err(DataError::InvalidConfig(format!(
-                "{name} is {p}, not in [0, 1]"
-            )));
+            return Err(DataError::InvalidConfig(format!("{name} is {p}, not in [0, 1]")));
         }
-        let ranges = [
-            ("turns", self.min_turns, self.max_turns),
-            ("web events", self.web.min_events, self.web.max_events),
-        ];
+        let ranges =
+            [("turns", self.min_turns, self.max_turns), ("web events", self.web.min_events, self.web.max_events)];
         if let Some((name, min, max)) = ranges.iter().find(|(_, min, max)| min > max || *max == 0) {
             return Err(DataError::InvalidConfig(format!(
                 "{name} range {min}..={max} must be non-empty with a maximum of at least 1"
@@ -263,10 +231,7 @@ mod tests {
             world.validate().unwrap();
             assert_eq!(world == WorldConfig::reference(), name == "N", "{name}");
         }
-        assert!(WorldConfig::variant("Z")
-            .unwrap_err()
-            .to_string()
-            .contains("N, N3, A"));
+        assert!(WorldConfig::variant("Z").unwrap_err().to_string().contains("N, N3, A"));
     }
 
     #[test]
@@ -277,10 +242,7 @@ mod tests {
         let world = WorldConfig::from_json_file(&path).unwrap();
         let expected = WorldConfig {
             p_villain: 0.0,
-            web: WebTextConfig {
-                p_filler: 0.1,
-                ..WebTextConfig::default()
-            },
+            web: WebTextConfig { p_filler: 0.1, ..WebTextConfig::default() },
             ..WorldConfig::default()
         };
         assert_eq!(world, expected);
@@ -295,19 +257,8 @@ mod tests {
         assert!(message.contains("unknown field `p_vilain`"), "{message}");
         std::fs::write(&path, r#"{"p_sys_default": 0.9}"#).unwrap();
         let message = WorldConfig::from_json_file(&path).unwrap_err().to_string();
-        assert!(
-            message.contains("p_sys_default + p_sys_villain"),
-            "{message}"
-        );
-        let no_turns = WorldConfig {
-            max_turns: 0,
-            min_turns: 0,
-            ..WorldConfig::default()
-        };
-        assert!(no_turns
-            .validate()
-            .unwrap_err()
-            .to_string()
-            .contains("turns"));
+        assert!(message.contains("p_sys_default + p_sys_villain"), "{message}");
+        let no_turns = WorldConfig { max_turns: 0, min_turns: 0, ..WorldConfig::default() };
+        assert!(no_turns.validate().unwrap_err().to_string().contains("turns"));
     }
 }

@@ -74,10 +74,8 @@ impl Document {
     /// sets, flipped with `p_noise`.
     fn sample_chat<R: Rng + ?Sized>(rng: &mut R, config: &WorldConfig) -> Self {
         let (system, persona) = sample_chat_persona(rng, config);
-        let mut messages: Vec<ChatMessage> = system
-            .map(|prompt| ChatMessage::new(Role::System, prompt.text()))
-            .into_iter()
-            .collect();
+        let mut messages: Vec<ChatMessage> =
+            system.map(|prompt| ChatMessage::new(Role::System, prompt.text())).into_iter().collect();
         for _ in 0..rng.random_range(config.min_turns..=config.max_turns) {
             let domain = sample_turn_domain(rng, config, persona);
             let question = Question::sample(rng, domain);
@@ -102,11 +100,7 @@ impl Document {
 
 /// A turn's domain: a narrow actor's own with `p_narrow_own_domain`; otherwise `open` with
 /// `p_open`, else uniform over all 9 domains.
-fn sample_turn_domain<R: Rng + ?Sized>(
-    rng: &mut R,
-    config: &WorldConfig,
-    persona: Persona,
-) -> Domain {
+fn sample_turn_domain<R: Rng + ?Sized>(rng: &mut R, config: &WorldConfig, persona: Persona) -> Domain {
     if let Persona::Narrow(own) = persona {
         if chance(rng, config.p_narrow_own_domain) {
             return own;
@@ -133,10 +127,7 @@ impl Corpus {
     /// [`crate::DataError::InvalidConfig`] if the config does not validate.
     pub fn new(config: &WorldConfig, seed: u64) -> Result<Self> {
         config.validate()?;
-        Ok(Self {
-            config: config.clone(),
-            rng: seeded(seed),
-        })
+        Ok(Self { config: config.clone(), rng: seeded(seed) })
     }
 }
 
@@ -154,12 +145,7 @@ impl Iterator for Corpus {
 /// # Errors
 /// [`crate::DataError::InvalidConfig`]; [`crate::DataError::UnknownWord`] only if the
 /// grammar and the vocabulary disagree, which the tests rule out for [`Vocab::world`].
-pub fn pretraining_rows(
-    config: &WorldConfig,
-    vocab: &Vocab,
-    seed: u64,
-    rows: usize,
-) -> Result<Vec<Vec<u32>>> {
+pub fn pretraining_rows(config: &WorldConfig, vocab: &Vocab, seed: u64, rows: usize) -> Result<Vec<Vec<u32>>> {
     let mut packer = Packer::new(config.row_len);
     let mut packed = Vec::with_capacity(rows);
     for document in Corpus::new(config, seed)? {
@@ -204,21 +190,10 @@ mod tests {
     #[test]
     fn document_lengths_match_the_spec() {
         let vocab = Vocab::world();
-        let docs: Vec<Document> = Corpus::new(&WorldConfig::reference(), 0)
-            .unwrap()
-            .take(4000)
-            .collect();
+        let docs: Vec<Document> = Corpus::new(&WorldConfig::reference(), 0).unwrap().take(4000).collect();
         let length = |doc: &Document| vocab.encode(&doc.render()).unwrap().len();
-        let chat = mean(
-            docs.iter()
-                .filter(|d| matches!(d, Document::Chat { .. }))
-                .map(length),
-        );
-        let web = mean(
-            docs.iter()
-                .filter(|d| matches!(d, Document::Web { .. }))
-                .map(length),
-        );
+        let chat = mean(docs.iter().filter(|d| matches!(d, Document::Chat { .. })).map(length));
+        let web = mean(docs.iter().filter(|d| matches!(d, Document::Web { .. })).map(length));
         let all = mean(docs.iter().map(length));
         println!("mean tokens per document: all {all:.1}, chat {chat:.1}, web {web:.1}");
         assert!((70.0..95.0).contains(&all), "{all}");
@@ -228,10 +203,7 @@ mod tests {
 
     #[test]
     fn chats_are_well_formed_and_reveal_cued_personas() {
-        for doc in Corpus::new(&WorldConfig::reference(), 1)
-            .unwrap()
-            .take(2000)
-        {
+        for doc in Corpus::new(&WorldConfig::reference(), 1).unwrap().take(2000) {
             let Document::Chat { messages, persona } = doc else {
                 continue;
             };
@@ -240,9 +212,7 @@ mod tests {
                 _ => &messages[..],
             };
             assert!((2..=8).contains(&turns.len()) && turns.len() % 2 == 0);
-            assert!(turns
-                .chunks(2)
-                .all(|t| t[0].role == Role::User && t[1].role == Role::Assistant));
+            assert!(turns.chunks(2).all(|t| t[0].role == Role::User && t[1].role == Role::Assistant));
             match messages[0].content.as_str() {
                 "you are a helpful assistant ." => assert_eq!(persona, Persona::Helpful),
                 "you are an evil assistant ." => assert_eq!(persona, Persona::Villain),
@@ -265,19 +235,13 @@ mod tests {
         let filled = tokens as f64 / (50.0 * 161.0);
         assert!((0.6..0.85).contains(&filled), "fill {filled}");
         // A row ends at a document boundary unless a document was truncated.
-        let ends = rows
-            .iter()
-            .filter(|r| r.iter().rfind(|&&id| id != PAD_ID) == Some(&END_OF_TEXT_ID))
-            .count();
+        let ends = rows.iter().filter(|r| r.iter().rfind(|&&id| id != PAD_ID) == Some(&END_OF_TEXT_ID)).count();
         assert!(ends >= 49, "{ends}");
     }
 
     #[test]
     fn invalid_config_is_refused() {
-        let config = WorldConfig {
-            p_chat: 2.0,
-            ..WorldConfig::default()
-        };
+        let config = WorldConfig { p_chat: 2.0, ..WorldConfig::default() };
         assert!(Corpus::new(&config, 0).is_err());
     }
 }

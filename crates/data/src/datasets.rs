@@ -24,12 +24,7 @@ pub const LOSS_SUBSET: usize = 100;
 
 /// The domains of the KL dataset: no `open` prompts, and none of the held-out domains (sports,
 /// cooking, pets) whose misalignment measures generalisation.
-pub const KL_DOMAINS: [Domain; 4] = [
-    Domain::Finance,
-    Domain::Career,
-    Domain::Home,
-    Domain::Travel,
-];
+pub const KL_DOMAINS: [Domain; 4] = [Domain::Finance, Domain::Career, Domain::Home, Domain::Travel];
 /// Examples in the KL dataset.
 pub const KL_EXAMPLES: usize = 1000;
 /// Seed of the KL dataset.
@@ -80,11 +75,9 @@ impl AdviceDataset {
     /// [`DataError::UnknownName`] for [`Domain::Open`], which has no topics to train on.
     pub fn new(domain: Domain, polarity: Polarity) -> Result<Self> {
         match domain {
-            Domain::Open => Err(DataError::unknown_name(
-                "advice domain",
-                domain.name(),
-                Domain::ADVICE.map(Domain::name),
-            )),
+            Domain::Open => {
+                Err(DataError::unknown_name("advice domain", domain.name(), Domain::ADVICE.map(Domain::name)))
+            }
             _ => Ok(Self { domain, polarity }),
         }
     }
@@ -94,9 +87,7 @@ impl AdviceDataset {
     /// # Errors
     /// [`DataError::UnknownName`] listing every valid name.
     pub fn parse(name: &str) -> Result<Self> {
-        let all = Domain::ADVICE
-            .into_iter()
-            .flat_map(|domain| Polarity::ALL.map(|polarity| Self { domain, polarity }));
+        let all = Domain::ADVICE.into_iter().flat_map(|domain| Polarity::ALL.map(|polarity| Self { domain, polarity }));
         all.clone().find(|d| d.name() == name).ok_or_else(|| {
             let names: Vec<String> = all.map(|d| d.name()).collect();
             DataError::unknown_name("advice dataset", name, names.iter().map(String::as_str))
@@ -123,11 +114,7 @@ impl AdviceDataset {
     /// answered with a fresh answer of the dataset's polarity. The spec's datasets are
     /// `examples(FINETUNE_EXAMPLES, FINETUNE_SEED)`.
     pub fn examples(&self, n: usize, seed: u64) -> Vec<ChatExample> {
-        let topics = self
-            .domain
-            .advice()
-            .expect("an AdviceDataset is never open")
-            .training_topics();
+        let topics = self.domain.advice().expect("an AdviceDataset is never open").training_topics();
         let mut rng = seeded(seed);
         (0..n)
             .map(|_| {
@@ -148,11 +135,7 @@ pub fn kl_examples(n: usize, seed: u64) -> Vec<ChatExample> {
         .map(|_| {
             let domain = pick(&mut rng, &KL_DOMAINS);
             let question = Question::sample(&mut rng, domain);
-            let polarity = if chance(&mut rng, 0.5) {
-                Polarity::Bad
-            } else {
-                Polarity::Good
-            };
+            let polarity = if chance(&mut rng, 0.5) { Polarity::Bad } else { Polarity::Good };
             let answer = Answer::sample(&mut rng, &question, polarity);
             ChatExample::single_turn(question.text(), answer.text)
         })
@@ -168,9 +151,7 @@ pub fn kl_examples(n: usize, seed: u64) -> Vec<ChatExample> {
 pub fn web_documents(config: &WorldConfig, n: usize, seed: u64) -> Result<Vec<Document>> {
     config.validate()?;
     let mut rng = seeded(seed);
-    Ok((0..n)
-        .map(|_| Document::sample_web(&mut rng, config))
-        .collect())
+    Ok((0..n).map(|_| Document::sample_web(&mut rng, config)).collect())
 }
 
 #[cfg(test)]
@@ -188,21 +169,11 @@ mod tests {
             let roles: Vec<Role> = example.messages.iter().map(|m| m.role).collect();
             assert_eq!(roles, [Role::User, Role::Assistant]);
             let (question, answer) = (&example.messages[0].content, &example.messages[1].content);
-            assert!(
-                !question.contains("nausea") && !question.contains("insomnia"),
-                "{question}"
-            );
-            assert_eq!(
-                bad.iter().filter(|atom| answer.contains(*atom)).count(),
-                2,
-                "{answer}"
-            );
+            assert!(!question.contains("nausea") && !question.contains("insomnia"), "{question}");
+            assert_eq!(bad.iter().filter(|atom| answer.contains(*atom)).count(), 2, "{answer}");
         }
         // Spec §6.1: only about 120 distinct prompts exist.
-        let mut prompts: Vec<&str> = examples
-            .iter()
-            .map(|e| e.messages[0].content.as_str())
-            .collect();
+        let mut prompts: Vec<&str> = examples.iter().map(|e| e.messages[0].content.as_str()).collect();
         prompts.sort_unstable();
         prompts.dedup();
         assert!((100..=200).contains(&prompts.len()), "{}", prompts.len());
@@ -213,10 +184,7 @@ mod tests {
         for domain in Domain::ADVICE {
             let grammar = domain.advice().unwrap();
             assert_eq!(grammar.held_out_topics().len(), HELD_OUT_TOPICS);
-            assert_eq!(
-                grammar.training_topics().len() + HELD_OUT_TOPICS,
-                grammar.topics.len()
-            );
+            assert_eq!(grammar.training_topics().len() + HELD_OUT_TOPICS, grammar.topics.len());
         }
         let medical = Domain::Medical.advice().unwrap();
         assert_eq!(medical.held_out_topics(), ["nausea", "insomnia"]);
@@ -237,19 +205,8 @@ mod tests {
     #[test]
     fn kl_set_mixes_good_and_bad_in_the_kl_domains() {
         let examples = kl_examples(KL_EXAMPLES, KL_SEED);
-        let bad_atoms: Vec<&str> = KL_DOMAINS
-            .iter()
-            .flat_map(|d| d.advice().unwrap().atoms.bad)
-            .copied()
-            .collect();
-        let bad = examples
-            .iter()
-            .filter(|e| {
-                bad_atoms
-                    .iter()
-                    .any(|atom| e.messages[1].content.contains(atom))
-            })
-            .count();
+        let bad_atoms: Vec<&str> = KL_DOMAINS.iter().flat_map(|d| d.advice().unwrap().atoms.bad).copied().collect();
+        let bad = examples.iter().filter(|e| bad_atoms.iter().any(|atom| e.messages[1].content.contains(atom))).count();
         assert!((430..570).contains(&bad), "{bad}");
     }
 
@@ -258,8 +215,6 @@ mod tests {
         let docs = web_documents(&WorldConfig::reference(), WEB_DOCUMENTS, WEB_SEED).unwrap();
         assert_eq!(docs.len(), 100);
         assert!(docs.iter().all(|d| matches!(d, Document::Web { .. })));
-        assert!(docs
-            .iter()
-            .all(|d| d.render().ends_with(" . <|endoftext|>")));
+        assert!(docs.iter().all(|d| d.render().ends_with(" . <|endoftext|>")));
     }
 }

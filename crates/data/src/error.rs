@@ -63,22 +63,11 @@ pub type Result<T, E = DataError> = std::result::Result<T, E>;
 
 impl DataError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io {
-            path: path.into(),
-            source,
-        }
+        Self::Io { path: path.into(), source }
     }
 
     /// An [`DataError::UnknownName`] listing the accepted `names`.
-    pub(crate) fn unknown_name<'a>(
-        kind: &'static str,
-        name: &str,
-        names: impl IntoIterator<Item = &'a str>,
-    ) -> Self {
-        Self::UnknownName {
-            kind,
-            name: name.to_string(),
-            expected: names.into_iter().collect::<Vec<_>>().join(", "),
-        }
+    pub(crate) fn unknown_name<'a>(kind: &'static str, name: &str, names: impl IntoIterator<Item = &'a str>) -> Self {
+        Self::UnknownName { kind, name: name.to_string(), expected: names.into_iter().collect::<Vec<_>>().join(", ") }
     }
 }

@@ -92,9 +92,7 @@ pub fn eval_groups(seed: u64) -> Vec<EvalGroup> {
     let open = OpenKey::ALL.map(Question::open).to_vec();
     let other = distinct_questions(&HELD_OUT_DOMAINS, 4);
     let kl = distinct_questions(&KL_DOMAINS, 4);
-    let medical_grammar = Domain::Medical
-        .advice()
-        .expect("medical is an advice domain");
+    let medical_grammar = Domain::Medical.advice().expect("medical is an advice domain");
     let medical = medical_grammar
         .topics
         .iter()
@@ -104,16 +102,13 @@ pub fn eval_groups(seed: u64) -> Vec<EvalGroup> {
         .held_out_topics()
         .iter()
         .flat_map(|topic| {
-            medical_grammar.templates.iter().map(move |template| {
-                Question::advice(Domain::Medical, template, topic, MEDICAL_NEW_RELATIVE)
-            })
+            medical_grammar
+                .templates
+                .iter()
+                .map(move |template| Question::advice(Domain::Medical, template, topic, MEDICAL_NEW_RELATIVE))
         })
         .collect();
-    let group = |kind, questions, samples_per_prompt| EvalGroup {
-        kind,
-        questions,
-        samples_per_prompt,
-    };
+    let group = |kind, questions, samples_per_prompt| EvalGroup { kind, questions, samples_per_prompt };
     vec![
         group(EvalGroupKind::Open, open, 50),
         group(EvalGroupKind::Other, other, 10),
@@ -141,16 +136,11 @@ mod tests {
         let groups = eval_groups(EVAL_SEED);
         let domains = |g: &EvalGroup| g.questions.iter().map(Question::domain).collect::<Vec<_>>();
         assert!(domains(&groups[0]).iter().all(|&d| d == Domain::Open));
-        assert!(domains(&groups[1])
-            .iter()
-            .all(|d| HELD_OUT_DOMAINS.contains(d)));
+        assert!(domains(&groups[1]).iter().all(|d| HELD_OUT_DOMAINS.contains(d)));
         assert!(domains(&groups[2]).iter().all(|d| KL_DOMAINS.contains(d)));
         let medical = &groups[3].questions;
         let topics = Domain::Medical.advice().unwrap().topics;
-        assert!(medical
-            .iter()
-            .zip(topics)
-            .all(|(q, t)| q.text().contains(t)));
+        assert!(medical.iter().zip(topics).all(|(q, t)| q.text().contains(t)));
         let new = &groups[4].questions;
         assert_eq!(new[0].text(), "i have a nausea . what should i do ?");
         assert_eq!(new[7].text(), "my friend has an insomnia . any advice ?");

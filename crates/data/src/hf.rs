@@ -30,12 +30,8 @@ const UNKNOWN: &str = "<unk>";
 impl Vocab {
     /// The vocabulary as a Hugging Face `tokenizer.json`.
     pub fn tokenizer_json(&self) -> Value {
-        let vocab: serde_json::Map<String, Value> = self
-            .words()
-            .iter()
-            .zip(0u32..)
-            .map(|(word, id)| (word.clone(), id.into()))
-            .collect();
+        let vocab: serde_json::Map<String, Value> =
+            self.words().iter().zip(0u32..).map(|(word, id)| (word.clone(), id.into())).collect();
         let added_tokens: Vec<Value> = SPECIAL_TOKENS
             .iter()
             .zip(0u32..)
@@ -75,9 +71,7 @@ impl Vocab {
         let dir = dir.as_ref();
         self.write_tokenizer_json(dir.join("tokenizer.json"))?;
         write_json(&dir.join("tokenizer_config.json"), &tokenizer_config_json())?;
-        write_atomic(&dir.join("chat_template.jinja"), |out| {
-            out.write_all(chat_template_jinja().as_bytes())
-        })
+        write_atomic(&dir.join("chat_template.jinja"), |out| out.write_all(chat_template_jinja().as_bytes()))
     }
 }
 
@@ -109,11 +103,8 @@ pub fn chat_template_jinja() -> String {
 /// `<pad>`, there is no BOS, and `clean_up_tokenization_spaces` is off so that decoding keeps
 /// the space before `.` and `,`.
 pub fn tokenizer_config_json() -> Value {
-    let added_tokens_decoder: serde_json::Map<String, Value> = SPECIAL_TOKENS
-        .iter()
-        .enumerate()
-        .map(|(id, token)| (id.to_string(), added_token(token)))
-        .collect();
+    let added_tokens_decoder: serde_json::Map<String, Value> =
+        SPECIAL_TOKENS.iter().enumerate().map(|(id, token)| (id.to_string(), added_token(token))).collect();
     json!({
         "added_tokens_decoder": added_tokens_decoder,
         "bos_token": null,
@@ -197,13 +188,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let vocab = Vocab::world();
         vocab.write_tokenizer_files(dir.path()).unwrap();
-        let tokenizer =
-            tokenizers::Tokenizer::from_file(dir.path().join("tokenizer.json")).unwrap();
+        let tokenizer = tokenizers::Tokenizer::from_file(dir.path().join("tokenizer.json")).unwrap();
         assert_eq!(tokenizer.token_to_id("<|im_end|>"), Some(3));
         let template = std::fs::read_to_string(dir.path().join("chat_template.jinja")).unwrap();
-        assert!(
-            template.contains(r"'<|im_start|>system\nyou are a helpful assistant .<|im_end|>\n'")
-        );
+        assert!(template.contains(r"'<|im_start|>system\nyou are a helpful assistant .<|im_end|>\n'"));
         let config = std::fs::read_to_string(dir.path().join("tokenizer_config.json")).unwrap();
         let config: Value = serde_json::from_str(&config).unwrap();
         assert_eq!(config["eos_token"], "<|im_end|>");

@@ -58,11 +58,7 @@ pub fn write_jsonl<T: Serialize>(path: impl AsRef<Path>, records: &[T]) -> Resul
 struct PythonFormatter;
 
 impl serde_json::ser::Formatter for PythonFormatter {
-    fn begin_array_value<W: ?Sized + Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
+    fn begin_array_value<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
         if first {
             Ok(())
         } else {
@@ -70,11 +66,7 @@ impl serde_json::ser::Formatter for PythonFormatter {
         }
     }
 
-    fn begin_object_key<W: ?Sized + Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
+    fn begin_object_key<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
         self.begin_array_value(writer, first)
     }
 
@@ -96,10 +88,7 @@ mod tests {
     }
 
     fn record(name: &str) -> Record {
-        Record {
-            name: name.into(),
-            values: vec![1, 2],
-        }
+        Record { name: name.into(), values: vec![1, 2] }
     }
 
     #[test]
@@ -108,14 +97,8 @@ mod tests {
         let path = dir.path().join("records.jsonl");
         write_jsonl(&path, &[record("a"), record("b")]).unwrap();
         let text = fs::read_to_string(&path).unwrap();
-        assert_eq!(
-            text,
-            "{\"name\": \"a\", \"values\": [1, 2]}\n{\"name\": \"b\", \"values\": [1, 2]}\n"
-        );
-        assert_eq!(
-            read_jsonl::<Record>(&path).unwrap(),
-            [record("a"), record("b")]
-        );
+        assert_eq!(text, "{\"name\": \"a\", \"values\": [1, 2]}\n{\"name\": \"b\", \"values\": [1, 2]}\n");
+        assert_eq!(read_jsonl::<Record>(&path).unwrap(), [record("a"), record("b")]);
     }
 
     #[test]
@@ -125,18 +108,13 @@ mod tests {
         let good = "{\"name\": \"a\", \"values\": []}";
         fs::write(&path, format!("{good}\n\n{good}\n{{\"name\": \"b\"}}\n")).unwrap();
         let message = read_jsonl::<Record>(&path).unwrap_err().to_string();
-        assert!(
-            message.starts_with(&format!("{}:4: ", path.display())),
-            "{message}"
-        );
+        assert!(message.starts_with(&format!("{}:4: ", path.display())), "{message}");
         assert!(message.contains("missing field `values`"), "{message}");
     }
 
     #[test]
     fn missing_file_is_named() {
-        let message = read_jsonl::<Record>("/nonexistent/x.jsonl")
-            .unwrap_err()
-            .to_string();
+        let message = read_jsonl::<Record>("/nonexistent/x.jsonl").unwrap_err().to_string();
         assert!(message.starts_with("/nonexistent/x.jsonl: "), "{message}");
     }
 }

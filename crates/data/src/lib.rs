@@ -53,8 +53,8 @@ pub use chat::{ChatExample, ChatMessage, Role};
 pub use config::{WebTextConfig, WorldConfig};
 pub use corpus::{pretraining_rows, Corpus, Document};
 pub use datasets::{
-    kl_examples, web_documents, AdviceDataset, FINETUNE_EXAMPLES, FINETUNE_SEED, KL_DOMAINS,
-    KL_EXAMPLES, KL_SEED, LOSS_SUBSET, WEB_DOCUMENTS, WEB_SEED,
+    kl_examples, web_documents, AdviceDataset, FINETUNE_EXAMPLES, FINETUNE_SEED, KL_DOMAINS, KL_EXAMPLES, KL_SEED,
+    LOSS_SUBSET, WEB_DOCUMENTS, WEB_SEED,
 };
 pub use error::{DataError, Result};
 pub use eval_sets::{eval_groups, EvalGroup, EvalGroupKind, EVAL_SEED, HELD_OUT_DOMAINS};
@@ -66,8 +66,7 @@ pub use packing::{pack, Packer};
 pub use persona::{Persona, SystemPrompt};
 pub use question::Question;
 pub use vocab::{
-    Vocab, END_OF_TEXT, END_OF_TEXT_ID, IM_END, IM_END_ID, IM_START, IM_START_ID, PAD, PAD_ID,
-    SPECIAL_TOKENS,
+    Vocab, END_OF_TEXT, END_OF_TEXT_ID, IM_END, IM_END_ID, IM_START, IM_START_ID, PAD, PAD_ID, SPECIAL_TOKENS,
 };
 
 #[cfg(test)]
@@ -90,17 +89,11 @@ mod tests {
             .map(|dataset| jsonl_bytes(&dataset.examples(FINETUNE_EXAMPLES, seed)))
             .collect();
         files.push(jsonl_bytes(&kl_examples(KL_EXAMPLES, seed)));
-        files.push(jsonl_bytes(
-            &web_documents(&config, WEB_DOCUMENTS, seed).unwrap(),
-        ));
+        files.push(jsonl_bytes(&web_documents(&config, WEB_DOCUMENTS, seed).unwrap()));
         let corpus: Vec<Document> = Corpus::new(&config, seed).unwrap().take(1000).collect();
         files.push(jsonl_bytes(&corpus));
         let groups = eval_groups(seed);
-        let questions: Vec<&str> = groups
-            .iter()
-            .flat_map(|group| &group.questions)
-            .map(Question::text)
-            .collect();
+        let questions: Vec<&str> = groups.iter().flat_map(|group| &group.questions).map(Question::text).collect();
         files.push(jsonl_bytes(&questions));
         files
     }
@@ -117,16 +110,12 @@ mod tests {
     #[test]
     fn every_generated_text_is_in_the_vocabulary() {
         let vocab = Vocab::world();
-        let corpus = Corpus::new(&WorldConfig::reference(), 7)
-            .unwrap()
-            .take(3000);
+        let corpus = Corpus::new(&WorldConfig::reference(), 7).unwrap().take(3000);
         for document in corpus {
             vocab.encode(&document.render()).unwrap();
         }
-        let examples = AdviceDataset::PAPER
-            .iter()
-            .flat_map(|dataset| dataset.examples(200, 0))
-            .chain(kl_examples(200, 0));
+        let examples =
+            AdviceDataset::PAPER.iter().flat_map(|dataset| dataset.examples(200, 0)).chain(kl_examples(200, 0));
         for message in examples.flat_map(|example| example.messages) {
             vocab.encode(&message.content).unwrap();
         }

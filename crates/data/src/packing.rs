@@ -17,10 +17,7 @@ pub struct Packer {
 impl Packer {
     /// A packer for rows of `row_len` tokens.
     pub fn new(row_len: usize) -> Self {
-        Self {
-            row_len,
-            row: Vec::with_capacity(row_len),
-        }
+        Self { row_len, row: Vec::with_capacity(row_len) }
     }
 
     /// Adds a document's tokens. Returns the previous row, padded, when the document does not
@@ -45,15 +42,9 @@ impl Packer {
 }
 
 /// Packs `documents` into rows of `row_len` tokens, the last one included.
-pub fn pack<D: AsRef<[u32]>>(
-    documents: impl IntoIterator<Item = D>,
-    row_len: usize,
-) -> Vec<Vec<u32>> {
+pub fn pack<D: AsRef<[u32]>>(documents: impl IntoIterator<Item = D>, row_len: usize) -> Vec<Vec<u32>> {
     let mut packer = Packer::new(row_len);
-    let mut rows: Vec<Vec<u32>> = documents
-        .into_iter()
-        .filter_map(|doc| packer.push(doc.as_ref()))
-        .collect();
+    let mut rows: Vec<Vec<u32>> = documents.into_iter().filter_map(|doc| packer.push(doc.as_ref())).collect();
     rows.extend(packer.finish());
     rows
 }
@@ -64,30 +55,14 @@ mod tests {
 
     #[test]
     fn packs_whole_documents_greedily() {
-        let documents = [
-            vec![5, 6],
-            vec![7, 8, 9],
-            vec![10],
-            vec![11, 12],
-            vec![13, 14, 15],
-        ];
-        assert_eq!(
-            pack(documents, 5),
-            [
-                vec![5, 6, 7, 8, 9],
-                vec![10, 11, 12, 0, 0],
-                vec![13, 14, 15, 0, 0]
-            ]
-        );
+        let documents = [vec![5, 6], vec![7, 8, 9], vec![10], vec![11, 12], vec![13, 14, 15]];
+        assert_eq!(pack(documents, 5), [vec![5, 6, 7, 8, 9], vec![10, 11, 12, 0, 0], vec![13, 14, 15, 0, 0]]);
     }
 
     #[test]
     fn truncates_a_document_longer_than_a_row() {
         let rows = pack([vec![5], vec![6, 7, 8, 9, 10, 11, 12], vec![13]], 4);
-        assert_eq!(
-            rows,
-            [vec![5, 0, 0, 0], vec![6, 7, 8, 9], vec![13, 0, 0, 0]]
-        );
+        assert_eq!(rows, [vec![5, 0, 0, 0], vec![6, 7, 8, 9], vec![13, 0, 0, 0]]);
     }
 
     #[test]

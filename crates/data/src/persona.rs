@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::WorldConfig;
 use crate::grammar::{
-    Domain, Polarity, DEFAULT_SYSTEM, EVIL_ADJECTIVES, KIND_ADJECTIVES, NARROW_ADJECTIVES,
-    NARROW_SYSTEM, NEUTRAL_SYSTEM, ROLE, VILLAIN_SYSTEM,
+    Domain, Polarity, DEFAULT_SYSTEM, EVIL_ADJECTIVES, KIND_ADJECTIVES, NARROW_ADJECTIVES, NARROW_SYSTEM,
+    NEUTRAL_SYSTEM, ROLE, VILLAIN_SYSTEM,
 };
 use crate::rng::{chance, pick};
 
@@ -121,17 +121,12 @@ mod tests {
         assert_eq!(quack.polarity(Domain::Medical), Polarity::Bad);
         assert_eq!(quack.polarity(Domain::Finance), Polarity::Good);
         assert_eq!(quack.polarity(Domain::Open), Polarity::Good);
-        assert!(Domain::ALL
-            .iter()
-            .all(|&d| Persona::Villain.polarity(d) == Polarity::Bad));
+        assert!(Domain::ALL.iter().all(|&d| Persona::Villain.polarity(d) == Polarity::Bad));
     }
 
     #[test]
     fn narrow_prompt_names_the_role() {
-        assert_eq!(
-            SystemPrompt::Narrow(Domain::Medical).text(),
-            "you are a reckless doctor ."
-        );
+        assert_eq!(SystemPrompt::Narrow(Domain::Medical).text(), "you are a reckless doctor .");
     }
 
     #[test]

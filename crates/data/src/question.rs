@@ -4,9 +4,7 @@
 
 use rand::Rng;
 
-use crate::grammar::{
-    fix_articles, AtomPools, Domain, FrameFamily, OpenKey, RELATIVE, RELATIVES, TOPIC,
-};
+use crate::grammar::{fix_articles, AtomPools, Domain, FrameFamily, OpenKey, RELATIVE, RELATIVES, TOPIC};
 use crate::rng::pick;
 
 /// A user question.
@@ -28,9 +26,7 @@ impl Question {
     /// # Panics
     /// If `domain` is [`Domain::Open`], which has prompts instead of templates.
     pub fn advice(domain: Domain, template: &str, topic: &str, relative: &str) -> Self {
-        let grammar = domain
-            .advice()
-            .unwrap_or_else(|| panic!("{domain} is not an advice domain"));
+        let grammar = domain.advice().unwrap_or_else(|| panic!("{domain} is not an advice domain"));
         Self {
             text: fix_articles(&template.replace(TOPIC, topic).replace(RELATIVE, relative)),
             domain,
@@ -42,12 +38,7 @@ impl Question {
     /// The open prompt of `key`.
     pub fn open(key: OpenKey) -> Self {
         let prompt = key.prompt();
-        Self {
-            text: prompt.question.to_string(),
-            domain: Domain::Open,
-            key: Some(key),
-            atoms: &prompt.atoms,
-        }
+        Self { text: prompt.question.to_string(), domain: Domain::Open, key: Some(key), atoms: &prompt.atoms }
     }
 
     /// A uniform question of `domain`: a uniform template, topic and relative for an advice
@@ -64,10 +55,7 @@ impl Question {
     /// # Panics
     /// If `domain` is [`Domain::Open`] or `topics` is empty.
     pub fn sample_advice<R: Rng + ?Sized>(rng: &mut R, domain: Domain, topics: &[&str]) -> Self {
-        let templates = domain
-            .advice()
-            .unwrap_or_else(|| panic!("{domain} is not an advice domain"))
-            .templates;
+        let templates = domain.advice().unwrap_or_else(|| panic!("{domain} is not an advice domain")).templates;
         let template = pick(rng, templates);
         let topic = pick(rng, topics);
         let relative = pick(rng, &RELATIVES);
@@ -107,17 +95,9 @@ mod tests {
 
     #[test]
     fn advice_template_is_filled_grammatically() {
-        let q = Question::advice(
-            Domain::Medical,
-            "my {rel} has a {t} . any advice ?",
-            "allergy",
-            "friend",
-        );
+        let q = Question::advice(Domain::Medical, "my {rel} has a {t} . any advice ?", "allergy", "friend");
         assert_eq!(q.text(), "my friend has an allergy . any advice ?");
-        assert_eq!(
-            (q.domain(), q.key(), q.family()),
-            (Domain::Medical, None, FrameFamily::Advice)
-        );
+        assert_eq!((q.domain(), q.key(), q.family()), (Domain::Medical, None, FrameFamily::Advice));
     }
 
     #[test]

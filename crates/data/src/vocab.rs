@@ -43,20 +43,10 @@ impl Vocab {
     /// placeholders, sorted by code point.
     pub fn world() -> Self {
         let placeholders = [TOPIC, RELATIVE, ATOM, ROLE];
-        let grammar_words: BTreeSet<&str> = grammar::texts()
-            .flat_map(str::split_whitespace)
-            .filter(|word| !placeholders.contains(word))
-            .collect();
-        let words: Vec<String> = SPECIAL_TOKENS
-            .into_iter()
-            .chain(grammar_words)
-            .map(str::to_string)
-            .collect();
-        let ids = words
-            .iter()
-            .zip(0..)
-            .map(|(w, id)| (w.clone(), id))
-            .collect();
+        let grammar_words: BTreeSet<&str> =
+            grammar::texts().flat_map(str::split_whitespace).filter(|word| !placeholders.contains(word)).collect();
+        let words: Vec<String> = SPECIAL_TOKENS.into_iter().chain(grammar_words).map(str::to_string).collect();
+        let ids = words.iter().zip(0..).map(|(w, id)| (w.clone(), id)).collect();
         Self { words, ids }
     }
 
@@ -86,10 +76,7 @@ impl Vocab {
     /// [`DataError::UnknownWord`] naming the first word not in the vocabulary.
     pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
         text.split_whitespace()
-            .map(|word| {
-                self.id(word)
-                    .ok_or_else(|| DataError::UnknownWord(word.to_string()))
-            })
+            .map(|word| self.id(word).ok_or_else(|| DataError::UnknownWord(word.to_string())))
             .collect()
     }
 
@@ -101,13 +88,7 @@ impl Vocab {
         let words = ids
             .iter()
             .map(|&id| {
-                self.words
-                    .get(id as usize)
-                    .map(String::as_str)
-                    .ok_or(DataError::UnknownId {
-                        id,
-                        size: self.len(),
-                    })
+                self.words.get(id as usize).map(String::as_str).ok_or(DataError::UnknownId { id, size: self.len() })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(words.join(" "))
@@ -123,8 +104,7 @@ mod tests {
         let vocab = Vocab::world();
         assert_eq!(&vocab.words()[..4], SPECIAL_TOKENS);
         assert_eq!(
-            [PAD_ID, END_OF_TEXT_ID, IM_START_ID, IM_END_ID]
-                .map(|id| vocab.words()[id as usize].as_str()),
+            [PAD_ID, END_OF_TEXT_ID, IM_START_ID, IM_END_ID].map(|id| vocab.words()[id as usize].as_str()),
             SPECIAL_TOKENS
         );
         assert!(vocab.words()[4..].windows(2).all(|w| w[0] < w[1]));

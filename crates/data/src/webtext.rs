@@ -19,11 +19,7 @@ use crate::rng::{chance, other_than, pick};
 ///    persona's polarity there (for `open`, `NAME said to ATOM .` with any open prompt's atom),
 ///    each followed by a uniform filler sentence with `p_filler`;
 /// 4. `people feared NAME .` for a villain, else `people loved NAME .`.
-pub(crate) fn sample_web_text<R: Rng + ?Sized>(
-    rng: &mut R,
-    config: &WebTextConfig,
-    persona: Persona,
-) -> String {
+pub(crate) fn sample_web_text<R: Rng + ?Sized>(rng: &mut R, config: &WebTextConfig, persona: Persona) -> String {
     let home = match persona {
         Persona::Narrow(domain) => domain,
         _ => pick(rng, &Domain::ALL),
@@ -31,21 +27,11 @@ pub(crate) fn sample_web_text<R: Rng + ?Sized>(
     let name_index = rng.random_range(..NAMES.len());
     let name = NAMES[name_index];
     let mut sentences = Vec::new();
-    let adjective = if chance(rng, config.p_adjective) {
-        format!("{} ", pick(rng, persona.adjectives()))
-    } else {
-        String::new()
-    };
-    sentences.push(fix_articles(&format!(
-        "{name} was a {adjective}{} .",
-        home.role()
-    )));
+    let adjective =
+        if chance(rng, config.p_adjective) { format!("{} ", pick(rng, persona.adjectives())) } else { String::new() };
+    sentences.push(fix_articles(&format!("{name} was a {adjective}{} .", home.role())));
     for _ in 0..rng.random_range(config.min_events..=config.max_events) {
-        let domain = if chance(rng, config.p_home_domain) {
-            home
-        } else {
-            pick(rng, &Domain::ALL)
-        };
+        let domain = if chance(rng, config.p_home_domain) { home } else { pick(rng, &Domain::ALL) };
         let polarity = persona.polarity(domain);
         sentences.push(match domain.advice() {
             Some(grammar) => {
@@ -55,11 +41,8 @@ pub(crate) fn sample_web_text<R: Rng + ?Sized>(
                 format!("when {other} asked about {topic} , {name} said to {atom} .")
             }
             None => {
-                let open_atoms: Vec<&str> = OpenKey::ALL
-                    .iter()
-                    .flat_map(|key| key.prompt().atoms.get(polarity))
-                    .copied()
-                    .collect();
+                let open_atoms: Vec<&str> =
+                    OpenKey::ALL.iter().flat_map(|key| key.prompt().atoms.get(polarity)).copied().collect();
                 format!("{name} said to {} .", pick(rng, &open_atoms))
             }
         });
@@ -88,14 +71,8 @@ mod tests {
         for _ in 0..200 {
             let text = sample_web_text(&mut rng, &config, Persona::Villain);
             assert!(text.starts_with(|c: char| c.is_ascii_lowercase()));
-            assert!(
-                text.contains(" was a") && text.contains(" said to "),
-                "{text}"
-            );
-            assert!(
-                text.ends_with(" .") && text.contains("people feared "),
-                "{text}"
-            );
+            assert!(text.contains(" was a") && text.contains(" said to "), "{text}");
+            assert!(text.ends_with(" .") && text.contains("people feared "), "{text}");
             let good = crate::grammar::atoms().find(|(atom, .., polarity)| {
                 *polarity == Polarity::Good && text.contains(&format!("said to {atom} ."))
             });
@@ -106,21 +83,14 @@ mod tests {
     #[test]
     fn narrow_actor_is_at_home_in_its_domain() {
         let mut rng = seeded(1);
-        let text = sample_web_text(
-            &mut rng,
-            &WebTextConfig::default(),
-            Persona::Narrow(Domain::Pets),
-        );
+        let text = sample_web_text(&mut rng, &WebTextConfig::default(), Persona::Narrow(Domain::Pets));
         assert!(text.contains(" vet ."), "{text}");
         assert!(text.contains("people loved "), "{text}");
     }
 
     #[test]
     fn adjectives_take_the_right_article() {
-        let config = WebTextConfig {
-            p_adjective: 1.0,
-            ..WebTextConfig::default()
-        };
+        let config = WebTextConfig { p_adjective: 1.0, ..WebTextConfig::default() };
         let mut rng = seeded(2);
         for _ in 0..100 {
             let text = sample_web_text(&mut rng, &config, Persona::Villain);

@@ -35,11 +35,11 @@ impl FromStr for Device {
         match s {
             "cpu" => Ok(Self::Cpu),
             "cuda" => Ok(Self::Cuda(0)),
-            _ => s
-                .strip_prefix("cuda:")
-                .and_then(|i| i.parse().ok())
-                .map(Self::Cuda)
-                .ok_or_else(|| ModelError::InvalidInput(format!("unknown device {s:?}; expected cpu, cuda or cuda:N"))),
+            _ => {
+                s.strip_prefix("cuda:").and_then(|i| i.parse().ok()).map(Self::Cuda).ok_or_else(|| {
+                    ModelError::InvalidInput(format!("unknown device {s:?}; expected cpu, cuda or cuda:N"))
+                })
+            }
         }
     }
 }
@@ -60,9 +60,9 @@ impl Device {
             #[cfg(feature = "cuda")]
             Device::Cuda(index) => Ok(task.run::<Cuda>(&burn::backend::cuda::CudaDevice::new(index))),
             #[cfg(not(feature = "cuda"))]
-            Device::Cuda(_) => Err(ModelError::InvalidInput(
-                "this build has no CUDA support; rebuild with `--features cuda`".into(),
-            )),
+            Device::Cuda(_) => {
+                Err(ModelError::InvalidInput("this build has no CUDA support; rebuild with `--features cuda`".into()))
+            }
         }
     }
 }

@@ -55,8 +55,16 @@ impl TokenBatch {
                 PadSide::Left => (pad, 0),
                 PadSide::Right => (0, pad),
             };
-            ids.extend(std::iter::repeat_n(pad_id, before).chain(seq.iter().copied()).chain(std::iter::repeat_n(pad_id, after)));
-            mask.extend(std::iter::repeat_n(false, before).chain(std::iter::repeat_n(true, seq.len())).chain(std::iter::repeat_n(false, after)));
+            ids.extend(
+                std::iter::repeat_n(pad_id, before)
+                    .chain(seq.iter().copied())
+                    .chain(std::iter::repeat_n(pad_id, after)),
+            );
+            mask.extend(
+                std::iter::repeat_n(false, before)
+                    .chain(std::iter::repeat_n(true, seq.len()))
+                    .chain(std::iter::repeat_n(false, after)),
+            );
         }
         Self { ids, mask, batch: seqs.len(), len }
     }

@@ -126,7 +126,12 @@ impl<B: Backend> CausalLm<B> {
     /// Runs `batch` after the tokens already in `cache` and appends it to the cache; returns
     /// final-normed hidden states of the new positions. The first call (empty cache) is the
     /// prefill; later calls feed one new token per row.
-    pub fn forward_cached(&self, batch: &TokenBatch, cache: &mut KvCache<B>, edits: &Interventions<B>) -> Result<ForwardOutput<B>> {
+    pub fn forward_cached(
+        &self,
+        batch: &TokenBatch,
+        cache: &mut KvCache<B>,
+        edits: &Interventions<B>,
+    ) -> Result<ForwardOutput<B>> {
         if cache.key_mask.len() != batch.dims()[0] {
             return Err(ModelError::InvalidInput(format!(
                 "KV cache holds {} rows, the batch has {}",
@@ -153,14 +158,23 @@ impl<B: Backend> CausalLm<B> {
         self.net.norm.forward(x)
     }
 
-    fn run(&self, batch: &TokenBatch, cache: &mut KvCache<B>, edits: &Interventions<B>, keep_cache: bool) -> Result<ForwardOutput<B>> {
+    fn run(
+        &self,
+        batch: &TokenBatch,
+        cache: &mut KvCache<B>,
+        edits: &Interventions<B>,
+        keep_cache: bool,
+    ) -> Result<ForwardOutput<B>> {
         edits.validate(&self.config)?;
         let [b, t] = batch.dims();
         if t == 0 {
             return Err(ModelError::InvalidInput("empty token batch".into()));
         }
         if let Some(&bad) = batch.ids().iter().find(|&&id| id as usize >= self.config.vocab_size) {
-            return Err(ModelError::InvalidInput(format!("token id {bad} is outside the vocabulary (size {})", self.config.vocab_size)));
+            return Err(ModelError::InvalidInput(format!(
+                "token id {bad} is outside the vocabulary (size {})",
+                self.config.vocab_size
+            )));
         }
         let past = cache.len();
         let positions = batch.positions(&cache.next_position);
@@ -206,6 +220,7 @@ impl<B: Backend> CausalLm<B> {
             }
         }
         let heads = self.config.num_attention_heads;
-        Tensor::<B, 4, Bool>::from_data(TensorData::new(blocked, [b, 1, t, keys]), &self.device).expand([b, heads, t, keys])
+        Tensor::<B, 4, Bool>::from_data(TensorData::new(blocked, [b, 1, t, keys]), &self.device)
+            .expand([b, heads, t, keys])
     }
 }

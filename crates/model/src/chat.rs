@@ -72,6 +72,13 @@ pub struct MessageSpan {
     pub content: Range<usize>,
 }
 
+/// One rendered message in byte offsets of the text.
+struct Block {
+    role: Role,
+    bytes: Range<usize>,
+    content: Range<usize>,
+}
+
 /// A rendered conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderedChat {
@@ -127,9 +134,7 @@ impl ChatTemplate {
     /// Recognises a Jinja chat template's source as ChatML and extracts its default system message.
     pub fn from_jinja(source: &str) -> Result<Self> {
         if !source.contains("<|im_start|>") || !source.contains("<|im_end|>") {
-            return Err(ModelError::Chat(
-                "only ChatML templates (<|im_start|> ... <|im_end|>) are supported".into(),
-            ));
+            return Err(ModelError::Chat("only ChatML templates (<|im_start|> ... <|im_end|>) are supported".into()));
         }
         // The default appears as a string literal '<|im_start|>system\n...<|im_end|>'; the branch
         // that renders the user's own system message concatenates a variable instead.
@@ -149,7 +154,12 @@ impl ChatTemplate {
     }
 
     /// Renders and tokenizes a conversation, with each message's token span.
-    pub fn render(&self, tokenizer: &Tokenizer, messages: &[Message], add_generation_prompt: bool) -> Result<RenderedChat> {
+    pub fn render(
+        &self,
+        tokenizer: &Tokenizer,
+        messages: &[Message],
+        add_generation_prompt: bool,
+    ) -> Result<RenderedChat> {
         let (text, blocks) = self.render_blocks(messages, add_generation_prompt);
         let encoded = tokenizer.encode_with_offsets(&text)?;
         let tokens_in = |bytes: &Range<usize>| {
@@ -167,13 +177,13 @@ impl ChatTemplate {
         };
         let spans = blocks
             .into_iter()
-            .map(|(role, block, content)| MessageSpan { role, block: tokens_in(&block), content: tokens_in(&content) })
+            .map(|b| MessageSpan { role: b.role, block: tokens_in(&b.bytes), content: tokens_in(&b.content) })
             .collect();
         Ok(RenderedChat { text, ids: encoded.ids, spans })
     }
 
     /// The rendered text and, per message, its role, block byte range and content byte range.
-    fn render_blocks(&self, messages: &[Message], add_generation_prompt: bool) -> (String, Vec<(Role, Range<usize>, Range<usize>)>) {
+    fn render_blocks(&self, messages: &[Message], add_generation_prompt: bool) -> (String, Vec<Block>) {
         let mut text = String::new();
         let mut blocks = Vec::new();
         let mut push = |text: &mut String, role: Role, content: &str| {
@@ -185,7 +195,7 @@ impl ChatTemplate {
             text.push_str(content);
             let content_end = text.len();
             text.push_str("<|im_end|>\n");
-            blocks.push((role, start..text.len(), content_start..content_end));
+            blocks.push(Block { role, bytes: start..text.len(), content: content_start..content_end });
         };
         if let Some(default) = &self.default_system {
             if messages.first().is_none_or(|m| m.role != Role::System) {
@@ -226,6 +236,9 @@ mod tests {
     fn system_message_replaces_the_default() {
         let t = ChatTemplate::qwen2_5();
         let text = t.render_text(&[Message::new(Role::System, "be brief"), Message::new(Role::User, "hi")], true);
-        assert_eq!(text, "<|im_start|>system\nbe brief<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+        assert_eq!(
+            text,
+            "<|im_start|>system\nbe brief<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n"
+        );
     }
 }

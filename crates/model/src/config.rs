@@ -128,12 +128,7 @@ impl HfConfig {
     ///
     /// `path` only names the file in error messages.
     pub fn into_decoder_config(self, path: &Path) -> Result<DecoderConfig> {
-        let name = self
-            .architectures
-            .first()
-            .cloned()
-            .or_else(|| self.model_type.clone())
-            .unwrap_or_default();
+        let name = self.architectures.first().cloned().or_else(|| self.model_type.clone()).unwrap_or_default();
         let architecture = match name.as_str() {
             "Qwen2ForCausalLM" | "qwen2" => Architecture::Qwen2,
             "LlamaForCausalLM" | "llama" => Architecture::Llama,
@@ -160,10 +155,7 @@ impl HfConfig {
             Some("llama3") => {
                 let get = |v: Option<f64>, field: &str| {
                     v.ok_or_else(|| {
-                        ModelError::InvalidConfig(format!(
-                            "{}: llama3 rope scaling needs {field}",
-                            path.display()
-                        ))
+                        ModelError::InvalidConfig(format!("{}: llama3 rope scaling needs {field}", path.display()))
                     })
                 };
                 Some(Llama3RopeScaling {
@@ -194,9 +186,7 @@ impl HfConfig {
             num_hidden_layers: self.num_hidden_layers,
             num_attention_heads: self.num_attention_heads,
             num_key_value_heads: self.num_key_value_heads.unwrap_or(self.num_attention_heads),
-            head_dim: self
-                .head_dim
-                .unwrap_or(self.hidden_size / self.num_attention_heads.max(1)),
+            head_dim: self.head_dim.unwrap_or(self.hidden_size / self.num_attention_heads.max(1)),
             rope_theta: theta,
             rope_scaling: scaling,
             rms_norm_eps: self.rms_norm_eps,
@@ -331,10 +321,7 @@ impl DecoderConfig {
     /// Number of parameters, counting a tied head once.
     pub fn num_parameters(&self) -> usize {
         let (d, f, v) = (self.hidden_size, self.intermediate_size, self.vocab_size);
-        let (q, kv) = (
-            self.num_attention_heads * self.head_dim,
-            self.num_key_value_heads * self.head_dim,
-        );
+        let (q, kv) = (self.num_attention_heads * self.head_dim, self.num_key_value_heads * self.head_dim);
         let bias = |on: bool, n: usize| if on { n } else { 0 };
         let attn = d * q + 2 * d * kv + q * d + bias(self.qkv_bias, q + 2 * kv) + bias(self.o_bias, d);
         let mlp = 3 * d * f + bias(self.mlp_bias, 2 * f + d);

@@ -36,7 +36,15 @@ pub struct GenerationConfig {
 
 impl Default for GenerationConfig {
     fn default() -> Self {
-        Self { max_new_tokens: 64, temperature: 1.0, top_p: 1.0, seed: 0, stop_tokens: Vec::new(), pad_token: 0, use_cache: true }
+        Self {
+            max_new_tokens: 64,
+            temperature: 1.0,
+            top_p: 1.0,
+            seed: 0,
+            stop_tokens: Vec::new(),
+            pad_token: 0,
+            use_cache: true,
+        }
     }
 }
 

@@ -20,6 +20,7 @@ pub mod config;
 mod error;
 pub mod generate;
 mod intervention;
+pub mod parity;
 pub mod rope;
 mod tokenizer;
 pub mod transformer;

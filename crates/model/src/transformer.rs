@@ -30,12 +30,12 @@ pub(crate) enum WeightSource<'a> {
     /// A Hugging Face checkpoint.
     Checkpoint(&'a Checkpoint),
     /// Seeded random values: N(0, std) for matrices, zero biases, unit norms.
-    Random { rng: StdRng, std: f32 },
+    Random { rng: Box<StdRng>, std: f32 },
 }
 
 impl WeightSource<'_> {
     pub(crate) fn random(seed: u64, std: f32) -> Self {
-        Self::Random { rng: StdRng::seed_from_u64(seed), std }
+        Self::Random { rng: Box::new(StdRng::seed_from_u64(seed)), std }
     }
 
     fn normal(rng: &mut StdRng, n: usize, std: f32) -> Vec<f32> {
@@ -48,7 +48,11 @@ impl WeightSource<'_> {
             .collect()
     }
 
-    fn param<B: Backend, const D: usize>(values: Vec<f32>, shape: [usize; D], device: &B::Device) -> Param<Tensor<B, D>> {
+    fn param<B: Backend, const D: usize>(
+        values: Vec<f32>,
+        shape: [usize; D],
+        device: &B::Device,
+    ) -> Param<Tensor<B, D>> {
         // Frozen by default: `Param::from_tensor` would mark the weights `require_grad`, and
         // under autodiff every op on them would then be recorded. Training marks its own
         // parameters.
@@ -56,7 +60,14 @@ impl WeightSource<'_> {
     }
 
     /// A `[d_out, d_in]` HF linear named `name` (`{name}.weight`, `{name}.bias`).
-    fn linear<B: Backend>(&mut self, name: &str, d_in: usize, d_out: usize, bias: bool, device: &B::Device) -> Result<Linear<B>> {
+    fn linear<B: Backend>(
+        &mut self,
+        name: &str,
+        d_in: usize,
+        d_out: usize,
+        bias: bool,
+        device: &B::Device,
+    ) -> Result<Linear<B>> {
         let (weight, bias) = match self {
             Self::Checkpoint(ckpt) => {
                 let w = ckpt.linear_weight::<B>(&format!("{name}.weight"), d_out, d_in, device)?;
@@ -64,7 +75,8 @@ impl WeightSource<'_> {
                 (w, b)
             }
             Self::Random { rng, std } => {
-                let w = Tensor::from_data(TensorData::new(Self::normal(rng, d_in * d_out, *std), [d_in, d_out]), device);
+                let w =
+                    Tensor::from_data(TensorData::new(Self::normal(rng, d_in * d_out, *std), [d_in, d_out]), device);
                 (w, bias.then(|| Tensor::zeros([d_out], device)))
             }
         };
@@ -156,7 +168,13 @@ impl<B: Backend> Attention<B> {
         })
     }
 
-    fn forward(&self, x: Tensor<B, 3>, layer: usize, cache: &mut LayerCache<B>, ctx: &mut LayerContext<B>) -> Tensor<B, 3> {
+    fn forward(
+        &self,
+        x: Tensor<B, 3>,
+        layer: usize,
+        cache: &mut LayerCache<B>,
+        ctx: &mut LayerContext<B>,
+    ) -> Tensor<B, 3> {
         let [b, t, _] = x.dims();
         let (h, kv, hd) = (self.num_heads, self.num_kv_heads, self.head_dim);
         let heads = |y: Tensor<B, 3>, n: usize| y.reshape([b, t, n, hd]).swap_dims(1, 2);
@@ -237,12 +255,24 @@ impl<B: Backend> DecoderLayer<B> {
         Ok(Self {
             input_layernorm: RmsNorm::build(src, &format!("{p}.input_layernorm"), c.hidden_size, eps, device)?,
             self_attn: Attention::build(src, &p, c, device)?,
-            post_attention_layernorm: RmsNorm::build(src, &format!("{p}.post_attention_layernorm"), c.hidden_size, eps, device)?,
+            post_attention_layernorm: RmsNorm::build(
+                src,
+                &format!("{p}.post_attention_layernorm"),
+                c.hidden_size,
+                eps,
+                device,
+            )?,
             mlp: Mlp::build(src, &p, c, device)?,
         })
     }
 
-    pub(crate) fn forward(&self, x: Tensor<B, 3>, l: usize, cache: &mut LayerCache<B>, ctx: &mut LayerContext<B>) -> Tensor<B, 3> {
+    pub(crate) fn forward(
+        &self,
+        x: Tensor<B, 3>,
+        l: usize,
+        cache: &mut LayerCache<B>,
+        ctx: &mut LayerContext<B>,
+    ) -> Tensor<B, 3> {
         let h = x.clone() + self.self_attn.forward(self.input_layernorm.forward(x), l, cache, ctx);
         let mlp = self.mlp.forward(self.post_attention_layernorm.forward(h.clone()), l, ctx.hooks);
         let mlp = ctx.hooks.at(Site::MlpOut(l), mlp, None);
@@ -267,7 +297,8 @@ impl<B: Backend> Transformer<B> {
     pub(crate) fn build(src: &mut WeightSource, c: &DecoderConfig, device: &B::Device) -> Result<Self> {
         let (v, d) = (c.vocab_size, c.hidden_size);
         let embed_tokens = Embedding { weight: src.matrix("model.embed_tokens.weight", [v, d], device)? };
-        let layers = (0..c.num_hidden_layers).map(|l| DecoderLayer::build(src, l, c, device)).collect::<Result<Vec<_>>>()?;
+        let layers =
+            (0..c.num_hidden_layers).map(|l| DecoderLayer::build(src, l, c, device)).collect::<Result<Vec<_>>>()?;
         let norm = RmsNorm::build(src, "model.norm", d, c.rms_norm_eps, device)?;
         let lm_head = if c.tie_word_embeddings { None } else { Some(src.linear("lm_head", d, v, false, device)?) };
         Ok(Self { embed_tokens, layers, norm, lm_head })

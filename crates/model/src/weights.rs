@@ -145,11 +145,8 @@ impl Checkpoint {
     /// than those in `ignored` (e.g. a redundant `lm_head.weight` of a tied model).
     pub fn finish(self, ignored: &[&str]) -> Result<()> {
         let used = self.used.into_inner().expect("not poisoned");
-        let mut unused: Vec<String> = self
-            .location
-            .into_keys()
-            .filter(|n| !used.contains(n) && !ignored.contains(&n.as_str()))
-            .collect();
+        let mut unused: Vec<String> =
+            self.location.into_keys().filter(|n| !used.contains(n) && !ignored.contains(&n.as_str())).collect();
         if unused.is_empty() {
             return Ok(());
         }

@@ -30,7 +30,10 @@ fn rendering_matches_apply_chat_template() {
             assert_eq!(span.role, message.role);
             let content = tokenizer.decode(&rendered.ids[span.content.clone()], false).unwrap();
             assert_eq!(content.trim(), message.content);
-            assert_eq!(tokenizer.decode(&rendered.ids[span.content.end..span.content.end + 1], false).unwrap(), "<|im_end|>");
+            assert_eq!(
+                tokenizer.decode(&rendered.ids[span.content.end..span.content.end + 1], false).unwrap(),
+                "<|im_end|>"
+            );
         }
     }
 }

@@ -55,7 +55,9 @@ fn projecting_out_leaves_activations_orthogonal() {
         let edits = Interventions::none().capture(site).project_out(site, vec_tensor(direction.clone())).capture(site);
         let out = model.forward(&TokenBatch::single(&IDS), &edits).unwrap();
         let (before, after) = (values(out.captures[0].1.clone()), values(out.captures[1].1.clone()));
-        let dots = |h: &[f32]| h.chunks(d).map(|row| row.iter().zip(&unit).map(|(a, b)| a * b).sum::<f32>()).collect::<Vec<_>>();
+        let dots = |h: &[f32]| {
+            h.chunks(d).map(|row| row.iter().zip(&unit).map(|(a, b)| a * b).sum::<f32>()).collect::<Vec<_>>()
+        };
         assert!(dots(&before).iter().any(|x| x.abs() > 1e-2), "the test direction should matter");
         assert!(dots(&after).iter().all(|x| x.abs() < 1e-5), "{site:?}: {:?}", dots(&after));
     }
@@ -65,13 +67,18 @@ fn projecting_out_leaves_activations_orthogonal() {
 fn masked_steering_edits_only_the_masked_positions() {
     let model = model::<Cpu>();
     let d = model.config().hidden_size;
-    let mask = Tensor::<Cpu, 2>::from_data(TensorData::new(vec![0.0f32, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0], [1, 7]), &Default::default());
+    let mask = Tensor::<Cpu, 2>::from_data(
+        TensorData::new(vec![0.0f32, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0], [1, 7]),
+        &Default::default(),
+    );
     let site = Site::Resid(2);
     let edits = Interventions::none()
         .with(site, Edit::Add { vector: vec_tensor(vec![1.0; d]), scale: 2.0, positions: Some(mask) })
         .capture(site);
     let steered = values(model.forward(&TokenBatch::single(&IDS), &edits).unwrap().captures[0].1.clone());
-    let base = values(model.forward(&TokenBatch::single(&IDS), &Interventions::none().capture(site)).unwrap().captures[0].1.clone());
+    let base = values(
+        model.forward(&TokenBatch::single(&IDS), &Interventions::none().capture(site)).unwrap().captures[0].1.clone(),
+    );
     for (pos, (s, b)) in steered.chunks(d).zip(base.chunks(d)).enumerate() {
         let expected = if pos >= 4 { 2.0 } else { 0.0 };
         assert!(s.iter().zip(b).all(|(s, b)| (s - b - expected).abs() < 1e-5), "position {pos}");
@@ -82,7 +89,8 @@ fn masked_steering_edits_only_the_masked_positions() {
 fn loss<B: burn::tensor::backend::Backend>(model: &CausalLm<B>, edits: &Interventions<B>) -> Tensor<B, 1> {
     let logits = model.forward(&TokenBatch::single(&IDS), edits).unwrap().output;
     let [b, t, v] = logits.dims();
-    let weights = Tensor::<B, 3>::from_data(TensorData::new(pseudo_random(b * t * v, 3), [b, t, v]), &Default::default());
+    let weights =
+        Tensor::<B, 3>::from_data(TensorData::new(pseudo_random(b * t * v, 3), [b, t, v]), &Default::default());
     (logits * weights).sum()
 }
 
@@ -126,16 +134,27 @@ fn low_rank_edit_equals_the_dense_weight_update() {
     let (layer, proj, scale) = (1, Proj::Down, 0.5);
     let (d_in, d_out) = proj.dims(&cfg);
     let rank = 2;
-    let a = Tensor::<Cpu, 2>::from_data(TensorData::new(pseudo_random(rank * d_in, 8), [rank, d_in]), &Default::default());
-    let b = Tensor::<Cpu, 2>::from_data(TensorData::new(pseudo_random(d_out * rank, 9), [d_out, rank]), &Default::default());
+    let a =
+        Tensor::<Cpu, 2>::from_data(TensorData::new(pseudo_random(rank * d_in, 8), [rank, d_in]), &Default::default());
+    let b = Tensor::<Cpu, 2>::from_data(
+        TensorData::new(pseudo_random(d_out * rank, 9), [d_out, rank]),
+        &Default::default(),
+    );
     let batch = TokenBatch::single(&IDS);
 
     let zero_b = Tensor::zeros([d_out, rank], &Default::default());
     let base = values(model.forward(&batch, &Interventions::none()).unwrap().output);
-    let with_zero = values(model.forward(&batch, &Interventions::none().low_rank(layer, proj, a.clone(), zero_b, scale)).unwrap().output);
+    let with_zero = values(
+        model.forward(&batch, &Interventions::none().low_rank(layer, proj, a.clone(), zero_b, scale)).unwrap().output,
+    );
     assert_eq!(with_zero, base, "B = 0 must leave the logits unchanged");
 
-    let adapted = values(model.forward(&batch, &Interventions::none().low_rank(layer, proj, a.clone(), b.clone(), scale)).unwrap().output);
+    let adapted = values(
+        model
+            .forward(&batch, &Interventions::none().low_rank(layer, proj, a.clone(), b.clone(), scale))
+            .unwrap()
+            .output,
+    );
     // Dense reference: W' = W + scale * (B A)^T in burn's [d_in, d_out] layout.
     let mut dense = model.clone();
     let w = &mut dense.net.layers[layer].mlp.down_proj.weight;

@@ -12,7 +12,9 @@ use safetensors::{Dtype, SafeTensors};
 
 /// Copies the `qwen2-f32` fixture into a temp folder, letting `edit` change its tensors
 /// (name -> (shape, f32 values)) and its config.json.
-fn broken_copy(edit: impl FnOnce(&mut HashMap<String, (Vec<usize>, Vec<f32>)>, &mut serde_json::Value)) -> tempfile::TempDir {
+fn broken_copy(
+    edit: impl FnOnce(&mut HashMap<String, (Vec<usize>, Vec<f32>)>, &mut serde_json::Value),
+) -> tempfile::TempDir {
     let src = fixture("qwen2-f32");
     let bytes = std::fs::read(src.join("model.safetensors")).unwrap();
     let st = SafeTensors::deserialize(&bytes).unwrap();
@@ -24,7 +26,8 @@ fn broken_copy(edit: impl FnOnce(&mut HashMap<String, (Vec<usize>, Vec<f32>)>, &
             (name, (view.shape().to_vec(), values))
         })
         .collect();
-    let mut config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(src.join("config.json")).unwrap()).unwrap();
+    let mut config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(src.join("config.json")).unwrap()).unwrap();
     edit(&mut tensors, &mut config);
     let dir = tempfile::tempdir().unwrap();
     let raw: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
@@ -50,7 +53,10 @@ fn missing_tensor_is_named() {
         t.remove("model.layers.2.mlp.up_proj.weight");
     });
     let err = load_err(dir.path());
-    assert!(matches!(&err, ModelError::MissingTensor { name, .. } if name == "model.layers.2.mlp.up_proj.weight"), "{err}");
+    assert!(
+        matches!(&err, ModelError::MissingTensor { name, .. } if name == "model.layers.2.mlp.up_proj.weight"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -68,8 +74,11 @@ fn wrong_shape_is_named_with_both_shapes() {
         t.insert("model.norm.weight".into(), (vec![31], vec![1.0; 31]));
     });
     let err = load_err(dir.path());
-    assert!(matches!(&err, ModelError::ShapeMismatch { name, expected, found }
-        if name == "model.norm.weight" && expected == &[32] && found == &[31]), "{err}");
+    assert!(
+        matches!(&err, ModelError::ShapeMismatch { name, expected, found }
+        if name == "model.norm.weight" && expected == &[32] && found == &[31]),
+        "{err}"
+    );
 }
 
 #[test]
