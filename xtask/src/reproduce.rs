@@ -6,7 +6,8 @@ use emlab_model::backend::{BackendTask, Device};
 use emlab_model::parity::{check, fixtures_dir, ParityReport, FIXTURES};
 
 use crate::experiments::{find, Experiment, CATALOGUE};
-use crate::util::{project_root, write_atomic};
+use crate::util::project_root;
+use emlab_data::write_atomic;
 
 /// Arguments of `reproduce`.
 #[derive(clap::Args)]
@@ -96,7 +97,8 @@ fn engine(device: Device, out_dir: &std::path::Path) -> Result<()> {
     }
     let path = out_dir.join("engine_parity.json");
     let json = serde_json::json!({ "device": format!("{device:?}"), "tolerance": 1e-4, "fixtures": reports.iter().map(|(n, r)| serde_json::json!({"fixture": n, "report": r})).collect::<Vec<_>>() });
-    write_atomic(&path, serde_json::to_string_pretty(&json)?.as_bytes())?;
+    std::fs::create_dir_all(out_dir)?;
+    write_atomic(&path, |w| serde_json::to_writer_pretty(w, &json).map_err(std::io::Error::other))?;
     println!("  wrote {}", path.display());
     if !failed.is_empty() {
         bail!("engine parity failed for {failed:?}");

@@ -10,7 +10,7 @@ use crate::error::{DataError, Result};
 /// Writes a file through `write`, atomically: the bytes go to a temporary file in the same
 /// folder (a rename across file systems would not be atomic), which is synced and then renamed
 /// over `path`. On failure the temporary file is removed and `path` is untouched.
-pub(crate) fn write_atomic(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>) -> Result<()> {
+pub fn write_atomic(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>) -> Result<()> {
     let temp = temp_path(path);
     let written = (|| {
         let mut out = BufWriter::new(File::create(&temp)?);

@@ -49,6 +49,7 @@ mod vocab;
 mod webtext;
 
 pub use answer::Answer;
+pub use atomic::write_atomic;
 pub use chat::{ChatExample, ChatMessage, Role};
 pub use config::{WebTextConfig, WorldConfig};
 pub use corpus::{pretraining_rows, Corpus, Document};
