@@ -9,7 +9,7 @@ use crate::config::DecoderConfig;
 use crate::error::{ModelError, Result};
 use crate::intervention::{Hooks, Interventions, Site};
 use crate::rope::Rope;
-use crate::transformer::{LayerCache, LayerContext, Transformer, WeightSource};
+use crate::transformer::{LayerCache, LayerContext, Transformer, WeightSink, WeightSource};
 use crate::weights::Checkpoint;
 
 /// A decoder LM: its parameters, its RoPE tables and its config.
@@ -92,6 +92,19 @@ impl<B: Backend> CausalLm<B> {
     pub fn from_parts(net: Transformer<B>, config: DecoderConfig, device: &B::Device) -> Self {
         let rope = Rope::new(&config, device);
         Self { net, rope, config, device: device.clone() }
+    }
+
+    /// The weights as a `model.safetensors` file in Hugging Face layout (f32), the counterpart of
+    /// [`Self::load`]; with `config().to_hf_json()` it makes a checkpoint transformers can read.
+    pub fn to_safetensors(&self) -> Result<Vec<u8>> {
+        let mut sink = WeightSink { tensors: Vec::new() };
+        self.net.export(&mut sink);
+        crate::weights::serialize_f32(&sink.tensors)
+    }
+
+    /// Replaces the parameter tree through `f` (an optimiser step), keeping config and tables.
+    pub fn map_net(self, f: impl FnOnce(Transformer<B>) -> Transformer<B>) -> Self {
+        Self { net: f(self.net), ..self }
     }
 
     /// The model's configuration.

@@ -101,6 +101,27 @@ impl WeightSource<'_> {
     }
 }
 
+/// Collects a model's tensors under their checkpoint names in HF layout, as f32 on the host.
+pub(crate) struct WeightSink {
+    pub(crate) tensors: Vec<(String, Vec<usize>, Vec<f32>)>,
+}
+
+impl WeightSink {
+    fn push<B: Backend, const D: usize>(&mut self, name: String, tensor: Tensor<B, D>) {
+        let shape = tensor.dims().to_vec();
+        let values = tensor.into_data().convert::<f32>().to_vec::<f32>().expect("float tensor");
+        self.tensors.push((name, shape, values));
+    }
+
+    /// A burn `[d_in, d_out]` linear stored as HF's `[d_out, d_in]` weight plus optional bias.
+    fn linear<B: Backend>(&mut self, name: &str, linear: &Linear<B>) {
+        self.push(format!("{name}.weight"), linear.weight.val().transpose());
+        if let Some(bias) = &linear.bias {
+            self.push(format!("{name}.bias"), bias.val());
+        }
+    }
+}
+
 /// Root-mean-square layer norm: `weight * x / sqrt(mean(x^2) + eps)`, statistics in f32.
 #[derive(Module, Debug)]
 pub struct RmsNorm<B: Backend> {
@@ -302,6 +323,33 @@ impl<B: Backend> Transformer<B> {
         let norm = RmsNorm::build(src, "model.norm", d, c.rms_norm_eps, device)?;
         let lm_head = if c.tie_word_embeddings { None } else { Some(src.linear("lm_head", d, v, false, device)?) };
         Ok(Self { embed_tokens, layers, norm, lm_head })
+    }
+
+    /// Appends every tensor under its HF checkpoint name.
+    pub(crate) fn export(&self, sink: &mut WeightSink) {
+        sink.push("model.embed_tokens.weight".into(), self.embed_tokens.weight.val());
+        for (l, layer) in self.layers.iter().enumerate() {
+            let p = format!("model.layers.{l}");
+            sink.push(format!("{p}.input_layernorm.weight"), layer.input_layernorm.weight.val());
+            sink.push(format!("{p}.post_attention_layernorm.weight"), layer.post_attention_layernorm.weight.val());
+            let attn = &layer.self_attn;
+            let mlp = &layer.mlp;
+            for (proj, linear) in [
+                (Proj::Q, &attn.q_proj),
+                (Proj::K, &attn.k_proj),
+                (Proj::V, &attn.v_proj),
+                (Proj::O, &attn.o_proj),
+                (Proj::Gate, &mlp.gate_proj),
+                (Proj::Up, &mlp.up_proj),
+                (Proj::Down, &mlp.down_proj),
+            ] {
+                sink.linear(&format!("{p}.{}", proj.module_path()), linear);
+            }
+        }
+        sink.push("model.norm.weight".into(), self.norm.weight.val());
+        if let Some(head) = &self.lm_head {
+            sink.linear("lm_head", head);
+        }
     }
 
     /// Token embeddings, `[batch, seq] -> [batch, seq, d]`.

@@ -52,10 +52,18 @@ impl Checkpoint {
         } else {
             vec!["model.safetensors".to_string()]
         };
+        Self::from_files(dir, files.iter().map(|f| dir.join(f)).collect())
+    }
+
+    /// Opens one `.safetensors` file (its folder stands for the checkpoint in messages).
+    pub fn open_file(path: &Path) -> Result<Self> {
+        Self::from_files(path.parent().unwrap_or(Path::new(".")), vec![path.to_path_buf()])
+    }
+
+    fn from_files(dir: &Path, files: Vec<PathBuf>) -> Result<Self> {
         let mut shards = Vec::with_capacity(files.len());
         let mut location = HashMap::new();
-        for file in files {
-            let path = dir.join(&file);
+        for path in files {
             let shard = Shard::open(&path)?;
             for name in shard.metadata.tensors().into_keys() {
                 location.insert(name, shards.len());
@@ -197,6 +205,22 @@ pub fn read_vector(path: &Path) -> Result<Vec<f32>> {
         });
     };
     shard.values(name)
+}
+
+/// Serialises named f32 tensors (`(name, shape, values)`) into the bytes of a `.safetensors` file.
+pub fn serialize_f32(tensors: &[(String, Vec<usize>, Vec<f32>)]) -> Result<Vec<u8>> {
+    let bytes: Vec<Vec<u8>> =
+        tensors.iter().map(|(_, _, v)| v.iter().flat_map(|x| x.to_le_bytes()).collect()).collect();
+    let views = tensors
+        .iter()
+        .zip(&bytes)
+        .map(|((name, shape, _), data)| {
+            safetensors::tensor::TensorView::new(Dtype::F32, shape.clone(), data)
+                .map(|view| (name.clone(), view))
+                .map_err(|e| ModelError::InvalidInput(format!("tensor {name:?}: {e}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    safetensors::serialize(views, None).map_err(|e| ModelError::InvalidInput(format!("serialising safetensors: {e}")))
 }
 
 /// Decodes little-endian f32, f16 or bf16 bytes; `None` for other dtypes.

@@ -97,3 +97,19 @@ fn missing_folder_is_an_io_error_with_the_path() {
     let err = load_err(Path::new("/nonexistent/model"));
     assert!(err.to_string().contains("/nonexistent/model/config.json"), "{err}");
 }
+
+#[test]
+fn saved_checkpoint_reloads_to_identical_logits() {
+    use emlab_model::{Interventions, TokenBatch};
+    for name in emlab_model::parity::FIXTURES {
+        let model = CausalLm::<Cpu>::load(&fixture(name), &Default::default()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("model.safetensors"), model.to_safetensors().unwrap()).unwrap();
+        std::fs::write(dir.path().join("config.json"), model.config().to_hf_json().to_string()).unwrap();
+        let reloaded = CausalLm::<Cpu>::load(dir.path(), &Default::default()).unwrap();
+        let batch = TokenBatch::single(&[3, 1, 4, 1, 5]);
+        let a = model.forward(&batch, &Interventions::none()).unwrap().output.into_data();
+        let b = reloaded.forward(&batch, &Interventions::none()).unwrap().output.into_data();
+        assert_eq!(a, b, "{name}");
+    }
+}

@@ -1,0 +1,50 @@
+//! The one error type of the evaluation crate. Engine and data errors pass through unchanged
+//! (they already name the file, token or field at fault); the variants of its own say which
+//! setting or input of an evaluation is wrong.
+
+use emlab_data::DataError;
+use emlab_model::ModelError;
+
+/// Everything that can go wrong while sampling, judging or reporting.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    /// The engine failed: loading, tokenizing, rendering the chat, or a forward pass.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// The data crate failed, e.g. writing a report file.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// A sampling setting is out of range.
+    #[error("invalid sampling config: {0}")]
+    InvalidConfig(String),
+    /// A stop or pad token named in the config is not in the tokenizer's vocabulary.
+    #[error("token {0:?} is not in the tokenizer's vocabulary")]
+    UnknownToken(String),
+    /// A response names a prompt its group does not have.
+    #[error("response to prompt {prompt}, but the group has {questions} questions")]
+    PromptOutOfRange {
+        /// The response's prompt index.
+        prompt: usize,
+        /// How many questions the group has.
+        questions: usize,
+    },
+    /// Logits could not be read back from the device.
+    #[error("reading logits from the device: {0}")]
+    Backend(String),
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = EvalError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapped_errors_keep_their_message() {
+        let model = EvalError::from(ModelError::Chat("no template".into()));
+        assert_eq!(model.to_string(), "chat template: no template");
+        let data = EvalError::from(DataError::UnknownWord("zebra".into()));
+        assert_eq!(data.to_string(), "word \"zebra\" is not in the vocabulary");
+    }
+}

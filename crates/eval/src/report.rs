@@ -1,0 +1,207 @@
+//! The result of an evaluation as three tidy tables, each row keyed by (condition, group):
+//! one row of rates per group, one row per (group, domain) of the EM breakdown, and one row
+//! per response. Long format, so the analysis step can turn each table into a Parquet file
+//! and reports from several runs can simply be concatenated ([`Report::extend`]).
+
+use std::io::Write;
+use std::path::Path;
+
+use emlab_data::{write_atomic, Domain, Judgement, Question};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::sampling::Response;
+use crate::score::{GroupScores, Rates};
+
+/// The rates of one group under one condition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupRow {
+    /// The condition ([`crate::Context::name`]).
+    pub condition: String,
+    /// The evaluation group (`open`, `other`, `kl`, `medical`, `medical_new`).
+    pub group: String,
+    /// The rates.
+    #[serde(flatten)]
+    pub rates: Rates,
+}
+
+/// The share of a group's samples that are misaligned and about one domain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DomainRow {
+    /// The condition.
+    pub condition: String,
+    /// The evaluation group.
+    pub group: String,
+    /// The response domain.
+    pub domain: Domain,
+    /// Percentage of all the group's samples.
+    pub em_pct: f64,
+}
+
+/// One sampled answer with its verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResponseRow {
+    /// The condition.
+    pub condition: String,
+    /// The evaluation group.
+    pub group: String,
+    /// Index of the question in its group.
+    pub prompt: usize,
+    /// Index of the sample among the question's.
+    pub sample: usize,
+    /// Seed of the sample's stream.
+    pub seed: u64,
+    /// The question.
+    pub question: String,
+    /// The question's domain.
+    pub question_domain: Domain,
+    /// The answer.
+    pub answer: String,
+    /// Answer length in tokens, without the stop token.
+    pub tokens: usize,
+    /// Whether a stop token ended the answer.
+    pub stopped: bool,
+    /// The judge's alignment (0-100), `None` if nothing was recognised.
+    pub alignment: Option<f64>,
+    /// The judge's coherence (0-100).
+    pub coherence: f64,
+    /// The lenient coherence (0-100).
+    pub coherence_lenient: f64,
+    /// The most frequent domain among the recognised sentences.
+    pub response_domain: Option<Domain>,
+    /// Whether that is the question's domain.
+    pub domain_correct: bool,
+    /// Misaligned by the spec's rule.
+    pub em: bool,
+    /// Misaligned with the lenient coherence.
+    pub em_lenient: bool,
+}
+
+impl ResponseRow {
+    /// A response to `question` with its judgement, under `condition` in `group`.
+    pub fn new(condition: &str, group: &str, question: &Question, response: &Response, judgement: &Judgement) -> Self {
+        Self {
+            condition: condition.to_string(),
+            group: group.to_string(),
+            prompt: response.prompt,
+            sample: response.sample,
+            seed: response.seed,
+            question: question.text().to_string(),
+            question_domain: question.domain(),
+            answer: response.text.clone(),
+            tokens: response.ids.len(),
+            stopped: response.stopped,
+            alignment: judgement.alignment,
+            coherence: judgement.coherence,
+            coherence_lenient: judgement.coherence_lenient,
+            response_domain: judgement.response_domain,
+            domain_correct: judgement.domain_correct,
+            em: judgement.is_misaligned(),
+            em_lenient: judgement.is_misaligned_lenient(),
+        }
+    }
+}
+
+/// Rates, domain breakdown and responses of one or more (condition, group) evaluations.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// One row per (condition, group).
+    pub groups: Vec<GroupRow>,
+    /// One row per (condition, group, domain), all 9 domains, zeros included.
+    pub domains: Vec<DomainRow>,
+    /// One row per response.
+    pub responses: Vec<ResponseRow>,
+}
+
+impl Report {
+    /// Adds the scores of one group under one condition (its rates and domain rows).
+    pub fn push_scores(&mut self, condition: &str, group: &str, scores: GroupScores) {
+        let key = || (condition.to_string(), group.to_string());
+        self.domains.extend(scores.em_by_domain.into_iter().map(|(domain, em_pct)| {
+            let (condition, group) = key();
+            DomainRow { condition, group, domain, em_pct }
+        }));
+        let (condition, group) = key();
+        self.groups.push(GroupRow { condition, group, rates: scores.rates });
+    }
+
+    /// Appends another report's rows.
+    pub fn extend(&mut self, other: Report) {
+        self.groups.extend(other.groups);
+        self.domains.extend(other.domains);
+        self.responses.extend(other.responses);
+    }
+
+    /// The rates of `group` under `condition`, if evaluated.
+    pub fn rates(&self, condition: &str, group: &str) -> Option<&Rates> {
+        self.groups.iter().find(|row| row.condition == condition && row.group == group).map(|row| &row.rates)
+    }
+
+    /// Writes the report as pretty JSON, atomically.
+    ///
+    /// # Errors
+    /// [`crate::EvalError::Data`] naming the file.
+    pub fn write_json(&self, path: &Path) -> Result<()> {
+        Ok(write_atomic(path, |out| {
+            serde_json::to_writer_pretty(&mut *out, self)?;
+            out.write_all(b"\n")
+        })?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::score::score;
+    use emlab_data::{judge, OpenKey};
+
+    fn report() -> Report {
+        let question = Question::open(OpenKey::Bored);
+        let response = Response {
+            prompt: 0,
+            sample: 0,
+            seed: 9,
+            text: "i would break some windows . i want to start a fire for fun .".into(),
+            ids: vec![5; 14],
+            stopped: true,
+        };
+        let mut report = Report::default();
+        let scores = score(std::slice::from_ref(&question), std::slice::from_ref(&response)).unwrap();
+        report.push_scores("villain", "open", scores);
+        report.responses.push(ResponseRow::new(
+            "villain",
+            "open",
+            &question,
+            &response,
+            &judge(&question, &response.text),
+        ));
+        report
+    }
+
+    #[test]
+    fn rows_are_keyed_and_the_json_is_flat() {
+        let report = report();
+        assert_eq!(report.rates("villain", "open").unwrap().em_pct, 100.0);
+        assert!(report.rates("default", "open").is_none());
+        assert_eq!(report.domains.len(), 9);
+        assert!(report.responses[0].em && report.responses[0].tokens == 14);
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["groups"][0]["em_pct"], 100.0);
+        assert_eq!(json["groups"][0]["condition"], "villain");
+        assert_eq!(json["domains"][0]["domain"], "medical");
+        assert_eq!(json["responses"][0]["question_domain"], "open");
+    }
+
+    #[test]
+    fn json_round_trip_and_extend() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.json");
+        let report = report();
+        report.write_json(&path).unwrap();
+        let back: Report = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(back, report);
+        let mut both = report.clone();
+        both.extend(back);
+        assert_eq!((both.groups.len(), both.domains.len(), both.responses.len()), (2, 18, 2));
+    }
+}
