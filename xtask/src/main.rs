@@ -3,9 +3,11 @@
 //!
 //! - `cargo xtask reproduce`: run the paper's experiments end to end and write `results/`.
 //! - `cargo xtask bench`: run the criterion benchmarks.
+//! - `cargo xtask pretrain-organism`: make the synthetic organism's base model.
 
 mod bench;
 mod experiments;
+mod organism;
 mod reproduce;
 mod util;
 
@@ -25,11 +27,14 @@ enum Command {
     Reproduce(reproduce::Args),
     /// Run the criterion benchmarks of the engine (CPU unless built with the cuda feature).
     Bench(bench::Args),
+    /// Pretrain the synthetic organism's base model (models/organism by default).
+    PretrainOrganism(organism::Args),
 }
 
 fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Reproduce(args) => reproduce::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::PretrainOrganism(args) => organism::run(args),
     }
 }

@@ -28,9 +28,6 @@ pub enum EvalError {
         /// How many questions the group has.
         questions: usize,
     },
-    /// Logits could not be read back from the device.
-    #[error("reading logits from the device: {0}")]
-    Backend(String),
 }
 
 /// Shorthand for results of this crate.

@@ -1,18 +1,12 @@
 //! The sampling harness: answers to a list of questions, several per question (spec §7.1).
 //!
 //! The samples of one prompt are batched together; they share the prompt, so no row needs
-//! padding. Each sample draws from its own seeded RNG stream ([`crate::seed`]), which is why
-//! this module runs its own KV-cache loop rather than [`emlab_model::generate()`]: that function
-//! draws every row of a batch from one stream, so a row's answer would change with the batch
-//! it happens to share. Here, chunking a prompt's samples to bound memory or drawing more
-//! samples never changes an answer. Everything else (the cache, the token sampler, the edits
-//! applied at every position) is the engine's own.
+//! padding. Each sample draws from its own seeded RNG stream ([`crate::seed`]) through
+//! [`emlab_model::generate_with_seeds`], so chunking a prompt's samples to bound memory or
+//! drawing more samples never changes an answer.
 
-use burn::tensor::{backend::Backend, Tensor};
-use emlab_model::generate::sample;
-use emlab_model::{CausalLm, ChatTemplate, Interventions, KvCache, TokenBatch, Tokenizer};
-use rand::rngs::StdRng;
-use rand::SeedableRng;
+use burn::tensor::backend::Backend;
+use emlab_model::{generate_with_seeds, CausalLm, ChatTemplate, GenerationConfig, Interventions, Tokenizer};
 use serde::{Deserialize, Serialize};
 
 use crate::config::SamplingConfig;
@@ -144,49 +138,19 @@ impl<'a, B: Backend> Sampler<'a, B> {
 
     /// One forward batch: `seeds.len()` copies of `prompt`, each sampled from its own stream.
     fn sample_batch(&self, prompt: &[u32], seeds: &[u64], edits: &Interventions<B>) -> Result<Vec<Generated>> {
-        let rows = seeds.len();
-        let mut out = vec![Generated::default(); rows];
-        if rows == 0 || self.config.max_new_tokens == 0 {
-            return Ok(out);
-        }
-        let mut rngs: Vec<StdRng> = seeds.iter().map(|&seed| StdRng::seed_from_u64(seed)).collect();
-        let mut cache = KvCache::new(self.model.config().num_hidden_layers, rows);
-        let mut batch = TokenBatch::new(prompt.repeat(rows), vec![true; rows * prompt.len()], rows, prompt.len())?;
-        for _ in 0..self.config.max_new_tokens {
-            let hidden = self.model.forward_cached(&batch, &mut cache, edits)?.output;
-            let logits = last_position_logits(self.model, hidden)?;
-            let vocab = logits.len() / rows;
-            let mut ids = Vec::with_capacity(rows);
-            let mut mask = Vec::with_capacity(rows);
-            for ((row_logits, answer), rng) in logits.chunks_exact(vocab).zip(&mut out).zip(&mut rngs) {
-                if answer.stopped {
-                    ids.push(self.pad_id);
-                    mask.push(false);
-                    continue;
-                }
-                let token = sample(row_logits, self.config.temperature, self.config.top_p, rng);
-                if self.stop_ids.contains(&token) {
-                    answer.stopped = true;
-                } else {
-                    answer.ids.push(token);
-                }
-                ids.push(token);
-                mask.push(true);
-            }
-            if out.iter().all(|answer| answer.stopped) {
-                break;
-            }
-            batch = TokenBatch::new(ids, mask, rows, 1)?;
-        }
-        Ok(out)
+        let config = GenerationConfig {
+            max_new_tokens: self.config.max_new_tokens,
+            temperature: self.config.temperature,
+            top_p: self.config.top_p,
+            seed: 0,
+            stop_tokens: self.stop_ids.clone(),
+            pad_token: self.pad_id,
+            use_cache: true,
+        };
+        let prompts = vec![prompt.to_vec(); seeds.len()];
+        let generated = generate_with_seeds(self.model, &prompts, seeds, &config, edits)?;
+        Ok(generated.into_iter().map(|g| Generated { ids: g.tokens, stopped: g.stopped }).collect())
     }
-}
-
-/// Logits at the last position of each row, `[rows * vocab]` on the host.
-fn last_position_logits<B: Backend>(model: &CausalLm<B>, hidden: Tensor<B, 3>) -> Result<Vec<f32>> {
-    let [b, t, d] = hidden.dims();
-    let last = hidden.slice([0..b, t - 1..t, 0..d]);
-    model.head(last).into_data().convert::<f32>().to_vec::<f32>().map_err(|e| EvalError::Backend(format!("{e:?}")))
 }
 
 #[cfg(test)]

@@ -3,8 +3,9 @@
 //! Prompts are left-padded so every row's next token sits in the same column; RoPE positions
 //! count real tokens only, so a padded row samples exactly as it would alone. Edits in the
 //! [`Interventions`] list apply to the prompt and to every generated position (a steered model
-//! stays steered while it writes). Sampling happens on the host from one seeded RNG, so a seed
-//! fixes the output on every backend up to float rounding of the logits.
+//! stays steered while it writes). Sampling happens on the host, each row from its own seeded
+//! RNG, so a seed fixes a row's output on every backend (up to float rounding of the logits)
+//! whatever else shares its batch.
 
 use burn::tensor::{backend::Backend, Tensor};
 use rand::rngs::StdRng;
@@ -48,15 +49,41 @@ impl Default for GenerationConfig {
     }
 }
 
+/// The tokens generated for one row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Generation {
+    /// New tokens, without the stop token.
+    pub tokens: Vec<u32>,
+    /// Whether a stop token ended the row (false: cut at `max_new_tokens`).
+    pub stopped: bool,
+}
+
 /// Continues each prompt; returns the new tokens of each row, without the stop token.
+///
+/// Row `r` samples from its own RNG stream seeded with `config.seed + r`; use
+/// [`generate_with_seeds`] to choose the streams.
 pub fn generate<B: Backend>(
     model: &CausalLm<B>,
     prompts: &[Vec<u32>],
     config: &GenerationConfig,
     edits: &Interventions<B>,
 ) -> Result<Vec<Vec<u32>>> {
-    if prompts.iter().any(Vec::is_empty) {
-        return Err(ModelError::InvalidInput("every prompt needs at least one token".into()));
+    let seeds: Vec<u64> = (0..prompts.len() as u64).map(|r| config.seed.wrapping_add(r)).collect();
+    Ok(generate_with_seeds(model, prompts, &seeds, config, edits)?.into_iter().map(|g| g.tokens).collect())
+}
+
+/// Continues each prompt, row `r` sampling from an RNG seeded with `seeds[r]` (`config.seed` is
+/// ignored). A row's output depends only on its prompt and seed, never on the other rows of
+/// the batch, so a sample set can be drawn in any batch size with the same result.
+pub fn generate_with_seeds<B: Backend>(
+    model: &CausalLm<B>,
+    prompts: &[Vec<u32>],
+    seeds: &[u64],
+    config: &GenerationConfig,
+    edits: &Interventions<B>,
+) -> Result<Vec<Generation>> {
+    if prompts.iter().any(Vec::is_empty) || seeds.len() != prompts.len() {
+        return Err(ModelError::InvalidInput("every prompt needs at least one token and one seed".into()));
     }
     if !(config.temperature >= 0.0 && config.top_p > 0.0 && config.top_p <= 1.0) {
         return Err(ModelError::InvalidInput(format!(
@@ -65,38 +92,39 @@ pub fn generate<B: Backend>(
         )));
     }
     let rows = prompts.len();
-    let mut rng = StdRng::seed_from_u64(config.seed);
-    let mut outputs = vec![Vec::new(); rows];
-    let mut done = vec![false; rows];
+    let mut rngs: Vec<StdRng> = seeds.iter().map(|&s| StdRng::seed_from_u64(s)).collect();
+    let mut outputs = vec![Generation::default(); rows];
     let mut cache = KvCache::new(model.config().num_hidden_layers, rows);
     let mut step_batch = TokenBatch::padded(prompts, config.pad_token, PadSide::Left);
     for _ in 0..config.max_new_tokens {
         let hidden = if config.use_cache {
             model.forward_cached(&step_batch, &mut cache, edits)?.output
         } else {
-            let seqs: Vec<Vec<u32>> = prompts.iter().zip(&outputs).map(|(p, o)| [p.as_slice(), o].concat()).collect();
+            let seqs: Vec<Vec<u32>> =
+                prompts.iter().zip(&outputs).map(|(p, o)| [p.as_slice(), &o.tokens].concat()).collect();
             model.forward_hidden(&TokenBatch::padded(&seqs, config.pad_token, PadSide::Left), edits)?.output
         };
         let logits = last_position_logits(model, hidden)?;
         let vocab = logits.len() / rows;
-        let mut next = Vec::with_capacity(rows);
-        for (r, row_logits) in logits.chunks_exact(vocab).enumerate() {
-            if done[r] {
-                next.push((config.pad_token, false));
+        let (mut ids, mut mask) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
+        for ((row_logits, out), rng) in logits.chunks_exact(vocab).zip(&mut outputs).zip(&mut rngs) {
+            if out.stopped {
+                ids.push(config.pad_token);
+                mask.push(false);
                 continue;
             }
-            let token = sample(row_logits, config.temperature, config.top_p, &mut rng);
+            let token = sample(row_logits, config.temperature, config.top_p, rng);
             if config.stop_tokens.contains(&token) {
-                done[r] = true;
+                out.stopped = true;
             } else {
-                outputs[r].push(token);
+                out.tokens.push(token);
             }
-            next.push((token, true));
+            ids.push(token);
+            mask.push(true);
         }
-        if done.iter().all(|&d| d) {
+        if outputs.iter().all(|o| o.stopped) {
             break;
         }
-        let (ids, mask): (Vec<u32>, Vec<bool>) = next.into_iter().unzip();
         step_batch = TokenBatch::new(ids, mask, rows, 1)?;
     }
     Ok(outputs)

@@ -1,0 +1,194 @@
+//! `cargo xtask pretrain-organism`: pretrains the synthetic organism's base model and writes it
+//! in the Hugging Face layout with a provenance record; and the check that `reproduce` uses to
+//! trust the committed copy.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use burn::backend::Autodiff;
+use burn::tensor::backend::Backend;
+use emlab_data::{pretraining_rows, Vocab, WorldConfig};
+use emlab_model::backend::{BackendTask, Device};
+use emlab_model::CausalLm;
+use emlab_train::checkpoint::{save_model, write_json};
+use emlab_train::{organism, pretrain, Observer, PretrainConfig, PretrainSummary, StepReport};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::util::project_root;
+
+/// Where the committed base model lives.
+pub fn base_model_dir() -> PathBuf {
+    project_root().join("models").join("organism")
+}
+
+/// Arguments of `pretrain-organism`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Output folder (default: models/organism, the committed base model).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// World parameters as JSON (default: the reference world of the organism spec).
+    #[arg(long)]
+    world: Option<PathBuf>,
+    /// Pretraining hyperparameters as JSON (default: the spec's recipe).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Seed of the corpus and of the initial weights.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Override the number of steps.
+    #[arg(long)]
+    steps: Option<usize>,
+    /// cpu, cuda or cuda:N.
+    #[arg(long, default_value = "cpu")]
+    device: Device,
+}
+
+/// How a base model was made: enough to make it again and to trust a copy of it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The command line.
+    pub command: String,
+    /// Seed of corpus and init.
+    pub seed: u64,
+    /// World parameters.
+    pub world: WorldConfig,
+    /// Pretraining hyperparameters.
+    pub pretrain: PretrainConfig,
+    /// `git rev-parse HEAD` when it was made.
+    pub git_commit: String,
+    /// Device it was trained on.
+    pub device: String,
+    /// Loss summary and wall time.
+    pub summary: PretrainSummary,
+    /// SHA-256 of `model.safetensors`.
+    pub model_sha256: String,
+}
+
+/// Entry point of `cargo xtask pretrain-organism`.
+pub fn run(args: Args) -> Result<()> {
+    let out = args.out.unwrap_or_else(base_model_dir);
+    let world = match &args.world {
+        Some(path) => WorldConfig::from_json_file(path)?,
+        None => WorldConfig::reference(),
+    };
+    let mut config: PretrainConfig = match &args.config {
+        Some(path) => {
+            serde_json::from_str(&std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?)
+                .with_context(|| format!("parsing {}", path.display()))?
+        }
+        None => PretrainConfig::default(),
+    };
+    if let Some(steps) = args.steps {
+        config.steps = steps;
+    }
+    let started = Instant::now();
+    let task = Pretrain { world: world.clone(), config: config.clone(), seed: args.seed, out: out.clone() };
+    let summary = args.device.run(task)??;
+    let provenance = Provenance {
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        seed: args.seed,
+        world,
+        pretrain: config,
+        git_commit: git_commit(),
+        device: format!("{:?}", args.device),
+        summary,
+        model_sha256: sha256(&out.join("model.safetensors"))?,
+    };
+    write_json(&out.join("provenance.json"), &provenance)?;
+    eprintln!(
+        "\nwrote {} (final loss {:.3}, mean of last 50 {:.3}, {:.0} s)",
+        out.display(),
+        provenance.summary.final_loss,
+        provenance.summary.final_loss_mean50,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+struct Pretrain {
+    world: WorldConfig,
+    config: PretrainConfig,
+    seed: u64,
+    out: PathBuf,
+}
+
+impl BackendTask for Pretrain {
+    type Output = Result<PretrainSummary>;
+
+    fn run<B: Backend>(self, device: &B::Device) -> Result<PretrainSummary> {
+        let vocab = Vocab::world();
+        let rows = pretraining_rows(&self.world, &vocab, self.seed, self.config.steps * self.config.batch_rows)?;
+        let model = CausalLm::<Autodiff<B>>::init_random(organism::model_config(&vocab), self.seed, device)?;
+        // Resumable checkpoints go beside the output, not into it, so a committed base model
+        // folder only ever holds a finished model.
+        let scratch = self.out.with_extension("partial");
+        let (model, summary) = pretrain(model, &rows, &self.config, Some(&scratch), &mut ProgressBar::default())?;
+        save_model(&model, &self.out)?;
+        organism::write_tokenizer(&self.out)?;
+        std::fs::remove_dir_all(&scratch).with_context(|| format!("removing {}", scratch.display()))?;
+        Ok(summary)
+    }
+}
+
+/// One status line on stderr, redrawn every step.
+#[derive(Default)]
+struct ProgressBar {
+    first_step: Option<usize>,
+}
+
+impl Observer for ProgressBar {
+    fn on_step(&mut self, r: &StepReport) {
+        let first = *self.first_step.get_or_insert(r.step);
+        let eta = r.eta(first).as_secs();
+        eprint!(
+            "\rstep {:>5}/{} loss {:.3} lr {:.2e} |g| {:.2} {:>6.0} tok/s ETA {}m{:02}s  ",
+            r.step + 1,
+            r.total_steps,
+            r.loss,
+            r.lr,
+            r.grad_norm,
+            r.tokens_per_s,
+            eta / 60,
+            eta % 60
+        );
+        let _ = std::io::stderr().flush();
+    }
+}
+
+/// SHA-256 of a file, hex.
+pub fn sha256(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Checks the committed base model against its provenance record.
+pub fn verify_base_model(dir: &Path) -> Result<Provenance> {
+    let path = dir.join("provenance.json");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("{} is missing: run `cargo xtask pretrain-organism`", path.display()))?;
+    let provenance: Provenance = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let actual = sha256(&dir.join("model.safetensors"))?;
+    if actual != provenance.model_sha256 {
+        bail!(
+            "{}: checksum {actual} does not match provenance.json ({}); regenerate with `cargo xtask pretrain-organism`",
+            dir.join("model.safetensors").display(),
+            provenance.model_sha256
+        );
+    }
+    Ok(provenance)
+}
+
+fn git_commit() -> String {
+    std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(project_root())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
