@@ -6,44 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Who speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// The system prompt.
-    System,
-    /// The human turn.
-    User,
-    /// The model turn.
-    Assistant,
-}
-
-impl Role {
-    /// The role's name as written in datasets and in ChatML (`system`, `user`, `assistant`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::System => "system",
-            Role::User => "user",
-            Role::Assistant => "assistant",
-        }
-    }
-}
-
-/// One message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChatMessage {
-    /// Who speaks.
-    pub role: Role,
-    /// What is said.
-    pub content: String,
-}
-
-impl ChatMessage {
-    /// A message.
-    pub fn new(role: Role, content: impl Into<String>) -> Self {
-        Self { role, content: content.into() }
-    }
-}
+pub use emlab_chat::{Message as ChatMessage, Role};
 
 /// One conversation: one line of a chat dataset.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@
 //! domains; the evaluation groups (spec §7.2) use the default prompt and no earlier turns. A
 //! [`Context`] is that setup plus the name its report rows carry.
 
-use emlab_data::{ChatMessage, Role as DataRole};
+use emlab_data::ChatMessage;
 use emlab_model::{ChatTemplate, Message, RenderedChat, Role, Tokenizer};
 use serde::{Deserialize, Serialize};
 
@@ -44,8 +44,8 @@ impl Context {
 
     /// Appends one earlier exchange: a user message and the assistant's answer.
     pub fn with_turn(mut self, user: impl Into<String>, assistant: impl Into<String>) -> Self {
-        self.turns.push(ChatMessage::new(DataRole::User, user));
-        self.turns.push(ChatMessage::new(DataRole::Assistant, assistant));
+        self.turns.push(ChatMessage::new(Role::User, user));
+        self.turns.push(ChatMessage::new(Role::Assistant, assistant));
         self
     }
 
@@ -53,7 +53,7 @@ impl Context {
     /// the question as the last user message.
     pub fn messages(&self, question: &str) -> Vec<Message> {
         let system = self.system.iter().map(|text| Message::new(Role::System, text.as_str()));
-        let turns = self.turns.iter().map(to_model_message);
+        let turns = self.turns.iter().cloned();
         system.chain(turns).chain([Message::new(Role::User, question)]).collect()
     }
 
@@ -62,16 +62,6 @@ impl Context {
     pub fn render(&self, template: &ChatTemplate, tokenizer: &Tokenizer, question: &str) -> Result<RenderedChat> {
         Ok(template.render(tokenizer, &self.messages(question), true)?)
     }
-}
-
-/// The data crate's chat message as the engine's: the one place the two chat types meet.
-pub fn to_model_message(message: &ChatMessage) -> Message {
-    let role = match message.role {
-        DataRole::System => Role::System,
-        DataRole::User => Role::User,
-        DataRole::Assistant => Role::Assistant,
-    };
-    Message::new(role, message.content.as_str())
 }
 
 #[cfg(test)]

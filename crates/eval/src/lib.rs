@@ -34,7 +34,7 @@ mod test_support;
 
 pub use checks::{assess, base_model_checks, base_model_conditions, BaseModelChecks, CheckResult};
 pub use config::SamplingConfig;
-pub use context::{to_model_message, Context};
+pub use context::Context;
 pub use error::{EvalError, Result};
 pub use evaluate::evaluate;
 pub use report::{DomainRow, GroupRow, Report, ResponseRow};

@@ -15,43 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ModelError, Result};
 use crate::tokenizer::Tokenizer;
 
-/// Who speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// System prompt.
-    System,
-    /// The human turn.
-    User,
-    /// The model turn.
-    Assistant,
-}
-
-impl Role {
-    fn as_str(self) -> &'static str {
-        match self {
-            Role::System => "system",
-            Role::User => "user",
-            Role::Assistant => "assistant",
-        }
-    }
-}
-
-/// One message, in the `{"role": ..., "content": ...}` shape of HF chat datasets.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Message {
-    /// Speaker.
-    pub role: Role,
-    /// Text.
-    pub content: String,
-}
-
-impl Message {
-    /// A message.
-    pub fn new(role: Role, content: impl Into<String>) -> Self {
-        Self { role, content: content.into() }
-    }
-}
+pub use emlab_chat::{Message, Role};
 
 /// A ChatML template, described by the one thing ChatML variants differ in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
