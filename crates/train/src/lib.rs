@@ -15,6 +15,8 @@ pub mod organism;
 pub mod pretrain;
 mod progress;
 pub mod schedule;
+pub mod sft;
+pub mod steering;
 
 pub use error::{Result, TrainError};
 pub use optim::{AdamW, AdamWConfig};

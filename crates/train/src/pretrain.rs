@@ -1,8 +1,8 @@
 //! Full-parameter pretraining on packed token rows: how the synthetic organism's base model is
 //! made (spec section 5).
 //!
-//! Each row of `row_len` tokens gives inputs `row[..row_len - 1]` and targets `row[1..]`; padding
-//! targets do not count. Batch `s` is rows `s * batch_rows ..`, so the data order is a pure
+//! Each packed row gives inputs `row[..len - 1]` and targets `row[1..]` after its trailing
+//! padding is dropped, so padding is neither attended to nor predicted. Batch `s` is rows `s * batch_rows ..`, so the data order is a pure
 //! function of the rows and a resumed run sees exactly the batches the original would have.
 
 use std::path::Path;
@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use burn::prelude::ElementConversion;
 use burn::tensor::backend::AutodiffBackend;
-use emlab_model::{CausalLm, Interventions, TokenBatch};
+use emlab_model::{CausalLm, Interventions};
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{load_optimizer, save_training, TrainState};
@@ -19,6 +19,7 @@ use crate::loss::cross_entropy;
 use crate::optim::{make_trainable, AdamW, AdamWConfig};
 use crate::progress::{Observer, StepReport};
 use crate::schedule::LrSchedule;
+use crate::sft::{next_token_batch, WeightedTokens};
 
 /// Pretraining hyperparameters; the defaults are the organism spec's recipe (section 5).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,7 +100,8 @@ pub fn pretrain<B: AutodiffBackend>(
     let (mut losses, mut curve) = (Vec::with_capacity(config.steps), Vec::new());
     for step in first..config.steps {
         let batch = &rows[step * config.batch_rows..(step + 1) * config.batch_rows];
-        let (inputs, targets, weights) = shift(batch, config.pad_id);
+        let seqs: Vec<WeightedTokens> = batch.iter().map(|row| unpadded(row, config.pad_id)).collect();
+        let (inputs, targets, weights) = next_token_batch(&seqs.iter().collect::<Vec<_>>(), config.pad_id);
         let logits = model.forward(&inputs, &Interventions::none())?.output;
         let loss = cross_entropy(logits, &targets, &weights);
         let value = loss.clone().into_scalar().elem::<f32>();
@@ -146,20 +148,10 @@ pub fn pretrain<B: AutodiffBackend>(
     Ok((model, summary))
 }
 
-/// Splits rows into a right-padded input batch, next-token targets and their weights.
-fn shift(rows: &[Vec<u32>], pad: u32) -> (TokenBatch, Vec<u32>, Vec<f32>) {
-    let len = rows.iter().map(Vec::len).max().unwrap_or(1) - 1;
-    let (mut ids, mut mask, mut targets, mut weights) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for row in rows {
-        for i in 0..len {
-            let (input, target) = (row.get(i).copied().unwrap_or(pad), row.get(i + 1).copied().unwrap_or(pad));
-            ids.push(input);
-            mask.push(input != pad);
-            targets.push(target);
-            weights.push(if target != pad { 1.0 } else { 0.0 });
-        }
-    }
-    (TokenBatch::new(ids, mask, rows.len(), len).expect("shapes agree by construction"), targets, weights)
+/// A packed row as a weighted sequence: trailing padding dropped, every token counted.
+fn unpadded(row: &[u32], pad: u32) -> WeightedTokens {
+    let len = row.iter().rposition(|&t| t != pad).map_or(0, |p| p + 1);
+    WeightedTokens { ids: row[..len].to_vec(), weights: vec![1.0; len] }
 }
 
 #[cfg(test)]
@@ -187,12 +179,8 @@ mod tests {
     }
 
     #[test]
-    fn shift_masks_padding_targets() {
-        let (batch, targets, weights) = shift(&[vec![5, 6, 7, 0], vec![8, 9, 0, 0]], 0);
-        assert_eq!(batch.dims(), [2, 3]);
-        assert_eq!(targets, vec![6, 7, 0, 9, 0, 0]);
-        assert_eq!(weights, vec![1.0, 1.0, 0.0, 1.0, 0.0, 0.0]);
-        assert_eq!(batch.mask(), &[true, true, true, true, true, false]);
+    fn padded_rows_lose_their_trailing_padding() {
+        assert_eq!(unpadded(&[5, 0, 7, 0, 0], 0), WeightedTokens { ids: vec![5, 0, 7], weights: vec![1.0; 3] });
     }
 
     #[test]
@@ -225,7 +213,7 @@ mod tests {
         assert_eq!(crate::checkpoint::load_state(dir.path()).unwrap().step, 10);
         let (model, _, _) = tiny();
         let (resumed, _) = pretrain(model, &rows, &config, Some(dir.path()), &mut Silent).unwrap();
-        let ids = TokenBatch::single(&[1, 2, 3, 4]);
+        let ids = emlab_model::TokenBatch::single(&[1, 2, 3, 4]);
         let logits = |m: &CausalLm<B>| {
             m.forward(&ids, &Interventions::none()).unwrap().output.into_data().to_vec::<f32>().unwrap()
         };
