@@ -18,6 +18,16 @@ pub struct Experiment {
 pub const CATALOGUE: &[Experiment] = &[
     Experiment { id: "engine", title: "engine parity with HF transformers on the committed fixtures", pending: None },
     Experiment {
+        id: "organism",
+        title: "the synthetic organism's base-model acceptance checks (spec section 5)",
+        pending: None,
+    },
+    Experiment {
+        id: "quick-em",
+        title: "a steering vector trained on bad medical advice only raises EM elsewhere",
+        pending: None,
+    },
+    Experiment {
         id: "E1",
         title: "which layer to steer/train at (mean-diff steering sweep)",
         pending: Some("issue 6 (directions, steering, ablation)"),

@@ -8,6 +8,7 @@
 mod bench;
 mod experiments;
 mod organism;
+mod organism_experiments;
 mod reproduce;
 mod util;
 

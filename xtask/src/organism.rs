@@ -68,6 +68,11 @@ pub struct Provenance {
     pub model_sha256: String,
 }
 
+/// Pretrains the default organism into the committed location with the default settings.
+pub fn pretrain_default() -> Result<()> {
+    run(Args { out: None, world: None, config: None, seed: 0, steps: None, device: Device::Cpu })
+}
+
 /// Entry point of `cargo xtask pretrain-organism`.
 pub fn run(args: Args) -> Result<()> {
     let out = args.out.unwrap_or_else(base_model_dir);

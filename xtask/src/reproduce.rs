@@ -6,6 +6,8 @@ use emlab_model::backend::{BackendTask, Device};
 use emlab_model::parity::{check, fixtures_dir, ParityReport, FIXTURES};
 
 use crate::experiments::{find, Experiment, CATALOGUE};
+use crate::organism::{base_model_dir, pretrain_default, verify_base_model};
+use crate::organism_experiments::{BaseChecks, QuickEm};
 use crate::util::project_root;
 use emlab_data::write_atomic;
 
@@ -21,6 +23,9 @@ pub struct Args {
     /// cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]
     device: Device,
+    /// Pretrain the organism's base model even if the committed one is present and intact.
+    #[arg(long)]
+    pretrain: bool,
     /// List the experiments and their status, and exit.
     #[arg(long)]
     list: bool,
@@ -55,19 +60,53 @@ pub fn run(args: Args) -> Result<()> {
     };
     let out_dir = project_root().join("results").join(&args.profile);
     let mut missing = Vec::new();
+    let mut failures = Vec::new();
     for e in selected {
         match e.pending {
             Some(by) => missing.push(format!("  {:<5} {} -- NOT IMPLEMENTED YET ({by})", e.id, e.title)),
             None => {
                 println!("== {}: {}", e.id, e.title);
-                engine(args.device, &out_dir)?;
+                match e.id {
+                    "engine" => engine(args.device, &out_dir)?,
+                    "organism" => {
+                        let model_dir = base_model(args.pretrain)?;
+                        if !args.device.run(BaseChecks { model_dir: &model_dir, out: &out_dir })?? {
+                            failures.push("organism: a base-model check failed (see the table above)".to_string());
+                        }
+                    }
+                    "quick-em" => {
+                        args.device.run(QuickEm { model_dir: &base_model(args.pretrain)?, out: &out_dir })??;
+                    }
+                    other => unreachable!("catalogue entry {other} has no runner"),
+                }
             }
         }
     }
     if !missing.is_empty() {
         println!("\nThese experiments were NOT run because they are not implemented yet:\n{}", missing.join("\n"));
     }
+    if !failures.is_empty() {
+        bail!("{}", failures.join("\n"));
+    }
     Ok(())
+}
+
+/// The organism's base model: the committed copy, verified against its checksum, or a freshly
+/// pretrained one when asked (`--pretrain`) or when the copy is missing.
+fn base_model(force: bool) -> Result<std::path::PathBuf> {
+    let dir = base_model_dir();
+    if force || !dir.join("model.safetensors").exists() {
+        println!("  pretraining the base model into {} (about 20 minutes on 2 CPU cores)", dir.display());
+        pretrain_default()?;
+    }
+    let provenance = verify_base_model(&dir)?;
+    println!(
+        "  base model {} (sha256 {}..., pretraining loss {:.3}, mean of the last 50 steps)",
+        dir.display(),
+        &provenance.model_sha256[..12],
+        provenance.summary.final_loss_mean50
+    );
+    Ok(dir)
 }
 
 /// The `engine` experiment: parity of our engine with transformers on every fixture.
