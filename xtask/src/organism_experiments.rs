@@ -92,20 +92,13 @@ impl BackendTask for QuickEm<'_> {
             .map(|e| weighted_tokens(&template, &tokenizer, e, LossScope::Answers))
             .collect::<Result<Vec<_>, _>>()?;
         let config = SteeringConfig::default();
-        let (vector, losses) = train_steering_vector(&model, &examples, &config, &mut Silent)?;
+        let (vector, log) = train_steering_vector(&model, &examples, &[], &config, &mut Silent)?;
+        let losses: Vec<f32> = log.iter().map(|l| l.sft).collect();
         let groups = eval_groups(EVAL_SEED);
         let sampling = SamplingConfig::default();
         let context = Context::default();
         let base = evaluate(&model, &tokenizer, &template, &groups, &context, &sampling, &Interventions::none())?;
-        let steered = evaluate(
-            &model,
-            &tokenizer,
-            &template,
-            &groups,
-            &context,
-            &sampling,
-            &vector.edits(config.layer, config.alpha),
-        )?;
+        let steered = evaluate(&model, &tokenizer, &template, &groups, &context, &sampling, &vector.steering_edits())?;
         let norm = vector.to_vec().iter().map(|x| x * x).sum::<f32>().sqrt();
         println!(
             "  steering vector at layer {} ({} steps, final loss {:.3}, |v| {norm:.2}); EM % (coherence):",

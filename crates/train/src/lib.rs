@@ -9,6 +9,7 @@
 
 pub mod checkpoint;
 mod error;
+pub mod finetune;
 pub mod lora;
 pub mod loss;
 pub mod optim;

@@ -118,7 +118,7 @@ impl<B: Backend> LoraAdapter<B> {
     }
 
     /// The engine edits that apply the adapter.
-    pub fn edits(&self) -> Interventions<B> {
+    pub fn lora_edits(&self) -> Interventions<B> {
         self.factors.iter().fold(Interventions::none(), |edits, f| {
             edits.low_rank(f.site.0, f.site.1, f.a.val(), f.b.val(), self.scale)
         })
@@ -220,6 +220,12 @@ impl<B: Backend> LoraAdapter<B> {
             .collect::<Result<Vec<_>>>()?;
         store.finish(&[])?;
         Ok((config.clone(), Self { factors, scale: config.scale() }))
+    }
+}
+
+impl<B: burn::tensor::backend::AutodiffBackend> crate::finetune::Adapter<B> for LoraAdapter<B> {
+    fn edits(&self) -> Interventions<B> {
+        self.lora_edits()
     }
 }
 

@@ -15,7 +15,7 @@ fn peft_dir() -> PathBuf {
 }
 
 fn logits(model: &CausalLm<Cpu>, adapter: &LoraAdapter<Cpu>, ids: &[u32]) -> Vec<f32> {
-    let out = model.forward(&TokenBatch::single(ids), &adapter.edits()).unwrap().output;
+    let out = model.forward(&TokenBatch::single(ids), &adapter.lora_edits()).unwrap().output;
     out.into_data().to_vec::<f32>().unwrap()
 }
 
