@@ -15,7 +15,7 @@ use emlab_model::CausalLm;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
-use crate::optim::AdamW;
+use crate::optim::{AdamW, OptimizerState};
 
 /// Where a run stands, saved beside the weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,7 +60,7 @@ pub fn save_training<B: AutodiffBackend>(
     dir: &Path,
 ) -> Result<()> {
     save_model(model, dir)?;
-    let (step, moments) = optimizer.export_state(&model.net);
+    let OptimizerState { step, moments } = optimizer.export_state(&model.net);
     let tensors: Vec<(String, Vec<usize>, Vec<f32>)> = moments
         .into_iter()
         .flat_map(|(i, m, v)| [(format!("m.{i}"), vec![m.len()], m), (format!("v.{i}"), vec![v.len()], v)])
@@ -94,6 +94,6 @@ pub fn load_optimizer<B: AutodiffBackend>(
         let v = store.read_f32(&format!("v.{index}"), &shape)?;
         moments.push((index, m, v));
     }
-    optimizer.import_state(&model.net, state.step, moments);
+    optimizer.import_state(&model.net, OptimizerState { step: state.step, moments });
     Ok(state)
 }

@@ -52,6 +52,17 @@ pub struct AdamW<B: AutodiffBackend> {
     moments: HashMap<ParamId, Moments<B::InnerBackend>>,
 }
 
+/// The optimiser's state on the host, for checkpoints: the step count and, per parameter that
+/// has moments, its position in the module's visiting order (ids change when a model is
+/// reloaded; the order does not) with its flattened first and second moments.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OptimizerState {
+    /// Steps taken.
+    pub step: usize,
+    /// `(parameter index, m, v)`.
+    pub moments: Vec<(usize, Vec<f32>, Vec<f32>)>,
+}
+
 /// What one optimiser step did.
 #[derive(Debug, Clone, Copy)]
 pub struct StepStats {
@@ -86,9 +97,8 @@ impl<B: AutodiffBackend> AdamW<B> {
         (module.map(&mut update), StepStats { grad_norm })
     }
 
-    /// The moments in visiting order of `module`'s parameters (for checkpoints): parameter
-    /// index, m and v. Parameter ids change when a model is reloaded; the order does not.
-    pub fn export_state<M: Module<B>>(&self, module: &M) -> (usize, Vec<(usize, Vec<f32>, Vec<f32>)>) {
+    /// The state on the host, keyed by `module`'s parameter order.
+    pub fn export_state<M: Module<B>>(&self, module: &M) -> OptimizerState {
         let ids = param_ids(module);
         let host = |t: &Tensor<B::InnerBackend, 1>| t.to_data().convert::<f32>().to_vec::<f32>().expect("float");
         let moments = ids
@@ -96,19 +106,20 @@ impl<B: AutodiffBackend> AdamW<B> {
             .enumerate()
             .filter_map(|(i, id)| self.moments.get(id).map(|s| (i, host(&s.m), host(&s.v))))
             .collect();
-        (self.step, moments)
+        OptimizerState { step: self.step, moments }
     }
 
     /// Restores state saved by [`Self::export_state`] for a module of the same architecture.
-    pub fn import_state<M: Module<B>>(&mut self, module: &M, step: usize, moments: Vec<(usize, Vec<f32>, Vec<f32>)>) {
+    pub fn import_state<M: Module<B>>(&mut self, module: &M, state: OptimizerState) {
         let ids = param_ids(module);
         let device = module.devices().into_iter().next().unwrap_or_default();
         let tensor = |v: Vec<f32>| {
             let n = v.len();
             Tensor::<B::InnerBackend, 1>::from_data(burn::tensor::TensorData::new(v, [n]), &device)
         };
-        self.step = step;
-        self.moments = moments.into_iter().map(|(i, m, v)| (ids[i], Moments { m: tensor(m), v: tensor(v) })).collect();
+        self.step = state.step;
+        self.moments =
+            state.moments.into_iter().map(|(i, m, v)| (ids[i], Moments { m: tensor(m), v: tensor(v) })).collect();
     }
 }
 
@@ -267,10 +278,10 @@ mod tests {
         let t = toy();
         let g = grads(&t);
         let (t, _) = opt.step(0.1, t, &g);
-        let (step, moments) = opt.export_state(&t);
+        let state = opt.export_state(&t);
         let reloaded = toy();
         let mut fresh = AdamW::<B>::new(AdamWConfig::default());
-        fresh.import_state(&reloaded, step, moments.clone());
-        assert_eq!(fresh.export_state(&reloaded), (step, moments));
+        fresh.import_state(&reloaded, state.clone());
+        assert_eq!(fresh.export_state(&reloaded), state);
     }
 }
