@@ -20,6 +20,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bootstrap;
 pub mod checks;
 mod config;
 mod context;
