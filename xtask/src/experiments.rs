@@ -28,6 +28,11 @@ pub const CATALOGUE: &[Experiment] = &[
         pending: None,
     },
     Experiment {
+        id: "quick-narrow",
+        title: "the same with a KL penalty on other domains stays narrow (E4 preview)",
+        pending: None,
+    },
+    Experiment {
         id: "E1",
         title: "which layer to steer/train at (mean-diff steering sweep)",
         pending: Some("issue 6 (directions, steering, ablation)"),

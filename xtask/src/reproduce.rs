@@ -74,8 +74,13 @@ pub fn run(args: Args) -> Result<()> {
                             failures.push("organism: a base-model check failed (see the table above)".to_string());
                         }
                     }
-                    "quick-em" => {
-                        args.device.run(QuickEm { model_dir: &base_model(args.pretrain)?, out: &out_dir })??;
+                    "quick-em" | "quick-narrow" => {
+                        let narrow = e.id == "quick-narrow";
+                        args.device.run(QuickEm {
+                            model_dir: &base_model(args.pretrain)?,
+                            out: &out_dir,
+                            narrow,
+                        })??;
                     }
                     other => unreachable!("catalogue entry {other} has no runner"),
                 }
