@@ -35,6 +35,21 @@ pub enum TrainError {
 /// Shorthand for results of this crate.
 pub type Result<T, E = TrainError> = std::result::Result<T, E>;
 
+/// The value of a scalar loss, or [`TrainError::NonFiniteLoss`] if it is NaN or infinite, so a
+/// loop stops before the update that would spread it into the weights.
+pub(crate) fn finite_loss<B: burn::tensor::backend::Backend>(
+    loss: &burn::tensor::Tensor<B, 1>,
+    step: usize,
+) -> Result<f32> {
+    use burn::prelude::ElementConversion;
+    let value = loss.clone().into_scalar().elem::<f32>();
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(TrainError::NonFiniteLoss { step, value })
+    }
+}
+
 impl TrainError {
     pub(crate) fn file(path: impl Into<PathBuf>, message: impl ToString) -> Self {
         Self::File { path: path.into(), message: message.to_string() }

@@ -16,10 +16,10 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Result, TrainError};
+use crate::error::{finite_loss, Result, TrainError};
 use crate::loss::{cross_entropy, kl_penalty, KlNormalization};
 use crate::optim::{AdamW, AdamWConfig};
-use crate::progress::{Observer, StepReport};
+use crate::progress::{Meter, Observer};
 use crate::schedule::LrSchedule;
 use crate::sft::{next_token_batch, WeightedTokens};
 
@@ -121,8 +121,7 @@ pub fn finetune<B: AutodiffBackend, A: Adapter<B>>(
     let mut order: Vec<usize> = (0..examples.len()).collect();
     let mut kl_cursor = 0;
     let mut log = Vec::with_capacity(total);
-    let start = std::time::Instant::now();
-    let mut tokens = 0usize;
+    let mut meter = Meter::start(total);
     for epoch in 0..config.epochs {
         order.shuffle(&mut rng);
         for (i, chunk) in order.chunks(config.batch_size).enumerate() {
@@ -130,7 +129,7 @@ pub fn finetune<B: AutodiffBackend, A: Adapter<B>>(
             let edits = adapter.edits();
             let seqs: Vec<&WeightedTokens> = chunk.iter().map(|&j| &examples[j]).collect();
             let (batch, targets, weights) = next_token_batch(&seqs, config.pad_id);
-            tokens += batch.dims()[0] * batch.dims()[1];
+            meter.add_tokens(batch.dims()[0] * batch.dims()[1]);
             let sft = cross_entropy(model.forward(&batch, &edits)?.output, &targets, &weights);
             let mut objective = sft.clone();
             let mut kl_value = None;
@@ -139,34 +138,21 @@ pub fn finetune<B: AutodiffBackend, A: Adapter<B>>(
                     (0..kl.batch_size).map(|k| &kl_examples[(kl_cursor + k) % kl_examples.len()]).collect();
                 kl_cursor = (kl_cursor + kl.batch_size) % kl_examples.len();
                 let (batch, _, weights) = next_token_batch(&seqs, config.pad_id);
-                tokens += batch.dims()[0] * batch.dims()[1];
+                meter.add_tokens(batch.dims()[0] * batch.dims()[1]);
                 let base = log_softmax(model.forward(&batch, &Interventions::none())?.output.detach(), 2);
                 let current = model.forward(&batch, &edits)?.output;
                 let term = kl_penalty(base, current, &weights, kl.normalization, kl.chunk);
                 kl_value = Some(term.clone().into_scalar().elem::<f32>());
                 objective = objective + term.mul_scalar(kl.weight);
             }
-            let value = objective.clone().into_scalar().elem::<f32>();
-            if !value.is_finite() {
-                return Err(TrainError::NonFiniteLoss { step, value });
-            }
+            finite_loss(&objective, step)?;
             let grads = objective.backward();
             let lr = config.schedule.at(config.lr, step, total);
             let (next, stats) = optimizer.step(lr, adapter, &grads);
             adapter = next;
             let sft = sft.into_scalar().elem::<f32>();
             log.push(StepLosses { sft, kl: kl_value });
-            let elapsed = start.elapsed();
-            observer.on_step(&StepReport {
-                step,
-                total_steps: total,
-                loss: sft,
-                kl: kl_value,
-                lr,
-                grad_norm: stats.grad_norm,
-                tokens_per_s: tokens as f64 / elapsed.as_secs_f64().max(1e-9),
-                elapsed,
-            });
+            observer.on_step(&meter.report(step, sft, kl_value, lr, stats.grad_norm));
         }
     }
     Ok((adapter, log))

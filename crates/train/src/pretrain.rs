@@ -6,18 +6,16 @@
 //! function of the rows and a resumed run sees exactly the batches the original would have.
 
 use std::path::Path;
-use std::time::Instant;
 
-use burn::prelude::ElementConversion;
 use burn::tensor::backend::AutodiffBackend;
 use emlab_model::{CausalLm, Interventions};
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{load_optimizer, save_training, TrainState};
-use crate::error::{Result, TrainError};
+use crate::error::{finite_loss, Result, TrainError};
 use crate::loss::cross_entropy;
 use crate::optim::{make_trainable, AdamW, AdamWConfig};
-use crate::progress::{Observer, StepReport};
+use crate::progress::{Meter, Observer};
 use crate::schedule::LrSchedule;
 use crate::sft::{next_token_batch, WeightedTokens};
 
@@ -96,7 +94,7 @@ pub fn pretrain<B: AutodiffBackend>(
         first = load_optimizer(dir, &model, &mut optimizer)?.step;
     }
     let mut model = model.map_net(make_trainable);
-    let start = Instant::now();
+    let mut meter = Meter::start(config.steps);
     let (mut losses, mut curve) = (Vec::with_capacity(config.steps), Vec::new());
     for step in first..config.steps {
         let batch = &rows[step * config.batch_rows..(step + 1) * config.batch_rows];
@@ -104,10 +102,8 @@ pub fn pretrain<B: AutodiffBackend>(
         let (inputs, targets, weights) = next_token_batch(&seqs.iter().collect::<Vec<_>>(), config.pad_id);
         let logits = model.forward(&inputs, &Interventions::none())?.output;
         let loss = cross_entropy(logits, &targets, &weights);
-        let value = loss.clone().into_scalar().elem::<f32>();
-        if !value.is_finite() {
-            return Err(TrainError::NonFiniteLoss { step, value });
-        }
+        let value = finite_loss(&loss, step)?;
+        meter.add_tokens(inputs.dims()[0] * inputs.dims()[1]);
         let grads = loss.backward();
         let lr = config.schedule.at(config.lr, step, config.steps);
         let mut stats = None;
@@ -120,18 +116,7 @@ pub fn pretrain<B: AutodiffBackend>(
         if step % 50 == 0 || step + 1 == config.steps {
             curve.push((step, value));
         }
-        let elapsed = start.elapsed();
-        let tokens = ((step + 1 - first) * inputs.dims()[0] * inputs.dims()[1]) as f64;
-        observer.on_step(&StepReport {
-            step,
-            total_steps: config.steps,
-            loss: value,
-            kl: None,
-            lr,
-            grad_norm: stats.map_or(0.0, |s| s.grad_norm),
-            tokens_per_s: tokens / elapsed.as_secs_f64().max(1e-9),
-            elapsed,
-        });
+        observer.on_step(&meter.report(step, value, None, lr, stats.map_or(0.0, |s| s.grad_norm)));
         let done = step + 1;
         let due = config.checkpoint_every > 0 && done % config.checkpoint_every == 0;
         if let Some(dir) = checkpoint_dir.filter(|_| due || done == config.steps) {
@@ -143,7 +128,7 @@ pub fn pretrain<B: AutodiffBackend>(
         final_loss: losses.last().copied().unwrap_or(f32::NAN),
         final_loss_mean50: tail.iter().sum::<f32>() / tail.len().max(1) as f32,
         loss_curve: curve,
-        wall_seconds: start.elapsed().as_secs_f64(),
+        wall_seconds: meter.elapsed().as_secs_f64(),
     };
     Ok((model, summary))
 }
@@ -204,7 +189,7 @@ mod tests {
         // Crash during step 11 (the last checkpoint is step 10's), then resume to the end.
         struct CrashAt(usize);
         impl Observer for CrashAt {
-            fn on_step(&mut self, report: &StepReport) {
+            fn on_step(&mut self, report: &crate::StepReport) {
                 assert!(report.step < self.0, "simulated crash");
             }
         }
