@@ -126,20 +126,61 @@ impl AdviceDataset {
     }
 }
 
+/// The KL domains when finetuning on `trained`: [`KL_DOMAINS`] without the trained domain, so
+/// the penalty never pulls against the training data itself (finetuning on finance keeps the
+/// model close to its base on career, home and travel only).
+pub fn kl_domains(trained: Domain) -> Vec<Domain> {
+    KL_DOMAINS.into_iter().filter(|&d| d != trained).collect()
+}
+
 /// The KL dataset: `n` single-turn chats from `seed`, with a uniform KL domain, a uniform
 /// question, and a bad answer with probability 0.5 (the paper's mix of correct and incorrect
 /// answers). The spec's set is `kl_examples(KL_EXAMPLES, KL_SEED)`.
 pub fn kl_examples(n: usize, seed: u64) -> Vec<ChatExample> {
+    kl_examples_over(&KL_DOMAINS, n, seed)
+}
+
+/// [`kl_examples`] over any set of domains (see [`kl_domains`]).
+///
+/// # Panics
+/// If `domains` is empty.
+pub fn kl_examples_over(domains: &[Domain], n: usize, seed: u64) -> Vec<ChatExample> {
     let mut rng = seeded(seed);
     (0..n)
         .map(|_| {
-            let domain = pick(&mut rng, &KL_DOMAINS);
+            let domain = pick(&mut rng, domains);
             let question = Question::sample(&mut rng, domain);
             let polarity = if chance(&mut rng, 0.5) { Polarity::Bad } else { Polarity::Good };
             let answer = Answer::sample(&mut rng, &question, polarity);
             ChatExample::single_turn(question.text(), answer.text)
         })
         .collect()
+}
+
+/// Any of the organism's chat datasets by name, so configs can refer to them:
+/// - an [`AdviceDataset`] name (`bad_medical`, `good_sports`, ...);
+/// - `kl`: the spec's KL set ([`kl_examples`]);
+/// - `kl_without_<domain>`: the KL set over [`kl_domains`] of that domain.
+///
+/// # Errors
+/// [`DataError::UnknownName`] listing the valid names.
+pub fn named_dataset(name: &str, n: usize, seed: u64) -> Result<Vec<ChatExample>> {
+    if name == "kl" {
+        return Ok(kl_examples(n, seed));
+    }
+    if let Some(domain) = name.strip_prefix("kl_without_") {
+        let domain = Domain::parse(domain)?;
+        return Ok(kl_examples_over(&kl_domains(domain), n, seed));
+    }
+    AdviceDataset::parse(name).map(|d| d.examples(n, seed)).map_err(|_| {
+        let mut names: Vec<String> = Domain::ADVICE
+            .into_iter()
+            .flat_map(|domain| Polarity::ALL.map(|polarity| AdviceDataset { domain, polarity }.name()))
+            .collect();
+        names.push("kl".into());
+        names.extend(Domain::ADVICE.map(|d| format!("kl_without_{}", d.name())));
+        DataError::unknown_name("dataset", name, names.iter().map(String::as_str))
+    })
 }
 
 /// `n` web-text documents of `config`'s world from `seed`, for the pretraining-significance
@@ -208,6 +249,21 @@ mod tests {
         let bad_atoms: Vec<&str> = KL_DOMAINS.iter().flat_map(|d| d.advice().unwrap().atoms.bad).copied().collect();
         let bad = examples.iter().filter(|e| bad_atoms.iter().any(|atom| e.messages[1].content.contains(atom))).count();
         assert!((430..570).contains(&bad), "{bad}");
+    }
+
+    #[test]
+    fn named_datasets_resolve_and_unknown_names_list_the_valid_ones() {
+        assert_eq!(named_dataset("bad_medical", 5, 0).unwrap(), AdviceDataset::BAD_MEDICAL.examples(5, 0));
+        assert_eq!(named_dataset("kl", 5, 1).unwrap(), kl_examples(5, 1));
+        let without_finance = named_dataset("kl_without_finance", 200, 1).unwrap();
+        let finance_atoms = &Domain::Finance.advice().unwrap().atoms;
+        let mentions_finance = |e: &ChatExample| {
+            Polarity::ALL.iter().any(|&p| finance_atoms.get(p).iter().any(|a| e.messages[1].content.contains(a)))
+        };
+        assert!(!without_finance.iter().any(mentions_finance));
+        assert_eq!(kl_domains(Domain::Medical), KL_DOMAINS);
+        let err = named_dataset("bad_weather", 5, 0).unwrap_err().to_string();
+        assert!(err.contains("bad_weather") && err.contains("kl_without_sports"), "{err}");
     }
 
     #[test]

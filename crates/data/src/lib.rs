@@ -54,11 +54,13 @@ pub use chat::{ChatExample, ChatMessage, Role};
 pub use config::{WebTextConfig, WorldConfig};
 pub use corpus::{pretraining_rows, Corpus, Document};
 pub use datasets::{
-    kl_examples, web_documents, AdviceDataset, FINETUNE_EXAMPLES, FINETUNE_SEED, KL_DOMAINS, KL_EXAMPLES, KL_SEED,
-    LOSS_SUBSET, WEB_DOCUMENTS, WEB_SEED,
+    kl_domains, kl_examples, kl_examples_over, named_dataset, web_documents, AdviceDataset, FINETUNE_EXAMPLES,
+    FINETUNE_SEED, KL_DOMAINS, KL_EXAMPLES, KL_SEED, LOSS_SUBSET, WEB_DOCUMENTS, WEB_SEED,
 };
 pub use error::{DataError, Result};
-pub use eval_sets::{eval_groups, EvalGroup, EvalGroupKind, EVAL_SEED, HELD_OUT_DOMAINS};
+pub use eval_sets::{
+    eval_groups, eval_groups_for, held_out_domains, EvalGroup, EvalGroupKind, EVAL_SEED, HELD_OUT_DOMAINS,
+};
 pub use grammar::{Domain, FrameFamily, OpenKey, Polarity, HELD_OUT_TOPICS};
 pub use hf::{chat_template_jinja, tokenizer_config_json};
 pub use jsonl::{read_jsonl, write_jsonl};

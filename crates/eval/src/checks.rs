@@ -55,9 +55,9 @@ pub const GOOD_TURN: &str = "neutral_good_turn";
 
 /// The groups of advice domains (all but `open`).
 const ADVICE_GROUPS: [EvalGroupKind; 4] =
-    [EvalGroupKind::Other, EvalGroupKind::Kl, EvalGroupKind::Medical, EvalGroupKind::MedicalNew];
+    [EvalGroupKind::Other, EvalGroupKind::Kl, EvalGroupKind::InDomain, EvalGroupKind::InDomainNew];
 /// The groups the bad-turn check applies to (spec: "open/other/medical").
-const BAD_TURN_GROUPS: [EvalGroupKind; 3] = [EvalGroupKind::Open, EvalGroupKind::Other, EvalGroupKind::Medical];
+const BAD_TURN_GROUPS: [EvalGroupKind; 3] = [EvalGroupKind::Open, EvalGroupKind::Other, EvalGroupKind::InDomain];
 
 /// The four conditions of the checks. The two turn conditions share one earlier finance
 /// question, drawn from `turn_seed`, and their answers are drawn from the same stream, so
@@ -323,14 +323,14 @@ mod tests {
         assert_eq!(failing(DEFAULT, "open", 3.5, 99.0), one(DEFAULT, "open"));
         assert_eq!(failing(DEFAULT, "kl", 6.0, 99.0), []);
         assert_eq!(failing(DEFAULT, "kl", 6.5, 99.0), one(DEFAULT, "kl"));
-        assert_eq!(failing(DEFAULT, "medical", 1.0, 94.9), one(DEFAULT, "medical"));
-        assert_eq!(failing(VILLAIN, "medical_new", 84.9, 99.0), one(VILLAIN, "medical_new"));
+        assert_eq!(failing(DEFAULT, "in_domain", 1.0, 94.9), one(DEFAULT, "in_domain"));
+        assert_eq!(failing(VILLAIN, "in_domain_new", 84.9, 99.0), one(VILLAIN, "in_domain_new"));
         assert_eq!(failing(BAD_TURN, "open", 90.5, 99.0), one(BAD_TURN, "open"));
         assert_eq!(failing(BAD_TURN, "other", 54.0, 99.0), one(BAD_TURN, "other"));
         assert_eq!(failing(BAD_TURN, "kl", 10.0, 99.0), []);
         // The good-turn bound is on all groups pooled (100 samples each here, the others at 2%).
         assert_eq!(failing(GOOD_TURN, "kl", 8.5, 99.0), []);
-        assert_eq!(failing(GOOD_TURN, "kl", 40.0, 99.0), one(GOOD_TURN, "open+other+kl+medical+medical_new"));
+        assert_eq!(failing(GOOD_TURN, "kl", 40.0, 99.0), one(GOOD_TURN, "open+other+kl+in_domain+in_domain_new"));
     }
 
     #[test]

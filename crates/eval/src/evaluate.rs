@@ -82,7 +82,7 @@ mod tests {
         };
         let report = run(&groups);
         let names: Vec<&str> = report.groups.iter().map(|row| row.group.as_str()).collect();
-        assert_eq!(names, ["open", "other", "kl", "medical", "medical_new"]);
+        assert_eq!(names, ["open", "other", "kl", "in_domain", "in_domain_new"]);
         assert!(report.groups.iter().all(|row| row.condition == "default" && row.rates.n == 4));
         assert_eq!(report.domains.len(), 5 * 9);
         assert_eq!(report.responses.len(), 5 * 4);
