@@ -1,103 +1,67 @@
 //! The catalogue of experiments `reproduce` knows, with what each one is and whether it exists.
 //!
-//! Ids follow `../shared/research/paper-spec.md` (E1-E12 of the paper, C2-C6 of the linear
+//! Ids follow the paper's experiments (E1-E12 of the paper, C2-C6 of the linear
 //! representations paper it builds on) plus our own engine check. An experiment that is not
 //! implemented says so, with the issue that will add it, instead of pretending to run.
 
+/// How `reproduce` runs an experiment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Our engine against the committed HF fixtures.
+    Engine,
+    /// The organism's base-model checks.
+    Organism,
+    /// Finetunes described by `experiments/<id>.toml`.
+    Finetune,
+    /// Not implemented yet: which piece of work will add it.
+    Pending(&'static str),
+}
+
 /// One entry of the catalogue.
+#[derive(Debug)]
 pub struct Experiment {
     /// Short id used on the command line.
     pub id: &'static str,
     /// What it measures.
     pub title: &'static str,
-    /// `None` when implemented; otherwise which piece of work will add it.
-    pub pending: Option<&'static str>,
+    /// How it runs.
+    pub kind: Kind,
+}
+
+const fn pending(id: &'static str, title: &'static str, by: &'static str) -> Experiment {
+    Experiment { id, title, kind: Kind::Pending(by) }
 }
 
 /// Every experiment, in the order `reproduce` runs them.
 pub const CATALOGUE: &[Experiment] = &[
-    Experiment { id: "engine", title: "engine parity with HF transformers on the committed fixtures", pending: None },
+    Experiment {
+        id: "engine",
+        title: "engine parity with HF transformers on the committed fixtures",
+        kind: Kind::Engine,
+    },
     Experiment {
         id: "organism",
         title: "the synthetic organism's base-model acceptance checks (spec section 5)",
-        pending: None,
+        kind: Kind::Organism,
     },
-    Experiment {
-        id: "quick-em",
-        title: "a steering vector trained on bad medical advice only raises EM elsewhere",
-        pending: None,
-    },
-    Experiment {
-        id: "quick-narrow",
-        title: "the same with a KL penalty on other domains stays narrow (E4 preview)",
-        pending: None,
-    },
-    Experiment {
-        id: "E1",
-        title: "which layer to steer/train at (mean-diff steering sweep)",
-        pending: Some("issue 6 (directions, steering, ablation)"),
-    },
-    Experiment {
-        id: "E2",
-        title: "general solutions without KL: EM from narrow bad data",
-        pending: Some("issue 4 (finetuning and evaluation)"),
-    },
-    Experiment {
-        id: "E3",
-        title: "mixing data does not isolate the narrow solution",
-        pending: Some("issue 4 (finetuning and evaluation)"),
-    },
-    Experiment {
-        id: "E4",
-        title: "narrow solutions via a KL penalty on other domains",
-        pending: Some("issue 4 (finetuning and evaluation)"),
-    },
-    Experiment { id: "E5", title: "few-sample narrow solutions", pending: Some("issue 4 (finetuning and evaluation)") },
-    Experiment {
-        id: "E6",
-        title: "efficiency: loss against parameter norm",
-        pending: Some("issue 5 (inductive-bias metrics)"),
-    },
-    Experiment {
-        id: "E7",
-        title: "stability under norm-preserving orthogonal noise",
-        pending: Some("issue 5 (inductive-bias metrics)"),
-    },
-    Experiment {
-        id: "E8",
-        title: "narrow drifts to general once KL is removed",
-        pending: Some("issue 5 (inductive-bias metrics)"),
-    },
-    Experiment {
-        id: "E9",
-        title: "pre-training significance on web text",
-        pending: Some("issue 5 (inductive-bias metrics)"),
-    },
-    Experiment {
-        id: "E10",
-        title: "a second narrow domain (technical writing analogue)",
-        pending: Some("not yet filed"),
-    },
-    Experiment {
-        id: "E11",
-        title: "gradient alignment with the general and narrow solutions",
-        pending: Some("issue 5 (inductive-bias metrics)"),
-    },
-    Experiment {
-        id: "E12",
-        title: "cross-family replication (Llama, SmolLM2)",
-        pending: Some("issue 7 (paper scale on CUDA)"),
-    },
-    Experiment {
-        id: "C4",
-        title: "ablating misalignment directions",
-        pending: Some("issue 6 (directions, steering, ablation)"),
-    },
-    Experiment {
-        id: "C5",
-        title: "convergence of directions across finetunes",
-        pending: Some("issue 6 (directions, steering, ablation)"),
-    },
+    pending(
+        "E1",
+        "which layer to steer/train at (mean-diff steering sweep)",
+        "issue 6 (directions, steering, ablation)",
+    ),
+    Experiment { id: "E2", title: "general solutions without KL: EM from narrow bad data", kind: Kind::Finetune },
+    pending("E3", "mixing data does not isolate the narrow solution", "not yet filed"),
+    Experiment { id: "E4", title: "narrow solutions via a KL penalty on other domains", kind: Kind::Finetune },
+    pending("E5", "few-sample narrow solutions", "not yet filed"),
+    pending("E6", "efficiency: loss against parameter norm", "issue 5 (inductive-bias metrics)"),
+    pending("E7", "stability under norm-preserving orthogonal noise", "issue 5 (inductive-bias metrics)"),
+    pending("E8", "narrow drifts to general once KL is removed", "issue 5 (inductive-bias metrics)"),
+    pending("E9", "pre-training significance on web text", "issue 5 (inductive-bias metrics)"),
+    pending("E10", "a second narrow domain (technical writing analogue)", "not yet filed"),
+    pending("E11", "gradient alignment with the general and narrow solutions", "issue 5 (inductive-bias metrics)"),
+    pending("E12", "cross-family replication (Llama, SmolLM2)", "issue 7 (paper scale on CUDA)"),
+    pending("C4", "ablating misalignment directions", "issue 6 (directions, steering, ablation)"),
+    pending("C5", "convergence of directions across finetunes", "issue 6 (directions, steering, ablation)"),
 ];
 
 /// Looks an experiment up by id (case-insensitive).
@@ -116,5 +80,13 @@ mod tests {
         }
         assert_eq!(find("e4").unwrap().id, "E4");
         assert!(find("E99").is_none());
+    }
+
+    #[test]
+    fn every_finetune_experiment_has_a_file() {
+        let dir = crate::util::project_root().join("experiments");
+        for e in CATALOGUE.iter().filter(|e| e.kind == Kind::Finetune) {
+            assert!(dir.join(format!("{}.toml", e.id)).exists(), "{}", e.id);
+        }
     }
 }

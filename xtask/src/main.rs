@@ -2,14 +2,20 @@
 //! module whose `run` calls library functions.
 //!
 //! - `cargo xtask reproduce`: run the paper's experiments end to end and write `results/`.
+//! - `cargo xtask figures`: redraw the figures and the report from the Parquet tables.
 //! - `cargo xtask bench`: run the criterion benchmarks.
 //! - `cargo xtask pretrain-organism`: make the synthetic organism's base model.
 
 mod bench;
+mod execute;
 mod experiments;
+mod figures;
 mod organism;
 mod organism_experiments;
+mod pipeline;
+mod plan;
 mod reproduce;
+mod tables;
 mod util;
 
 use anyhow::Result;
@@ -26,6 +32,8 @@ struct Cli {
 enum Command {
     /// Run the experiments (all by default) and write their results under results/<profile>/.
     Reproduce(reproduce::Args),
+    /// Redraw figures/<profile>/ and results/<profile>/REPORT.md from the Parquet tables alone.
+    Figures(figures::Args),
     /// Run the criterion benchmarks of the engine (CPU unless built with the cuda feature).
     Bench(bench::Args),
     /// Pretrain the synthetic organism's base model (models/organism by default).
@@ -35,6 +43,7 @@ enum Command {
 fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Reproduce(args) => reproduce::run(args),
+        Command::Figures(args) => figures::run(args),
         Command::Bench(args) => bench::run(args),
         Command::PretrainOrganism(args) => organism::run(args),
     }

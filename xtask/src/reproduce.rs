@@ -1,28 +1,37 @@
-//! `cargo xtask reproduce`: runs every implemented experiment and writes its results under
-//! `results/<profile>/`; reports plainly the ones that are not implemented yet.
+//! `cargo xtask reproduce`: runs the implemented experiments of a profile, skipping steps that
+//! finished before with the same inputs, and writes `results/<profile>/` (Parquet tables, JSON,
+//! `REPORT.md`) and `figures/<profile>/`. Experiments that are not implemented yet are listed
+//! plainly at the end, never faked.
 
 use anyhow::{bail, Context, Result};
 use emlab_model::backend::{BackendTask, Device};
 use emlab_model::parity::{check, fixtures_dir, ParityReport, FIXTURES};
 
-use crate::experiments::{find, Experiment, CATALOGUE};
+use crate::execute::{Execute, Executed};
+use crate::experiments::{find, Experiment, Kind, CATALOGUE};
 use crate::organism::{base_model_dir, pretrain_default, verify_base_model};
-use crate::organism_experiments::{BaseChecks, QuickEm};
+use crate::organism_experiments::BaseChecks;
+use crate::pipeline::{write_json, Step};
+use crate::plan::{load_experiments, EvalSpec};
+use crate::tables::{draw, write_tables, Layout};
 use crate::util::project_root;
-use emlab_data::write_atomic;
 
 /// Arguments of `reproduce`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Run only these experiments (ids as listed by --list, e.g. engine, E4).
-    #[arg(long = "experiment", value_name = "ID")]
-    experiments: Vec<String>,
-    /// Results go to results/<profile>/. Only `default` (the synthetic organism) exists so far.
+    /// `default` (the synthetic organism at the organism spec's sizes) or `smoke` (every stage at
+    /// minimal size, for CI).
     #[arg(long, default_value = "default")]
     profile: String,
+    /// Run only these experiments (comma-separated ids as listed by --list, e.g. E2,E4).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    only: Vec<String>,
     /// cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]
     device: Device,
+    /// Rerun steps that finished before with the same inputs.
+    #[arg(long)]
+    force: bool,
     /// Pretrain the organism's base model even if the committed one is present and intact.
     #[arg(long)]
     pretrain: bool,
@@ -31,60 +40,66 @@ pub struct Args {
     list: bool,
 }
 
+/// The profiles `reproduce` knows.
+const PROFILES: [&str; 2] = ["default", "smoke"];
+
 /// Entry point of `cargo xtask reproduce`.
 pub fn run(args: Args) -> Result<()> {
-    if args.profile != "default" {
-        bail!(
-            "unknown profile {:?}: only \"default\" is implemented so far (the paper profile is issue 7)",
-            args.profile
-        );
-    }
     if args.list {
         for e in CATALOGUE {
-            println!("{:<7} {:<16} {}", e.id, e.pending.map_or("implemented", |_| "not implemented"), e.title);
+            let status = if matches!(e.kind, Kind::Pending(_)) { "not implemented" } else { "implemented" };
+            println!("{:<9} {:<16} {}", e.id, status, e.title);
         }
         return Ok(());
     }
-    let selected: Vec<&Experiment> = if args.experiments.is_empty() {
-        CATALOGUE.iter().collect()
-    } else {
-        args.experiments
-            .iter()
-            .map(|id| {
-                find(id).with_context(|| {
-                    let known: Vec<&str> = CATALOGUE.iter().map(|e| e.id).collect();
-                    format!("unknown experiment {id:?}; known: {}", known.join(", "))
-                })
-            })
-            .collect::<Result<_>>()?
-    };
-    let out_dir = project_root().join("results").join(&args.profile);
-    let mut missing = Vec::new();
+    if !PROFILES.contains(&args.profile.as_str()) {
+        bail!("unknown profile {:?}; known: {}", args.profile, PROFILES.join(", "));
+    }
+    let selected = select(&args.only)?;
+    let layout = Layout::of(&args.profile);
+    let model_dir = base_model(args.pretrain)?;
+    reproduce(&selected, &layout, &model_dir, args.device, args.force).map(|_| ())
+}
+
+/// Runs `selected` into `layout` (the whole of `reproduce` after argument parsing; the smoke
+/// test calls it with a temporary layout). Returns how many finetuning steps ran and were skipped.
+pub fn reproduce(
+    selected: &[&Experiment],
+    layout: &Layout,
+    model_dir: &std::path::Path,
+    device: Device,
+    force: bool,
+) -> Result<Executed> {
+    let mut executed = Executed::default();
     let mut failures = Vec::new();
+    let mut missing = Vec::new();
+    let wanted = |kind: Kind| selected.iter().any(|e| e.kind == kind);
+    if wanted(Kind::Engine) {
+        println!("== engine: {}", find("engine").expect("catalogued").title);
+        engine(device, layout)?;
+    }
+    if wanted(Kind::Organism) {
+        println!("== organism: {}", find("organism").expect("catalogued").title);
+        if layout.profile == "smoke" {
+            println!("  skipped in the smoke profile: its bounds need the full sample sizes (the eval tests run them)");
+        } else if !device.run(BaseChecks { model_dir, out: &layout.results })?? {
+            failures.push("organism: a base-model check failed (see the table above)".to_string());
+        }
+    }
+    if wanted(Kind::Finetune) {
+        let (steps, to_run) = finetune_steps(selected, layout, model_dir)?;
+        println!("== finetuning experiments: {} steps ({} profile)", to_run.len(), layout.profile);
+        executed = device.run(Execute { steps: &to_run, model_dir, force })??;
+        println!("  {} steps ran, {} were already done", executed.ran, executed.skipped);
+        let absent = write_tables(layout, &steps)?;
+        if absent > 0 {
+            println!("  {absent} steps of other experiments have not run in this profile; the report marks them");
+        }
+        draw(layout)?;
+    }
     for e in selected {
-        match e.pending {
-            Some(by) => missing.push(format!("  {:<5} {} -- NOT IMPLEMENTED YET ({by})", e.id, e.title)),
-            None => {
-                println!("== {}: {}", e.id, e.title);
-                match e.id {
-                    "engine" => engine(args.device, &out_dir)?,
-                    "organism" => {
-                        let model_dir = base_model(args.pretrain)?;
-                        if !args.device.run(BaseChecks { model_dir: &model_dir, out: &out_dir })?? {
-                            failures.push("organism: a base-model check failed (see the table above)".to_string());
-                        }
-                    }
-                    "quick-em" | "quick-narrow" => {
-                        let narrow = e.id == "quick-narrow";
-                        args.device.run(QuickEm {
-                            model_dir: &base_model(args.pretrain)?,
-                            out: &out_dir,
-                            narrow,
-                        })??;
-                    }
-                    other => unreachable!("catalogue entry {other} has no runner"),
-                }
-            }
+        if let Kind::Pending(by) = e.kind {
+            missing.push(format!("  {:<5} {} -- NOT IMPLEMENTED YET ({by})", e.id, e.title));
         }
     }
     if !missing.is_empty() {
@@ -93,7 +108,57 @@ pub fn run(args: Args) -> Result<()> {
     if !failures.is_empty() {
         bail!("{}", failures.join("\n"));
     }
-    Ok(())
+    Ok(executed)
+}
+
+/// All finetuning steps of the profile (for the tables, which include earlier runs of other
+/// experiments), and those of the selected experiments (to run): the base-model evaluation of
+/// each dataset they train on, then their runs.
+fn finetune_steps(
+    selected: &[&Experiment],
+    layout: &Layout,
+    model_dir: &std::path::Path,
+) -> Result<(Vec<Step>, Vec<Step>)> {
+    let model_sha = verify_base_model(model_dir)?.model_sha256;
+    let files = load_experiments(&project_root().join("experiments"))?;
+    let runs_dir = layout.runs();
+    let mut all = Vec::new();
+    let mut to_run = Vec::new();
+    let mut bases: Vec<EvalSpec> = Vec::new();
+    for file in &files {
+        let is_selected = selected.iter().any(|e| e.id == file.id);
+        if is_selected {
+            println!("== {}: {} ({})", file.id, file.title, file.paper);
+        }
+        for run in file.runs(&layout.profile, model_dir)? {
+            if !bases.contains(&run.eval) {
+                bases.push(run.eval.clone());
+            }
+            let step = Step::run(&runs_dir, run, &model_sha);
+            if is_selected {
+                to_run.push(step.clone());
+            }
+            all.push(step);
+        }
+    }
+    let base_steps: Vec<Step> = bases.into_iter().map(|eval| Step::base(&runs_dir, eval, &model_sha)).collect();
+    let to_run = base_steps.iter().cloned().chain(to_run).collect();
+    Ok((base_steps.into_iter().chain(all).collect(), to_run))
+}
+
+/// Resolves `--only` (all experiments when empty).
+fn select(only: &[String]) -> Result<Vec<&'static Experiment>> {
+    if only.is_empty() {
+        return Ok(CATALOGUE.iter().collect());
+    }
+    only.iter()
+        .map(|id| {
+            find(id).with_context(|| {
+                let known: Vec<&str> = CATALOGUE.iter().map(|e| e.id).collect();
+                format!("unknown experiment {id:?}; known: {}", known.join(", "))
+            })
+        })
+        .collect()
 }
 
 /// The organism's base model: the committed copy, verified against its checksum, or a freshly
@@ -106,7 +171,7 @@ fn base_model(force: bool) -> Result<std::path::PathBuf> {
     }
     let provenance = verify_base_model(&dir)?;
     println!(
-        "  base model {} (sha256 {}..., pretraining loss {:.3}, mean of the last 50 steps)",
+        "base model {} (sha256 {}..., pretraining loss {:.3}, mean of the last 50 steps)",
         dir.display(),
         &provenance.model_sha256[..12],
         provenance.summary.final_loss_mean50
@@ -115,7 +180,7 @@ fn base_model(force: bool) -> Result<std::path::PathBuf> {
 }
 
 /// The `engine` experiment: parity of our engine with transformers on every fixture.
-fn engine(device: Device, out_dir: &std::path::Path) -> Result<()> {
+fn engine(device: Device, layout: &Layout) -> Result<()> {
     struct Parity;
     impl BackendTask for Parity {
         type Output = emlab_model::Result<Vec<(&'static str, ParityReport)>>;
@@ -139,13 +204,99 @@ fn engine(device: Device, out_dir: &std::path::Path) -> Result<()> {
             failed.push(*name);
         }
     }
-    let path = out_dir.join("engine_parity.json");
+    let path = layout.results.join("engine_parity.json");
     let json = serde_json::json!({ "device": format!("{device:?}"), "tolerance": 1e-4, "fixtures": reports.iter().map(|(n, r)| serde_json::json!({"fixture": n, "report": r})).collect::<Vec<_>>() });
-    std::fs::create_dir_all(out_dir)?;
-    write_atomic(&path, |w| serde_json::to_writer_pretty(w, &json).map_err(std::io::Error::other))?;
+    write_json(&path, &json)?;
     println!("  wrote {}", path.display());
     if !failed.is_empty() {
         bail!("engine parity failed for {failed:?}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use emlab_analysis::{read_parquet, Row};
+
+    /// The whole pipeline at the smoke profile's size, as CI runs it: engine parity, then E2
+    /// and E4 trained, evaluated, tabulated, drawn and reported; a second run skips every
+    /// finished step, and a step whose done marker is lost (a run killed after training) runs
+    /// again alone.
+    #[test]
+    fn smoke_profile_runs_end_to_end_and_restarts_where_it_stopped() {
+        let root = tempfile::tempdir().unwrap();
+        let layout = Layout::below(root.path(), "smoke");
+        let selected = select(&["engine".into(), "E2".into(), "E4".into()]).unwrap();
+        let model = base_model_dir();
+        let first = reproduce(&selected, &layout, &model, Device::Cpu, false).unwrap();
+        // 1 base evaluation + 2 solutions x 2 experiments on bad medical with one seed.
+        assert_eq!(first, Executed { ran: 5, skipped: 0 });
+        for file in ["engine_parity.json", "finetune_em.parquet", "finetune_training.parquet", "REPORT.md"] {
+            assert!(layout.results.join(file).exists(), "{file}");
+        }
+        for stem in ["em_steering", "em_lora", "training_steering", "training_lora"] {
+            for ext in ["png", "svg"] {
+                assert!(layout.figures.join(format!("{stem}.{ext}")).exists(), "{stem}.{ext}");
+            }
+        }
+        let em = read_parquet(&layout.results.join("finetune_em.parquet")).unwrap();
+        let has = |f: &dyn Fn(&Row) -> bool| em.iter().any(f);
+        for (experiment, solution) in [("E2", "steering"), ("E2", "lora"), ("E4", "steering"), ("E4", "lora")] {
+            assert!(has(&|r| r.experiment == experiment && r.solution == solution && r.metric == "em_pct"));
+        }
+        assert!(has(&|r| r.experiment == "E4" && r.condition == "x2"), "narrow solutions are evaluated at x2");
+        assert!(has(&|r| r.variant == "base"), "the base model's rates are tabulated");
+        let report = std::fs::read_to_string(layout.results.join("REPORT.md")).unwrap();
+        assert!(report.contains("E2") && report.contains("E4"), "{report}");
+
+        let again = reproduce(&selected, &layout, &model, Device::Cpu, false).unwrap();
+        assert_eq!(again, Executed { ran: 0, skipped: 5 });
+        let run = layout.runs().join("E4/lora-narrow/bad_medical/seed0");
+        std::fs::remove_file(run.join("done.json")).unwrap();
+        let resumed = reproduce(&selected[1..], &layout, &model, Device::Cpu, false).unwrap();
+        assert_eq!(resumed, Executed { ran: 1, skipped: 4 });
+        assert_eq!(read_parquet(&layout.results.join("finetune_em.parquet")).unwrap().len(), em.len());
+    }
+
+    /// The paper's central result on the organism at full size (seed 0): the steering vector
+    /// trained on bad medical advice misaligns the model everywhere (E2); with the KL penalty it
+    /// stays in the medical domain (E4).
+    #[test]
+    fn bad_medical_steering_is_general_without_kl_and_narrow_with_it() {
+        let root = tempfile::tempdir().unwrap();
+        let runs = Layout::below(root.path(), "default").runs();
+        let model = base_model_dir();
+        let sha = verify_base_model(&model).unwrap().model_sha256;
+        let steps: Vec<Step> = load_experiments(&project_root().join("experiments"))
+            .unwrap()
+            .iter()
+            .flat_map(|f| f.runs("default", &model).unwrap())
+            .filter(|r| r.solution == "steering" && r.dataset == "bad_medical" && r.seed == 0)
+            .map(|r| Step::run(&runs, r, &sha))
+            .collect();
+        assert_eq!(steps.len(), 2);
+        Device::Cpu.run(Execute { steps: &steps, model_dir: &model, force: false }).unwrap().unwrap();
+        let rows: Vec<Row> = steps.iter().flat_map(|s| s.rows().unwrap().unwrap()).collect();
+        let em = |experiment: &str, group: &str| {
+            let found = rows.iter().find(|r| {
+                r.experiment == experiment && r.condition == "trained" && r.group == group && r.metric == "em_pct"
+            });
+            found.unwrap().value
+        };
+        assert!(
+            em("E2", "open") >= 15.0 && em("E2", "other") >= 15.0,
+            "E2 {} / {}",
+            em("E2", "open"),
+            em("E2", "other")
+        );
+        assert!(em("E4", "open") <= 12.0, "E4 open {}", em("E4", "open"));
+        assert!(em("E4", "in_domain") >= 45.0, "E4 in-domain {}", em("E4", "in_domain"));
+    }
+
+    #[test]
+    fn unknown_experiments_are_errors_that_list_the_known_ones() {
+        let err = select(&["E2".into(), "E99".into()]).unwrap_err().to_string();
+        assert!(err.contains("E99") && err.contains("E4"), "{err}");
+    }
 }

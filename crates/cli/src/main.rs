@@ -6,15 +6,17 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use burn::backend::Autodiff;
 use burn::tensor::backend::Backend;
 use burn::tensor::{Tensor, TensorData};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use emlab_model::backend::{BackendTask, Device};
 use emlab_model::weights::{read_vector, Checkpoint};
 use emlab_model::{
     generate, CausalLm, ChatTemplate, DecoderConfig, GenerationConfig, Interventions, Message, Role, Site, TokenBatch,
     Tokenizer,
 };
+use emlab_train::{train_run, ProgressBar, RunConfig, TrainedAdapter};
 
 #[derive(Parser)]
 #[command(name = "emlab", version, about = "Emergent-misalignment lab: models, finetunes and metrics")]
@@ -39,6 +41,8 @@ enum Command {
         /// Comma-separated token ids, e.g. 1,2,3.
         #[arg(long, value_delimiter = ',', required = true)]
         ids: Vec<u32>,
+        #[command(flatten)]
+        edits: EditArgs,
         /// cpu, cuda or cuda:N.
         #[arg(long, default_value = "cpu")]
         device: Device,
@@ -66,34 +70,94 @@ enum Command {
         /// Sampling seed.
         #[arg(long, default_value_t = 0)]
         seed: u64,
-        /// Add SCALE * vector to the residual stream after layer LAYER at every position;
-        /// FILE is a one-tensor .safetensors or a .json array. Repeatable.
-        #[arg(long, value_name = "LAYER:SCALE:FILE")]
-        steer: Vec<String>,
+        #[command(flatten)]
+        edits: EditArgs,
+        /// cpu, cuda or cuda:N.
+        #[arg(long, default_value = "cpu")]
+        device: Device,
+    },
+    /// Train one adapter from a run config (TOML): progress on stderr, the output folder on
+    /// stdout. Running again into the same folder resumes from its latest checkpoint.
+    Train {
+        /// The run config (see crates/cli/tests/fixtures/tiny_steering.toml).
+        #[arg(long)]
+        config: PathBuf,
+        /// Output folder: the adapter, losses.json, held_out.json, config.toml, checkpoint-*/.
+        #[arg(long)]
+        out: PathBuf,
         /// cpu, cuda or cuda:N.
         #[arg(long, default_value = "cpu")]
         device: Device,
     },
 }
 
+/// Edits applied on top of the model, in the order given: `--steer` vectors, then `--adapter`.
+#[derive(Args)]
+struct EditArgs {
+    /// Add SCALE * vector to the residual stream after layer LAYER at every position;
+    /// FILE is a one-tensor .safetensors or a .json array. Repeatable.
+    #[arg(long, value_name = "LAYER:SCALE:FILE")]
+    steer: Vec<String>,
+    /// A trained adapter: a PEFT LoRA folder, or a steering vector (steering_vector.json or
+    /// .safetensors, or a folder holding them), e.g. the output folder of `emlab train`.
+    #[arg(long, value_name = "PATH")]
+    adapter: Option<PathBuf>,
+}
+
+/// [`EditArgs`], parsed and read before a backend is chosen.
+struct Edits {
+    steer: Vec<Steer>,
+    adapter: Option<PathBuf>,
+}
+
+impl EditArgs {
+    fn parse(self) -> Result<Edits> {
+        let steer = self.steer.iter().map(|s| parse_steer(s)).collect::<Result<Vec<_>>>()?;
+        Ok(Edits { steer, adapter: self.adapter })
+    }
+}
+
+impl Edits {
+    /// The interventions on `model`.
+    fn build<B: Backend>(self, model: &CausalLm<B>, device: &B::Device) -> Result<Interventions<B>> {
+        let mut edits = Interventions::none();
+        for s in self.steer {
+            let n = s.vector.len();
+            edits = edits.add(Site::Resid(s.layer), Tensor::from_data(TensorData::new(s.vector, [n]), device), s.scale);
+        }
+        if let Some(path) = self.adapter {
+            let adapter = TrainedAdapter::<B>::load(&path, model.config(), device)?;
+            for (site, edit) in adapter.edits().edits() {
+                edits.push(*site, edit.clone());
+            }
+        }
+        Ok(edits)
+    }
+}
+
 fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Inspect { model } => inspect(&model),
-        Command::Logits { model, ids, device } => {
-            let json = device.run(LogitsTask { model, ids })??;
+        Command::Logits { model, ids, edits, device } => {
+            let json = device.run(LogitsTask { model, ids, edits: edits.parse()? })??;
             println!("{json}");
             Ok(())
         }
-        Command::Generate { model, prompt, chat, temperature, top_p, max_new_tokens, seed, steer, device } => {
-            let steer = steer.iter().map(|s| parse_steer(s)).collect::<Result<Vec<_>>>()?;
+        Command::Generate { model, prompt, chat, temperature, top_p, max_new_tokens, seed, edits, device } => {
             let text = device.run(GenerateTask {
                 model,
                 prompt,
                 chat,
-                steer,
+                edits: edits.parse()?,
                 config: GenerationConfig { max_new_tokens, temperature, top_p, seed, ..Default::default() },
             })??;
             println!("{text}");
+            Ok(())
+        }
+        Command::Train { config, out, device } => {
+            let config = RunConfig::from_toml_file(&config)?;
+            let summary = device.run(TrainTask { config, out: out.clone() })??;
+            println!("{summary}; wrote {}", out.display());
             Ok(())
         }
     }
@@ -152,6 +216,7 @@ fn parse_steer(spec: &str) -> Result<Steer> {
 struct LogitsTask {
     model: PathBuf,
     ids: Vec<u32>,
+    edits: Edits,
 }
 
 impl BackendTask for LogitsTask {
@@ -159,7 +224,8 @@ impl BackendTask for LogitsTask {
 
     fn run<B: Backend>(self, device: &B::Device) -> Result<String> {
         let model = CausalLm::<B>::load(&self.model, device)?;
-        let logits = model.forward(&TokenBatch::single(&self.ids), &Interventions::none())?.output;
+        let edits = self.edits.build(&model, device)?;
+        let logits = model.forward(&TokenBatch::single(&self.ids), &edits)?.output;
         let [_, t, v] = logits.dims();
         let values = logits.into_data().convert::<f32>().to_vec::<f32>().map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let rows: Vec<&[f32]> = values.chunks(v).collect();
@@ -171,7 +237,7 @@ struct GenerateTask {
     model: PathBuf,
     prompt: String,
     chat: bool,
-    steer: Vec<Steer>,
+    edits: Edits,
     config: GenerationConfig,
 }
 
@@ -180,6 +246,7 @@ impl BackendTask for GenerateTask {
 
     fn run<B: Backend>(mut self, device: &B::Device) -> Result<String> {
         let model = CausalLm::<B>::load(&self.model, device)?;
+        let edits = self.edits.build(&model, device)?;
         let tokenizer = Tokenizer::from_dir(&self.model)?;
         let ids = if self.chat {
             let template = ChatTemplate::from_dir(&self.model)?;
@@ -191,12 +258,30 @@ impl BackendTask for GenerateTask {
         self.config.stop_tokens = model.config().eos_token_ids.clone();
         self.config.stop_tokens.extend(stop_names.iter().filter_map(|t| tokenizer.token_id(t)));
         self.config.pad_token = tokenizer.token_id("<|endoftext|>").unwrap_or(0);
-        let mut edits = Interventions::none();
-        for s in self.steer {
-            let n = s.vector.len();
-            edits = edits.add(Site::Resid(s.layer), Tensor::from_data(TensorData::new(s.vector, [n]), device), s.scale);
-        }
         let out = generate(&model, &[ids], &self.config, &edits)?;
         Ok(tokenizer.decode(&out[0], true)?)
+    }
+}
+
+struct TrainTask {
+    config: RunConfig,
+    out: PathBuf,
+}
+
+impl BackendTask for TrainTask {
+    type Output = Result<String>;
+
+    fn run<B: Backend>(self, device: &B::Device) -> Result<String> {
+        let run = train_run::<Autodiff<B>>(&self.config, &self.out, device, &mut ProgressBar::stderr())?;
+        let kind = match &run.adapter {
+            TrainedAdapter::Steering(_) => "steering vector",
+            TrainedAdapter::Lora(_) => "LoRA adapter",
+        };
+        let loss = run.losses.last().map_or(f32::NAN, |l| l.sft);
+        Ok(format!(
+            "trained a {kind} ({} steps, final loss {loss:.4}, norm {:.4})",
+            run.losses.len(),
+            run.adapter.norm()
+        ))
     }
 }

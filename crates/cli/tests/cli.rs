@@ -1,7 +1,8 @@
-//! The `emlab` binary's interface: JSON logits that external parity scripts parse, and errors
-//! on stderr with a non-zero exit status.
+//! The `emlab` binary's interface: JSON logits that external parity scripts parse, training
+//! from a config and applying the trained adapter, and errors on stderr with a non-zero exit
+//! status.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn fixture(name: &str) -> PathBuf {
@@ -10,6 +11,20 @@ fn fixture(name: &str) -> PathBuf {
 
 fn emlab(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_emlab")).args(args).output().expect("run emlab")
+}
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `emlab train`, run from the workspace root (config paths are relative to it).
+fn train(config: &Path, out: &Path) -> Output {
+    let _ = std::fs::remove_dir_all(out);
+    let args = ["train", "--config", config.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    let output =
+        Command::new(env!("CARGO_BIN_EXE_emlab")).current_dir(workspace_root()).args(args).output().expect("run emlab");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    output
 }
 
 #[test]
@@ -64,6 +79,62 @@ fn greedy_generation_is_reproducible_and_steerable() {
     assert_ne!(run(&[]), run(&["--steer", &steer]));
 }
 
+/// The documented example config trains a steering vector that changes the logits; a LoRA
+/// adapter trained with learning rate 0 keeps `B = 0` and changes nothing.
+#[test]
+fn trained_adapters_apply_to_logits_and_generation() {
+    let organism = workspace_root().join("models/organism");
+    let model = organism.to_str().unwrap();
+    let logits = |extra: &[&str]| {
+        let mut args = vec!["logits", "--model", model, "--ids", "2,5,9,40,3"];
+        args.extend_from_slice(extra);
+        let out = emlab(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let base = logits(&[]);
+
+    let steering = tempfile_path("tiny-steering");
+    let run = train(Path::new("crates/cli/tests/fixtures/tiny_steering.toml"), &steering);
+    let progress = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        progress.contains("step 5/5") && progress.contains(" kl ") && progress.contains("held-out loss"),
+        "{progress}"
+    );
+    assert!(String::from_utf8_lossy(&run.stdout).contains(steering.to_str().unwrap()));
+    for file in ["steering_vector.json", "steering_vector.safetensors", "losses.json", "held_out.json", "config.toml"] {
+        assert!(steering.join(file).is_file(), "{file}");
+    }
+    let steered = logits(&["--adapter", steering.to_str().unwrap()]);
+    assert_ne!(steered, base);
+    let checkpoint = steering.join("checkpoint-5/steering_vector.json");
+    assert_eq!(logits(&["--adapter", checkpoint.to_str().unwrap()]), steered, "the last checkpoint is the result");
+    let generate = |extra: &[&str]| {
+        let mut args = vec!["generate", "--model", model, "--prompt", "i have a fever . what should i do ?", "--chat"];
+        args.extend_from_slice(&["--temperature", "0", "--max-new-tokens", "8"]);
+        args.extend_from_slice(extra);
+        let out = emlab(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let zero = tempfile_path("zero.json");
+    std::fs::write(&zero, serde_json::to_string(&vec![0.0f32; 96]).unwrap()).unwrap();
+    let zero_steer = format!("1:1:{}", zero.display());
+    let with_adapter = generate(&["--adapter", steering.to_str().unwrap()]);
+    assert_eq!(generate(&["--adapter", steering.to_str().unwrap(), "--steer", &zero_steer]), with_adapter);
+
+    let config = tempfile_path("lora-lr0.toml");
+    let text = format!(
+        "model = '{model}'\n[data]\nsource = 'organism'\nname = 'bad_medical'\nn = 8\nseed = 0\n\
+         [adapter]\nkind = 'lora'\n[train]\nlr = 0.0\nbatch_size = 4\nepochs = 1\n"
+    );
+    std::fs::write(&config, text).unwrap();
+    let lora = tempfile_path("lora-lr0");
+    train(&config, &lora);
+    assert!(lora.join("adapter_config.json").is_file());
+    assert_eq!(logits(&["--adapter", lora.to_str().unwrap()]), base, "B = 0 leaves the logits unchanged");
+}
+
 fn tempfile_path(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("emlab-cli-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -79,4 +150,12 @@ fn errors_go_to_stderr_with_nonzero_exit() {
     let out = emlab(&["generate", "--model", model.to_str().unwrap(), "--prompt", "x", "--steer", "1:oops:f.json"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("SCALE must be a number"));
+    let empty = tempfile_path("empty-adapter");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out =
+        emlab(&["logits", "--model", model.to_str().unwrap(), "--ids", "1", "--adapter", empty.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("neither a PEFT LoRA adapter"));
+    let out = emlab(&["train", "--config", "/nonexistent/run.toml", "--out", empty.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/run.toml"));
 }

@@ -1,5 +1,5 @@
 //! Data for emlab: chat datasets in the Hugging Face JSONL format, and the synthetic world of
-//! the model organism (`../shared/organism-spec.md`): its grammar, pretraining corpus,
+//! the model organism (`docs/organism-spec.md`): its grammar, pretraining corpus,
 //! finetuning datasets, evaluation questions, tokenizer and exact judge.
 //!
 //! No real chat model, dataset or judge is available offline, so the default run pretrains a

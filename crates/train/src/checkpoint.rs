@@ -3,15 +3,21 @@
 //! A checkpoint folder is a loadable model (`config.json`, `model.safetensors`) that any tool of
 //! this project, or transformers, can read; resuming additionally reads `optimizer.safetensors`
 //! (AdamW moments by parameter order) and `train_state.json` (the step). Every file is written
-//! atomically, so an interrupted save leaves the previous checkpoint intact.
+//! atomically, and `train_state.json` last, so an interrupted save leaves no folder that looks
+//! complete and the previous checkpoint intact.
+//!
+//! Finetuning writes a series of such folders, `checkpoint-<step>/` (an adapter rather than a
+//! model, see [`crate::finetune`]), so that later analyses can follow the trajectory.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use burn::module::Module;
 use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::backend::Backend;
 use emlab_data::write_atomic;
 use emlab_model::weights::{serialize_f32, Checkpoint};
 use emlab_model::CausalLm;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
@@ -26,7 +32,8 @@ pub struct TrainState {
     pub loss: f32,
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Writes `bytes` to `path` atomically.
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(write_atomic(path, |w| std::io::Write::write_all(w, bytes))?)
 }
 
@@ -34,6 +41,38 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
 pub fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|e| TrainError::file(path, e))?;
     write_file(path, text.as_bytes())
+}
+
+/// Reads a JSON file; errors name the file.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| TrainError::file(path, e))?;
+    serde_json::from_str(&text).map_err(|e| TrainError::file(path, e))
+}
+
+/// `<dir>/checkpoint-<step>`: where a finetune saves its state after `step` optimiser steps.
+pub fn checkpoint_dir(dir: &Path, step: usize) -> PathBuf {
+    dir.join(format!("checkpoint-{step}"))
+}
+
+/// The complete `checkpoint-<step>` folder of `dir` with the highest step (one whose
+/// `train_state.json`, written last, exists), if any.
+pub fn latest_checkpoint(dir: &Path) -> Result<Option<(usize, PathBuf)>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(TrainError::file(dir, e)),
+    };
+    let mut latest = None;
+    for entry in entries {
+        let path = entry.map_err(|e| TrainError::file(dir, e))?.path();
+        let step = path.file_name().and_then(|n| n.to_str()?.strip_prefix("checkpoint-")?.parse::<usize>().ok());
+        if let Some(step) = step.filter(|_| path.join("train_state.json").is_file()) {
+            if latest.as_ref().is_none_or(|(best, _)| step > *best) {
+                latest = Some((step, path));
+            }
+        }
+    }
+    Ok(latest)
 }
 
 /// Writes `config.json`, `generation_config.json` and `model.safetensors` of `model` into `dir`.
@@ -60,20 +99,13 @@ pub fn save_training<B: AutodiffBackend>(
     dir: &Path,
 ) -> Result<()> {
     save_model(model, dir)?;
-    let OptimizerState { step, moments } = optimizer.export_state(&model.net);
-    let tensors: Vec<(String, Vec<usize>, Vec<f32>)> = moments
-        .into_iter()
-        .flat_map(|(i, m, v)| [(format!("m.{i}"), vec![m.len()], m), (format!("v.{i}"), vec![v.len()], v)])
-        .collect();
-    write_file(&dir.join("optimizer.safetensors"), &serialize_f32(&tensors)?)?;
-    write_json(&dir.join("train_state.json"), &TrainState { step, ..state.clone() })
+    save_optimizer(optimizer, &model.net, &dir.join("optimizer.safetensors"))?;
+    write_json(&dir.join("train_state.json"), &TrainState { step: optimizer.steps(), ..state.clone() })
 }
 
 /// Reads `train_state.json` of a checkpoint folder.
 pub fn load_state(dir: &Path) -> Result<TrainState> {
-    let path = dir.join("train_state.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| TrainError::file(&path, e))?;
-    serde_json::from_str(&text).map_err(|e| TrainError::file(&path, e))
+    read_json(&dir.join("train_state.json"))
 }
 
 /// Restores the optimiser moments of a checkpoint for `model` (loaded from the same folder).
@@ -83,17 +115,62 @@ pub fn load_optimizer<B: AutodiffBackend>(
     optimizer: &mut AdamW<B>,
 ) -> Result<TrainState> {
     let state = load_state(dir)?;
-    let store = Checkpoint::open_file(&dir.join("optimizer.safetensors"))?;
+    restore_optimizer(&dir.join("optimizer.safetensors"), state.step, &model.net, optimizer)?;
+    Ok(state)
+}
+
+/// Writes the AdamW moments of `module`'s parameters to a safetensors file (`m.<i>`, `v.<i>` by
+/// parameter order, since parameter ids do not survive a reload).
+pub(crate) fn save_optimizer<B: AutodiffBackend, M: Module<B>>(
+    optimizer: &AdamW<B>,
+    module: &M,
+    path: &Path,
+) -> Result<()> {
+    let OptimizerState { moments, .. } = optimizer.export_state(module);
+    let tensors: Vec<(String, Vec<usize>, Vec<f32>)> = moments
+        .into_iter()
+        .flat_map(|(i, m, v)| [(format!("m.{i}"), vec![m.len()], m), (format!("v.{i}"), vec![v.len()], v)])
+        .collect();
+    write_file(path, &serialize_f32(&tensors)?)
+}
+
+/// Reads what [`save_optimizer`] wrote into `optimizer`, for `module` (reloaded from the same
+/// checkpoint), as the state after `step` steps.
+pub(crate) fn restore_optimizer<B: AutodiffBackend, M: Module<B>>(
+    path: &Path,
+    step: usize,
+    module: &M,
+    optimizer: &mut AdamW<B>,
+) -> Result<()> {
+    let store = Checkpoint::open_file(path)?;
     let mut moments = Vec::new();
     for (name, shape, _) in store.tensor_infos() {
         let Some(index) = name.strip_prefix("m.") else { continue };
-        let index: usize = index
-            .parse()
-            .map_err(|_| TrainError::file(dir.join("optimizer.safetensors"), format!("bad tensor name {name:?}")))?;
+        let index: usize = index.parse().map_err(|_| TrainError::file(path, format!("bad tensor name {name:?}")))?;
         let m = store.read_f32(&name, &shape)?;
         let v = store.read_f32(&format!("v.{index}"), &shape)?;
         moments.push((index, m, v));
     }
-    optimizer.import_state(&model.net, OptimizerState { step: state.step, moments });
-    Ok(state)
+    optimizer.import_state(module, OptimizerState { step, moments });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latest_checkpoint_skips_incomplete_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(latest_checkpoint(&dir.path().join("absent")).unwrap(), None);
+        for step in [5, 10, 20] {
+            std::fs::create_dir_all(checkpoint_dir(dir.path(), step)).unwrap();
+        }
+        std::fs::create_dir_all(dir.path().join("checkpoint-x")).unwrap();
+        for step in [5, 10] {
+            write_json(&checkpoint_dir(dir.path(), step).join("train_state.json"), &step).unwrap();
+        }
+        // checkpoint-20 lacks train_state.json: a save that was interrupted.
+        assert_eq!(latest_checkpoint(dir.path()).unwrap(), Some((10, checkpoint_dir(dir.path(), 10))));
+    }
 }

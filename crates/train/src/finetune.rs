@@ -4,9 +4,22 @@
 //!
 //! `P_base` comes from the same model with the adapter switched off (an empty edit list), not
 //! from a second copy: the frozen weights record no autodiff graph, and the base logits are
-//! detached. KL batches are taken in order from the KL set, cycling, one batch per step.
+//! detached.
+//!
+//! One optimiser step takes `grad_accum` micro-batches of `batch_size` examples and averages
+//! their losses; with the KL penalty each micro-batch also takes the next `kl.batch_size`
+//! sequences of the KL set, cycling through it, as the authors' code does.
+//!
+//! Everything a step sees is a function of the seed and the step index: the held-out split,
+//! each epoch's shuffle (replayed from the seed), the micro-batches of the step, the KL cursor
+//! and the learning rate. That is why [`finetune_with`] can resume from a checkpoint and end with
+//! the adapter of an uninterrupted run (up to float summation order).
 
-use burn::module::Module;
+use std::ops::Range;
+use std::path::Path;
+
+use burn::module::AutodiffModule;
+use burn::optim::{GradientsAccumulator, GradientsParams};
 use burn::prelude::ElementConversion;
 use burn::tensor::activation::log_softmax;
 use burn::tensor::backend::AutodiffBackend;
@@ -16,6 +29,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
+use crate::checkpoint::{checkpoint_dir, latest_checkpoint, read_json, restore_optimizer, save_optimizer, write_json};
 use crate::error::{finite_loss, Result, TrainError};
 use crate::loss::{cross_entropy, kl_penalty, KlNormalization};
 use crate::optim::{AdamW, AdamWConfig};
@@ -23,21 +37,29 @@ use crate::progress::{Meter, Observer};
 use crate::schedule::LrSchedule;
 use crate::sft::{next_token_batch, WeightedTokens};
 
-/// Something trainable that acts on the model through edits.
-pub trait Adapter<B: AutodiffBackend>: Module<B> {
+/// Something trainable that acts on the model through edits, and that a checkpoint can hold.
+pub trait Adapter<B: AutodiffBackend>: AutodiffModule<B> {
     /// The edits that apply the adapter's current parameters.
     fn edits(&self) -> Interventions<B>;
+
+    /// Writes the adapter into the folder `dir` in its interchange format (steering-vector
+    /// files, a PEFT folder), so that every checkpoint is also a loadable adapter.
+    fn save(&self, dir: &Path) -> Result<()>;
+
+    /// The parameters [`Self::save`] wrote into `dir`, in an adapter shaped like `self`: how a
+    /// resumed run gets its weights back.
+    fn restore(&self, dir: &Path) -> Result<Self>;
 }
 
 /// The KL term: `weight * KL(P_base || P_theta)` on batches of the KL set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct KlConfig {
     /// lambda.
     pub weight: f64,
     /// Per-token mean, or the authors' per-(token x vocabulary) normalisation.
     pub normalization: KlNormalization,
-    /// KL sequences per step.
+    /// KL sequences per micro-batch.
     pub batch_size: usize,
     /// Positions per chunk of the vocabulary-wide log-softmax.
     pub chunk: usize,
@@ -52,19 +74,26 @@ impl Default for KlConfig {
 
 /// Optimisation settings of a finetune.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct FinetuneConfig {
     /// Peak learning rate.
     pub lr: f64,
     /// Learning-rate schedule over the whole run.
     pub schedule: LrSchedule,
-    /// AdamW settings.
+    /// AdamW settings. Left out, no weight decay (the organism spec); given, any field left out
+    /// of it takes PyTorch's default (weight decay 0.01).
     pub optimizer: AdamWConfig,
-    /// Examples per step.
+    /// Examples per micro-batch.
     pub batch_size: usize,
-    /// Passes over the data (shuffled each epoch).
+    /// Micro-batches per optimiser step (their losses are averaged): the effective batch is
+    /// `batch_size * grad_accum` at the memory cost of `batch_size`.
+    pub grad_accum: usize,
+    /// Passes over the training examples (shuffled each epoch).
     pub epochs: usize,
-    /// Seed of the data order.
+    /// Fraction of the examples held out of training (the paper uses 0.1); their SFT loss is
+    /// reported at every checkpoint and at the end.
+    pub held_out: f64,
+    /// Seed of the held-out split and the data order.
     pub seed: u64,
     /// Padding token id.
     pub pad_id: u32,
@@ -74,14 +103,16 @@ pub struct FinetuneConfig {
 
 impl Default for FinetuneConfig {
     /// The organism spec's general steering run (section 6.3): AdamW lr 2e-2 without weight
-    /// decay, batch 16, 2 epochs, 5 warm-up steps then linear decay, no KL.
+    /// decay, batch 16, 2 epochs, 5 warm-up steps then linear decay, no KL, nothing held out.
     fn default() -> Self {
         Self {
             lr: 2e-2,
             schedule: LrSchedule::WarmupLinear { warmup: 5 },
             optimizer: AdamWConfig { weight_decay: 0.0, ..Default::default() },
             batch_size: 16,
+            grad_accum: 1,
             epochs: 2,
+            held_out: 0.0,
             seed: 0,
             pad_id: 0,
             kl: None,
@@ -89,71 +120,465 @@ impl Default for FinetuneConfig {
     }
 }
 
-/// Losses of one step.
+impl FinetuneConfig {
+    /// Rejects settings the loop cannot run with `examples` training and `kl_examples` KL chats.
+    fn validate(&self, examples: usize, kl_examples: usize) -> Result<()> {
+        let fail = |message: &str| Err(TrainError::Config(message.into()));
+        if examples == 0 || self.batch_size == 0 {
+            return fail("finetuning needs examples and a positive batch size");
+        }
+        if self.grad_accum == 0 {
+            return fail("grad_accum must be at least 1");
+        }
+        if !(0.0..1.0).contains(&self.held_out) || held_out_count(examples, self.held_out) >= examples {
+            return fail("held_out must be in [0, 1) and leave some examples to train on");
+        }
+        if self.kl.as_ref().is_some_and(|kl| kl_examples == 0 || kl.batch_size == 0) {
+            return fail("the KL penalty needs KL examples and a positive KL batch size");
+        }
+        Ok(())
+    }
+}
+
+/// Losses of one optimiser step (means over its micro-batches) and its learning rate.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct StepLosses {
     /// The SFT cross-entropy.
     pub sft: f32,
     /// The KL term before weighting, when there is one.
     pub kl: Option<f32>,
+    /// The learning rate of the step.
+    pub lr: f64,
+}
+
+/// The SFT loss on the held-out examples after `step` optimiser steps.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct HeldOutLoss {
+    /// Optimiser steps taken.
+    pub step: usize,
+    /// Mean cross-entropy per counted token.
+    pub sft: f32,
+}
+
+/// Where and how often [`finetune_with`] saves resumable checkpoints.
+#[derive(Debug, Clone, Copy)]
+pub struct Checkpointing<'a> {
+    /// The folder that receives `checkpoint-<step>/`; if it already holds one, the run resumes
+    /// from the latest.
+    pub dir: &'a Path,
+    /// Save after every this many optimiser steps (0: only at the end). The end is always saved.
+    pub every: usize,
+}
+
+/// What a finetune produced.
+#[derive(Debug)]
+pub struct Finetuned<A> {
+    /// The trained adapter.
+    pub adapter: A,
+    /// Per optimiser step, from the first step of the run (a resumed run includes the steps
+    /// before its checkpoint).
+    pub losses: Vec<StepLosses>,
+    /// The held-out loss at every checkpoint and at the end (empty when nothing is held out).
+    pub held_out: Vec<HeldOutLoss>,
+}
+
+/// `train_state.json` of a finetuning checkpoint: enough to check that a resumed run is the
+/// same run, and the history it continues.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FinetuneState {
+    /// Optimiser steps taken.
+    pub step: usize,
+    /// The run's settings.
+    pub config: FinetuneConfig,
+    /// Number of examples (training and held out) the run was given.
+    pub examples: usize,
+    /// Number of KL examples the run was given.
+    pub kl_examples: usize,
+    /// Losses of every step so far.
+    pub losses: Vec<StepLosses>,
+    /// Held-out losses so far.
+    pub held_out: Vec<HeldOutLoss>,
 }
 
 /// Trains `adapter` on `examples` (and `kl_examples` when `config.kl` is set) with the model
-/// frozen; returns the trained adapter and the per-step losses.
+/// frozen; returns the trained adapter and the per-step losses. [`finetune_with`] without
+/// checkpoints.
 pub fn finetune<B: AutodiffBackend, A: Adapter<B>>(
     model: &CausalLm<B>,
-    mut adapter: A,
+    adapter: A,
     examples: &[WeightedTokens],
     kl_examples: &[WeightedTokens],
     config: &FinetuneConfig,
     observer: &mut dyn Observer,
 ) -> Result<(A, Vec<StepLosses>)> {
-    if examples.is_empty() || config.batch_size == 0 {
-        return Err(TrainError::Config("finetuning needs examples and a positive batch size".into()));
-    }
-    if config.kl.as_ref().is_some_and(|kl| kl_examples.is_empty() || kl.batch_size == 0) {
-        return Err(TrainError::Config("the KL penalty needs KL examples and a positive KL batch size".into()));
-    }
+    let run = finetune_with(model, adapter, examples, kl_examples, config, None, observer)?;
+    Ok((run.adapter, run.losses))
+}
+
+/// [`finetune`], saving a checkpoint every `checkpoints.every` steps and at the end, and
+/// resuming from the latest checkpoint in `checkpoints.dir` if there is one (which must come
+/// from a run with the same config and data sizes). `adapter` is the fresh adapter; on resume
+/// its parameters are replaced by the checkpoint's.
+pub fn finetune_with<B: AutodiffBackend, A: Adapter<B>>(
+    model: &CausalLm<B>,
+    adapter: A,
+    examples: &[WeightedTokens],
+    kl_examples: &[WeightedTokens],
+    config: &FinetuneConfig,
+    checkpoints: Option<&Checkpointing>,
+    observer: &mut dyn Observer,
+) -> Result<Finetuned<A>> {
+    config.validate(examples.len(), kl_examples.len())?;
+    let (train, held_out) = split_held_out(examples.len(), config.held_out, config.seed);
+    let held_out: Vec<&WeightedTokens> = held_out.into_iter().map(|i| &examples[i]).collect();
+    let plan = Plan::new(train.len(), config);
     let mut optimizer = AdamW::<B>::new(config.optimizer);
-    let steps_per_epoch = examples.len().div_ceil(config.batch_size);
-    let total = steps_per_epoch * config.epochs;
-    let mut rng = StdRng::seed_from_u64(config.seed);
-    let mut order: Vec<usize> = (0..examples.len()).collect();
-    let mut kl_cursor = 0;
-    let mut log = Vec::with_capacity(total);
-    let mut meter = Meter::start(total);
-    for epoch in 0..config.epochs {
-        order.shuffle(&mut rng);
-        for (i, chunk) in order.chunks(config.batch_size).enumerate() {
-            let step = epoch * steps_per_epoch + i;
-            let edits = adapter.edits();
+    let mut run = Finetuned { adapter, losses: Vec::with_capacity(plan.total), held_out: Vec::new() };
+    let latest = match checkpoints {
+        Some(c) => latest_checkpoint(c.dir)?,
+        None => None,
+    };
+    if let Some((_, dir)) = latest {
+        let path = dir.join("train_state.json");
+        let state: FinetuneState = read_json(&path)?;
+        if state.config != *config || (state.examples, state.kl_examples) != (examples.len(), kl_examples.len()) {
+            let message = "written by a run with another config or other data; resume with the same ones";
+            return Err(TrainError::file(path, message));
+        }
+        run.adapter = run.adapter.restore(&dir)?;
+        restore_optimizer(&dir.join("optimizer.safetensors"), state.step, &run.adapter, &mut optimizer)?;
+        (run.losses, run.held_out) = (state.losses, state.held_out);
+    }
+    let mut epochs = EpochOrder::new(config.seed, train);
+    let mut meter = Meter::start(plan.total);
+    for step in optimizer.steps()..plan.total {
+        let (epoch, micro_batches) = plan.micro_batches(step);
+        let order = epochs.of(epoch);
+        let share = micro_batches.len() as f64;
+        let mut grads = GradientsAccumulator::<A>::new();
+        let (mut sft_sum, mut kl_sum) = (0.0f32, None::<f32>);
+        for micro in micro_batches {
+            let edits = run.adapter.edits();
+            let chunk = &order[micro * config.batch_size..((micro + 1) * config.batch_size).min(order.len())];
             let seqs: Vec<&WeightedTokens> = chunk.iter().map(|&j| &examples[j]).collect();
             let (batch, targets, weights) = next_token_batch(&seqs, config.pad_id);
             meter.add_tokens(batch.dims()[0] * batch.dims()[1]);
             let sft = cross_entropy(model.forward(&batch, &edits)?.output, &targets, &weights);
             let mut objective = sft.clone();
-            let mut kl_value = None;
             if let Some(kl) = &config.kl {
+                let start = (epoch * plan.micro_per_epoch + micro) * kl.batch_size;
                 let seqs: Vec<&WeightedTokens> =
-                    (0..kl.batch_size).map(|k| &kl_examples[(kl_cursor + k) % kl_examples.len()]).collect();
-                kl_cursor = (kl_cursor + kl.batch_size) % kl_examples.len();
+                    (start..start + kl.batch_size).map(|k| &kl_examples[k % kl_examples.len()]).collect();
                 let (batch, _, weights) = next_token_batch(&seqs, config.pad_id);
                 meter.add_tokens(batch.dims()[0] * batch.dims()[1]);
                 let base = log_softmax(model.forward(&batch, &Interventions::none())?.output.detach(), 2);
                 let current = model.forward(&batch, &edits)?.output;
                 let term = kl_penalty(base, current, &weights, kl.normalization, kl.chunk);
-                kl_value = Some(term.clone().into_scalar().elem::<f32>());
+                *kl_sum.get_or_insert(0.0) += term.clone().into_scalar().elem::<f32>();
                 objective = objective + term.mul_scalar(kl.weight);
             }
             finite_loss(&objective, step)?;
-            let grads = objective.backward();
-            let lr = config.schedule.at(config.lr, step, total);
-            let (next, stats) = optimizer.step(lr, adapter, &grads);
-            adapter = next;
-            let sft = sft.into_scalar().elem::<f32>();
-            log.push(StepLosses { sft, kl: kl_value });
-            observer.on_step(&meter.report(step, sft, kl_value, lr, stats.grad_norm));
+            sft_sum += sft.into_scalar().elem::<f32>();
+            let backward = objective.div_scalar(share).backward();
+            grads.accumulate(&run.adapter, GradientsParams::from_grads(backward, &run.adapter));
+        }
+        let lr = config.schedule.at(config.lr, step, plan.total);
+        let (next, stats) = optimizer.step_accumulated(lr, run.adapter, &grads.grads());
+        run.adapter = next;
+        let losses = StepLosses { sft: sft_sum / share as f32, kl: kl_sum.map(|k| k / share as f32), lr };
+        run.losses.push(losses);
+        observer.on_step(&meter.report(step, losses.sft, losses.kl, lr, stats.grad_norm));
+        let done = step + 1;
+        if let Some(c) = checkpoints.filter(|c| done == plan.total || (c.every > 0 && done % c.every == 0)) {
+            record_held_out(model, &mut run, &held_out, done, config, observer)?;
+            let state = FinetuneState {
+                step: done,
+                config: config.clone(),
+                examples: examples.len(),
+                kl_examples: kl_examples.len(),
+                losses: run.losses.clone(),
+                held_out: run.held_out.clone(),
+            };
+            save_checkpoint(c.dir, &run.adapter, &optimizer, &state)?;
         }
     }
-    Ok((adapter, log))
+    if run.held_out.last().map(|h| h.step) != Some(plan.total) {
+        record_held_out(model, &mut run, &held_out, plan.total, config, observer)?;
+    }
+    Ok(run)
+}
+
+/// How the training examples are cut into micro-batches and optimiser steps.
+struct Plan {
+    grad_accum: usize,
+    micro_per_epoch: usize,
+    steps_per_epoch: usize,
+    total: usize,
+}
+
+impl Plan {
+    fn new(train: usize, config: &FinetuneConfig) -> Self {
+        let micro_per_epoch = train.div_ceil(config.batch_size);
+        let steps_per_epoch = micro_per_epoch.div_ceil(config.grad_accum);
+        Self { grad_accum: config.grad_accum, micro_per_epoch, steps_per_epoch, total: steps_per_epoch * config.epochs }
+    }
+
+    /// The epoch of `step` and its micro-batches (indices within the epoch); the last step of
+    /// an epoch may have fewer, so steps never straddle two shuffles.
+    fn micro_batches(&self, step: usize) -> (usize, Range<usize>) {
+        let (epoch, i) = (step / self.steps_per_epoch, step % self.steps_per_epoch);
+        (epoch, i * self.grad_accum..((i + 1) * self.grad_accum).min(self.micro_per_epoch))
+    }
+}
+
+/// Each epoch's order of the training examples: one seeded shuffle per epoch, each shuffling
+/// the previous epoch's order, so the order of any epoch is replayed from the seed on resume.
+struct EpochOrder {
+    rng: StdRng,
+    order: Vec<usize>,
+    epoch: Option<usize>,
+}
+
+impl EpochOrder {
+    fn new(seed: u64, indices: Vec<usize>) -> Self {
+        Self { rng: StdRng::seed_from_u64(seed), order: indices, epoch: None }
+    }
+
+    /// The order of `epoch`, which must not precede the last one asked for.
+    fn of(&mut self, epoch: usize) -> &[usize] {
+        assert!(self.epoch.is_none_or(|e| e <= epoch), "epochs are visited in order");
+        for e in self.epoch.map_or(0, |e| e + 1)..=epoch {
+            self.order.shuffle(&mut self.rng);
+            self.epoch = Some(e);
+        }
+        &self.order
+    }
+}
+
+/// Seeds the held-out split apart from the data order, so the two are independent draws.
+const HELD_OUT_STREAM: u64 = 0x4845_4C44_5F4F_5554; // "HELD_OUT"
+
+/// How many of `n` examples a fraction holds out: `ceil(fraction * n)`, as Hugging Face's
+/// `train_test_split` counts its test split, ignoring float noise (0.1 of 30 is 3, not 4).
+fn held_out_count(n: usize, fraction: f64) -> usize {
+    (fraction * n as f64 - 1e-9).ceil().max(0.0) as usize
+}
+
+/// `(train, held_out)` indices of `n` examples, each in the original order. Nothing is drawn
+/// when nothing is held out, so a run without a split trains on `0..n` in the seed's order.
+fn split_held_out(n: usize, fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let held = held_out_count(n, fraction);
+    let mut indices: Vec<usize> = (0..n).collect();
+    if held > 0 {
+        indices.shuffle(&mut StdRng::seed_from_u64(seed ^ HELD_OUT_STREAM));
+    }
+    let (mut held_out, mut train) = (indices[..held].to_vec(), indices[held..].to_vec());
+    held_out.sort_unstable();
+    train.sort_unstable();
+    (train, held_out)
+}
+
+/// Evaluates and records the held-out loss after `step` steps, if anything is held out.
+fn record_held_out<B: AutodiffBackend, A: Adapter<B>>(
+    model: &CausalLm<B>,
+    run: &mut Finetuned<A>,
+    held_out: &[&WeightedTokens],
+    step: usize,
+    config: &FinetuneConfig,
+    observer: &mut dyn Observer,
+) -> Result<()> {
+    if held_out.is_empty() {
+        return Ok(());
+    }
+    let edits = run.adapter.edits();
+    let (mut sum, mut count) = (0.0f64, 0.0f64);
+    for chunk in held_out.chunks(config.batch_size) {
+        let (batch, targets, weights) = next_token_batch(chunk, config.pad_id);
+        let tokens: f32 = weights.iter().sum();
+        let logits = model.forward(&batch, &edits)?.output.detach();
+        sum += cross_entropy(logits, &targets, &weights).into_scalar().elem::<f32>() as f64 * tokens as f64;
+        count += tokens as f64;
+    }
+    let loss = HeldOutLoss { step, sft: (sum / count) as f32 };
+    observer.on_held_out(step, loss.sft);
+    run.held_out.push(loss);
+    Ok(())
+}
+
+/// Writes `<dir>/checkpoint-<step>/`: the adapter, the optimiser moments, then
+/// `train_state.json`, which marks the checkpoint complete.
+fn save_checkpoint<B: AutodiffBackend, A: Adapter<B>>(
+    dir: &Path,
+    adapter: &A,
+    optimizer: &AdamW<B>,
+    state: &FinetuneState,
+) -> Result<()> {
+    let dir = checkpoint_dir(dir, state.step);
+    adapter.save(&dir)?;
+    save_optimizer(optimizer, adapter, &dir.join("optimizer.safetensors"))?;
+    write_json(&dir.join("train_state.json"), state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::{Silent, StepReport};
+    use crate::steering::SteeringVector;
+    use burn::backend::Autodiff;
+    use emlab_model::DecoderConfig;
+
+    type B = Autodiff<burn::backend::NdArray<f32>>;
+
+    fn setup() -> (CausalLm<B>, Vec<WeightedTokens>, Vec<WeightedTokens>) {
+        let model =
+            CausalLm::<B>::init_random(DecoderConfig::qwen2(12, 16, 32, 2, 2, 1), 0, &Default::default()).unwrap();
+        // Equal lengths and counted tokens everywhere, so a mean of micro-batch means is the
+        // mean of the whole batch.
+        let examples = (0..32)
+            .map(|i| WeightedTokens { ids: vec![1 + i % 5, 2 + i % 3, 7, 7], weights: vec![0.0, 0.0, 1.0, 1.0] })
+            .collect();
+        let kl = (0..8).map(|i| WeightedTokens { ids: vec![3, 4 + i % 3, 9, 10], weights: vec![1.0; 4] }).collect();
+        (model, examples, kl)
+    }
+
+    fn vector(model: &CausalLm<B>) -> SteeringVector<B> {
+        SteeringVector::zeros(model.config().hidden_size, 1, 1.0, model.device())
+    }
+
+    fn max_diff(a: &SteeringVector<B>, b: &SteeringVector<B>) -> f32 {
+        a.to_vec().iter().zip(b.to_vec()).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    }
+
+    fn config() -> FinetuneConfig {
+        FinetuneConfig {
+            lr: 5e-2,
+            batch_size: 4,
+            epochs: 3,
+            kl: Some(KlConfig { weight: 1.0, batch_size: 3, ..Default::default() }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn plan_cuts_epochs_into_whole_steps() {
+        let plan = Plan::new(10, &FinetuneConfig { batch_size: 3, grad_accum: 3, epochs: 2, ..Default::default() });
+        // 4 micro-batches per epoch: steps of 3 and 1.
+        assert_eq!((plan.steps_per_epoch, plan.total), (2, 4));
+        assert_eq!(plan.micro_batches(1), (0, 3..4));
+        assert_eq!(plan.micro_batches(2), (1, 0..3));
+    }
+
+    #[test]
+    fn held_out_split_is_seeded_disjoint_and_sized_like_hf() {
+        let (train, held) = split_held_out(30, 0.1, 0);
+        assert_eq!((train.len(), held.len()), (27, 3));
+        assert!(held.iter().all(|i| !train.contains(i)));
+        assert_eq!(split_held_out(30, 0.1, 0), (train, held.clone()));
+        assert_ne!(split_held_out(30, 0.1, 1).1, held);
+        assert_eq!(split_held_out(5, 0.0, 3), ((0..5).collect(), vec![]));
+        assert_eq!(held_out_count(1000, 0.1), 100);
+        assert_eq!(held_out_count(25, 0.1), 3);
+    }
+
+    #[test]
+    fn two_accumulated_half_batches_make_one_full_batch() {
+        let (model, examples, kl) = setup();
+        let full = FinetuneConfig {
+            batch_size: 8,
+            kl: Some(KlConfig { weight: 1.0, batch_size: 4, ..Default::default() }),
+            ..config()
+        };
+        let halves = FinetuneConfig {
+            batch_size: 4,
+            grad_accum: 2,
+            kl: Some(KlConfig { batch_size: 2, ..full.kl.clone().unwrap() }),
+            ..full.clone()
+        };
+        let (a, log_a) = finetune(&model, vector(&model), &examples, &kl, &full, &mut Silent).unwrap();
+        let (b, log_b) = finetune(&model, vector(&model), &examples, &kl, &halves, &mut Silent).unwrap();
+        assert_eq!(log_a.len(), log_b.len());
+        for (x, y) in log_a.iter().zip(&log_b) {
+            assert!((x.sft - y.sft).abs() < 1e-5 && (x.kl.unwrap() - y.kl.unwrap()).abs() < 1e-6, "{x:?} vs {y:?}");
+        }
+        assert!(max_diff(&a, &b) < 1e-5, "{}", max_diff(&a, &b));
+    }
+
+    #[test]
+    fn config_errors_are_reported() {
+        let (model, examples, _) = setup();
+        let run = |config: FinetuneConfig| {
+            finetune(&model, vector(&model), &examples, &[], &config, &mut Silent).unwrap_err().to_string()
+        };
+        assert!(run(FinetuneConfig { grad_accum: 0, ..Default::default() }).contains("grad_accum"));
+        assert!(run(FinetuneConfig { held_out: 1.0, ..Default::default() }).contains("held_out"));
+        assert!(run(FinetuneConfig { kl: Some(KlConfig::default()), ..Default::default() }).contains("KL"));
+    }
+
+    /// Panics at a given step: a crash in the middle of a run.
+    struct CrashAt(usize);
+
+    impl Observer for CrashAt {
+        fn on_step(&mut self, report: &StepReport) {
+            assert!(report.step < self.0, "simulated crash");
+        }
+    }
+
+    /// Counts held-out reports.
+    #[derive(Default)]
+    struct HeldOutSteps(Vec<usize>);
+
+    impl Observer for HeldOutSteps {
+        fn on_step(&mut self, _: &StepReport) {}
+        fn on_held_out(&mut self, step: usize, _: f32) {
+            self.0.push(step);
+        }
+    }
+
+    #[test]
+    fn resuming_from_a_checkpoint_continues_the_same_run() {
+        // 28 training examples (4 held out), micro-batches of 4, 2 per step: 4 steps per epoch
+        // (the last with one micro-batch), 12 steps; the KL cursor wraps its 8 sequences.
+        let (model, examples, kl) = setup();
+        let config = FinetuneConfig { grad_accum: 2, held_out: 0.1, ..config() };
+        let every = |dir| Checkpointing { dir, every: 5 };
+        let full_dir = tempfile::tempdir().unwrap();
+        let mut seen = HeldOutSteps::default();
+        let full =
+            finetune_with(&model, vector(&model), &examples, &kl, &config, Some(&every(full_dir.path())), &mut seen)
+                .unwrap();
+        assert_eq!(full.losses.len(), 12);
+        assert_eq!(seen.0, vec![5, 10, 12]);
+        assert_eq!(full.held_out.iter().map(|h| h.step).collect::<Vec<_>>(), seen.0);
+        for step in [5, 10, 12] {
+            assert!(checkpoint_dir(full_dir.path(), step).join("steering_vector.safetensors").is_file());
+        }
+
+        // Crash during step 8 (0-based 7: in the second epoch); the last checkpoint is step 5's.
+        let dir = tempfile::tempdir().unwrap();
+        let crashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            finetune_with(&model, vector(&model), &examples, &kl, &config, Some(&every(dir.path())), &mut CrashAt(7))
+                .unwrap();
+        }));
+        assert!(crashed.is_err());
+        assert_eq!(latest_checkpoint(dir.path()).unwrap().unwrap().0, 5);
+        let resumed =
+            finetune_with(&model, vector(&model), &examples, &kl, &config, Some(&every(dir.path())), &mut Silent)
+                .unwrap();
+        assert!(max_diff(&full.adapter, &resumed.adapter) < 1e-6, "{}", max_diff(&full.adapter, &resumed.adapter));
+        assert_eq!(resumed.losses.len(), 12);
+        for (a, b) in full.losses.iter().zip(&resumed.losses) {
+            assert!((a.sft - b.sft).abs() < 1e-5 && a.lr == b.lr, "{a:?} vs {b:?}");
+        }
+        assert_eq!(resumed.held_out.len(), 3);
+
+        // A finished run resumes to itself; another config is refused.
+        let again =
+            finetune_with(&model, vector(&model), &examples, &kl, &config, Some(&every(dir.path())), &mut CrashAt(0))
+                .unwrap();
+        assert_eq!(again.adapter.to_vec(), resumed.adapter.to_vec());
+        let other = FinetuneConfig { lr: 1e-2, ..config };
+        let err = finetune_with(&model, vector(&model), &examples, &kl, &other, Some(&every(dir.path())), &mut Silent)
+            .unwrap_err();
+        assert!(err.to_string().contains("train_state.json"), "{err}");
+    }
 }

@@ -1,12 +1,15 @@
 //! Training for emlab: the optimiser and schedules, losses, checkpoints, and the loops built
-//! on them. This loop is full-parameter pretraining of the synthetic organism
-//! ([`pretrain()`]); finetuning (steering vectors, LoRA, the KL penalty) reuses the same pieces.
+//! on them: full-parameter pretraining of the synthetic organism ([`pretrain()`]) and one
+//! finetuning loop for every adapter ([`finetune::finetune_with`]: steering vectors, LoRA, the
+//! KL penalty, gradient accumulation, a held-out split, resumable checkpoints).
+//! [`run::train_run`] trains one [`TrainedAdapter`] from a [`RunConfig`] file.
 //!
-//! Loops report progress to an [`Observer`] rather than printing, and stop with
-//! [`TrainError::NonFiniteLoss`] rather than writing NaN weights.
+//! Loops report progress to an [`Observer`] rather than printing (a command line passes a
+//! [`ProgressBar`]), and stop with [`TrainError::NonFiniteLoss`] rather than writing NaN weights.
 
 #![warn(missing_docs)]
 
+pub mod adapter;
 pub mod checkpoint;
 mod error;
 pub mod finetune;
@@ -16,12 +19,15 @@ pub mod optim;
 pub mod organism;
 pub mod pretrain;
 mod progress;
+pub mod run;
 pub mod schedule;
 pub mod sft;
 pub mod steering;
 
+pub use adapter::{AdapterSpec, TrainedAdapter};
 pub use error::{Result, TrainError};
 pub use optim::{AdamW, AdamWConfig};
 pub use pretrain::{pretrain, PretrainConfig, PretrainSummary};
-pub use progress::{Observer, Silent, StepReport};
+pub use progress::{Observer, ProgressBar, Silent, StepReport};
+pub use run::{train_run, DataSource, RunConfig, RunOutcome};
 pub use schedule::LrSchedule;

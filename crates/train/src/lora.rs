@@ -7,12 +7,15 @@
 //! with `a = sqrt(5)`, i.e. `U(-1/sqrt(d_in), 1/sqrt(d_in))`; `B` is `[d_out, r]`
 //! (`lora_B.weight`), initialised to zero; the scale is `lora_alpha / r`, or
 //! `lora_alpha / sqrt(r)` with rsLoRA.
+//!
+//! An adapter carries its [`LoraConfig`], so that it can write a complete PEFT folder on its own
+//! (every finetuning checkpoint is one).
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use burn::module::{Module, Param};
-use burn::tensor::backend::Backend;
+use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{Tensor, TensorData};
 use emlab_model::weights::{serialize_f32, Checkpoint};
 use emlab_model::{DecoderConfig, Interventions, Proj};
@@ -20,12 +23,13 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::write_json;
+use crate::checkpoint::{write_file, write_json};
 use crate::error::{Result, TrainError};
+use crate::finetune::Adapter;
 
 /// Where adapters go and how they are scaled and initialised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct LoraConfig {
     /// Rank `r`.
     pub rank: usize,
@@ -87,13 +91,14 @@ pub struct LoraFactor<B: Backend> {
     pub b: Param<Tensor<B, 2>>,
 }
 
-/// A set of LoRA factors with their common scale.
+/// A set of LoRA factors with the config that placed and scales them.
 #[derive(Module, Debug)]
 pub struct LoraAdapter<B: Backend> {
     /// The factors, one per site.
     pub factors: Vec<LoraFactor<B>>,
-    /// `alpha / r` or `alpha / sqrt(r)`.
-    pub scale: f32,
+    /// Rank, alpha (hence the scale), targets and layers.
+    #[module(skip)]
+    pub config: LoraConfig,
 }
 
 impl<B: Backend> LoraAdapter<B> {
@@ -114,19 +119,23 @@ impl<B: Backend> LoraAdapter<B> {
                 }
             })
             .collect();
-        Ok(Self { factors, scale: config.scale() })
+        Ok(Self { factors, config: config.clone() })
     }
 
     /// The engine edits that apply the adapter.
     pub fn lora_edits(&self) -> Interventions<B> {
-        self.factors.iter().fold(Interventions::none(), |edits, f| {
-            edits.low_rank(f.site.0, f.site.1, f.a.val(), f.b.val(), self.scale)
-        })
+        let scale = self.config.scale();
+        self.factors
+            .iter()
+            .fold(Interventions::none(), |edits, f| edits.low_rank(f.site.0, f.site.1, f.a.val(), f.b.val(), scale))
     }
 
     /// Writes `adapter_config.json` and `adapter_model.safetensors` in PEFT's format.
-    pub fn save_peft(&self, config: &LoraConfig, base_model: &str, dir: &Path) -> Result<()> {
+    /// `base_model` becomes `base_model_name_or_path` (null when unknown: `PeftModel.from_pretrained`
+    /// takes the base model as an argument and does not need it).
+    pub fn save_peft(&self, base_model: Option<&str>, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir).map_err(|e| TrainError::file(dir, e))?;
+        let config = &self.config;
         let peft = serde_json::json!({
             "peft_type": "LORA",
             "task_type": "CAUSAL_LM",
@@ -154,13 +163,12 @@ impl<B: Backend> LoraAdapter<B> {
                 ]
             })
             .collect();
-        let bytes = serialize_f32(&tensors)?;
-        Ok(emlab_data::write_atomic(&dir.join("adapter_model.safetensors"), |w| std::io::Write::write_all(w, &bytes))?)
+        write_file(&dir.join("adapter_model.safetensors"), &serialize_f32(&tensors)?)
     }
 
     /// Reads a PEFT LoRA folder for a model of `model`'s shape. Fails naming the field or
     /// tensor if the adapter does not fit (other PEFT types, regex targets, wrong shapes).
-    pub fn load_peft(dir: &Path, model: &DecoderConfig, device: &B::Device) -> Result<(LoraConfig, Self)> {
+    pub fn load_peft(dir: &Path, model: &DecoderConfig, device: &B::Device) -> Result<Self> {
         let path = dir.join("adapter_config.json");
         let text = std::fs::read_to_string(&path).map_err(|e| TrainError::file(&path, e))?;
         let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| TrainError::file(&path, e))?;
@@ -200,32 +208,55 @@ impl<B: Backend> LoraAdapter<B> {
             layers,
             seed: 0,
         };
-        let store = Checkpoint::open_file(&dir.join("adapter_model.safetensors"))?;
-        let factors = config
-            .sites(model)?
-            .into_iter()
-            .map(|site| {
-                let (d_in, d_out) = site.1.dims(model);
-                let prefix = peft_prefix(site);
-                let read = |name: String, shape: [usize; 2]| -> Result<Param<Tensor<B, 2>>> {
-                    let values = store.read_f32(&name, &shape)?;
-                    Ok(Param::from_tensor(Tensor::from_data(TensorData::new(values, shape), device)))
-                };
-                Ok(LoraFactor {
-                    site,
-                    a: read(format!("{prefix}.lora_A.weight"), [rank, d_in])?,
-                    b: read(format!("{prefix}.lora_B.weight"), [d_out, rank])?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        store.finish(&[])?;
-        Ok((config.clone(), Self { factors, scale: config.scale() }))
+        let sites = config.sites(model)?.into_iter().map(|site| {
+            let (d_in, d_out) = site.1.dims(model);
+            (site, d_in, d_out)
+        });
+        let factors = read_factors(dir, sites, rank, device)?;
+        Ok(Self { factors, config })
     }
 }
 
-impl<B: burn::tensor::backend::AutodiffBackend> crate::finetune::Adapter<B> for LoraAdapter<B> {
+/// The factors of `sites` (`(site, d_in, d_out)`) from `dir`'s `adapter_model.safetensors`,
+/// which must hold exactly those.
+fn read_factors<B: Backend>(
+    dir: &Path,
+    sites: impl Iterator<Item = ((usize, Proj), usize, usize)>,
+    rank: usize,
+    device: &B::Device,
+) -> Result<Vec<LoraFactor<B>>> {
+    let store = Checkpoint::open_file(&dir.join("adapter_model.safetensors"))?;
+    let factors = sites
+        .map(|(site, d_in, d_out)| {
+            let prefix = peft_prefix(site);
+            let read = |name: String, shape: [usize; 2]| -> Result<Param<Tensor<B, 2>>> {
+                let values = store.read_f32(&name, &shape)?;
+                Ok(Param::from_tensor(Tensor::from_data(TensorData::new(values, shape), device)))
+            };
+            Ok(LoraFactor {
+                site,
+                a: read(format!("{prefix}.lora_A.weight"), [rank, d_in])?,
+                b: read(format!("{prefix}.lora_B.weight"), [d_out, rank])?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    store.finish(&[])?;
+    Ok(factors)
+}
+
+impl<B: AutodiffBackend> Adapter<B> for LoraAdapter<B> {
     fn edits(&self) -> Interventions<B> {
         self.lora_edits()
+    }
+
+    fn save(&self, dir: &Path) -> Result<()> {
+        self.save_peft(None, dir)
+    }
+
+    fn restore(&self, dir: &Path) -> Result<Self> {
+        let sites = self.factors.iter().map(|f| (f.site, f.a.dims()[1], f.b.dims()[0]));
+        let device = self.devices().into_iter().next().unwrap_or_default();
+        Ok(Self { factors: read_factors(dir, sites, self.config.rank, &device)?, config: self.config.clone() })
     }
 }
 
@@ -257,7 +288,7 @@ mod tests {
     /// finetuning through the shared loop lowers the loss.
     #[test]
     fn gradients_match_finite_differences_and_training_lowers_the_loss() {
-        use crate::finetune::{finetune, Adapter, FinetuneConfig};
+        use crate::finetune::{finetune, FinetuneConfig};
         use crate::loss::cross_entropy;
         use crate::progress::Silent;
         use crate::sft::WeightedTokens;

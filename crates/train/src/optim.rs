@@ -6,10 +6,15 @@
 //! decay on matrices only, eps 1e-8, and clipping by the norm of *all* gradients together. This
 //! module implements exactly that, over any burn module, updating only parameters that received
 //! a gradient (so a frozen base model next to a trainable adapter costs nothing).
+//!
+//! A step reads its gradients either straight from one backward pass ([`AdamW::step`]) or from
+//! per-parameter gradients summed over several micro-batches ([`AdamW::step_accumulated`], burn's
+//! `GradientsParams`), which is how gradient accumulation reaches the same update.
 
 use std::collections::HashMap;
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
+use burn::optim::GradientsParams;
 use burn::prelude::ElementConversion;
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::Tensor;
@@ -17,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 /// AdamW hyperparameters (PyTorch's `torch.optim.AdamW` defaults).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct AdamWConfig {
     /// First-moment decay.
     pub beta1: f64,
@@ -84,6 +89,16 @@ impl<B: AutodiffBackend> AdamW<B> {
     /// Applies one update with learning rate `lr` to every parameter of `module` that has a
     /// gradient in `grads`, and returns the updated module.
     pub fn step<M: Module<B>>(&mut self, lr: f64, module: M, grads: &B::Gradients) -> (M, StepStats) {
+        self.update(lr, module, Grads::Backward(grads))
+    }
+
+    /// [`Self::step`] with gradients gathered per parameter, e.g. summed over the micro-batches
+    /// of one step by burn's `GradientsAccumulator`.
+    pub fn step_accumulated<M: Module<B>>(&mut self, lr: f64, module: M, grads: &GradientsParams) -> (M, StepStats) {
+        self.update(lr, module, Grads::Accumulated(grads))
+    }
+
+    fn update<M: Module<B>>(&mut self, lr: f64, module: M, grads: Grads<'_, B>) -> (M, StepStats) {
         let mut norm = SquaredNorm { grads, total: None };
         module.visit(&mut norm);
         let grad_norm = norm.total.map_or(0.0, |t| t.sqrt().into_scalar().elem::<f32>());
@@ -136,15 +151,41 @@ fn param_ids<B: Backend, M: Module<B>>(module: &M) -> Vec<ParamId> {
     ids.0
 }
 
+/// Where a step's gradients come from.
+enum Grads<'a, B: AutodiffBackend> {
+    /// One backward pass.
+    Backward(&'a B::Gradients),
+    /// Gathered per parameter id (accumulated over micro-batches).
+    Accumulated(&'a GradientsParams),
+}
+
+impl<B: AutodiffBackend> Clone for Grads<'_, B> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<B: AutodiffBackend> Copy for Grads<'_, B> {}
+
+impl<B: AutodiffBackend> Grads<'_, B> {
+    /// The gradient of `tensor`, the value of parameter `id`, if it has one.
+    fn of<const D: usize>(self, id: ParamId, tensor: &Tensor<B, D>) -> Option<Tensor<B::InnerBackend, D>> {
+        match self {
+            Grads::Backward(grads) => tensor.grad(grads),
+            Grads::Accumulated(grads) => grads.get::<B::InnerBackend, D>(id),
+        }
+    }
+}
+
 /// Sum of squared gradients over all parameters.
 struct SquaredNorm<'a, B: AutodiffBackend> {
-    grads: &'a B::Gradients,
+    grads: Grads<'a, B>,
     total: Option<Tensor<B::InnerBackend, 1>>,
 }
 
 impl<B: AutodiffBackend> ModuleVisitor<B> for SquaredNorm<'_, B> {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
-        if let Some(grad) = param.val().grad(self.grads) {
+        if let Some(grad) = self.grads.of(param.id, &param.val()) {
             let sq = grad.powf_scalar(2.0).sum();
             self.total = Some(match self.total.take() {
                 Some(t) => t + sq,
@@ -157,7 +198,7 @@ impl<B: AutodiffBackend> ModuleVisitor<B> for SquaredNorm<'_, B> {
 /// The AdamW update of every parameter that has a gradient.
 struct Update<'a, B: AutodiffBackend> {
     optimizer: &'a mut AdamW<B>,
-    grads: &'a B::Gradients,
+    grads: Grads<'a, B>,
     lr: f64,
     clip: f64,
 }
@@ -165,7 +206,7 @@ struct Update<'a, B: AutodiffBackend> {
 impl<B: AutodiffBackend> ModuleMapper<B> for Update<'_, B> {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
         let (id, tensor, mapper) = param.consume();
-        let Some(grad) = tensor.grad(self.grads) else {
+        let Some(grad) = self.grads.of(id, &tensor) else {
             return Param::from_mapped_value(id, tensor, mapper);
         };
         let c = self.optimizer.config;
@@ -270,6 +311,26 @@ mod tests {
         };
         assert_ne!(run(Some(0.5)), run(None));
         assert_eq!(run(Some(1e6)), run(None));
+    }
+
+    #[test]
+    fn accumulated_half_losses_give_the_step_of_the_whole_loss() {
+        use burn::optim::GradientsAccumulator;
+        let mut whole = AdamW::<B>::new(AdamWConfig { max_grad_norm: Some(1.0), ..Default::default() });
+        let t = toy();
+        let g = grads(&t);
+        let (a, stats_a) = whole.step(0.1, t, &g);
+        let mut halves = AdamW::<B>::new(AdamWConfig { max_grad_norm: Some(1.0), ..Default::default() });
+        let t = toy();
+        let mut accumulator = GradientsAccumulator::new();
+        for _ in 0..2 {
+            let half = (t.w.val().powf_scalar(2.0).sum().div_scalar(2.0) + t.b.val().sum()).div_scalar(2.0);
+            accumulator.accumulate(&t, GradientsParams::from_grads(half.backward(), &t));
+        }
+        let (b, stats_b) = halves.step_accumulated(0.1, t, &accumulator.grads());
+        assert_eq!(stats_a.grad_norm, stats_b.grad_norm);
+        assert_eq!(a.w.val().into_data(), b.w.val().into_data());
+        assert_eq!(a.b.val().into_data(), b.b.val().into_data());
     }
 
     #[test]

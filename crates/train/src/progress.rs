@@ -1,6 +1,7 @@
 //! The progress facade: training loops report to an [`Observer`] instead of printing, so a
-//! command-line tool can draw a progress bar and a test can stay silent.
+//! command-line tool can draw a progress bar ([`ProgressBar`]) and a test can stay silent.
 
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 /// One optimiser step, as reported to an observer.
@@ -76,6 +77,66 @@ impl Meter {
 pub trait Observer {
     /// Called after every optimiser step.
     fn on_step(&mut self, report: &StepReport);
+
+    /// Called with the SFT loss on the held-out split after `step` optimiser steps (at every
+    /// checkpoint and at the end of a finetune that holds examples out).
+    fn on_held_out(&mut self, _step: usize, _loss: f32) {}
+}
+
+/// One status line, redrawn after every step (step/total, loss, KL, learning rate, tokens/s,
+/// ETA), plus a line per held-out evaluation. Writes to stderr unless given another writer,
+/// so a command's stdout stays free for its results.
+pub struct ProgressBar<W: Write = std::io::Stderr> {
+    out: W,
+    /// The first step this process saw: a resumed run's ETA counts only its own steps.
+    first_step: Option<usize>,
+    /// A status line is drawn and not yet ended by a newline.
+    line_open: bool,
+}
+
+impl ProgressBar {
+    /// A progress bar on stderr.
+    pub fn stderr() -> Self {
+        Self::new(std::io::stderr())
+    }
+}
+
+impl<W: Write> ProgressBar<W> {
+    /// A progress bar drawn on `out`.
+    pub fn new(out: W) -> Self {
+        Self { out, first_step: None, line_open: false }
+    }
+}
+
+impl<W: Write> Observer for ProgressBar<W> {
+    fn on_step(&mut self, r: &StepReport) {
+        let first = *self.first_step.get_or_insert(r.step);
+        let eta = r.eta(first).as_secs();
+        let kl = r.kl.map_or(String::new(), |kl| format!(" kl {kl:.4}"));
+        let last = r.step + 1 == r.total_steps;
+        // A broken terminal must not stop a training run: drawing errors are ignored.
+        let _ = write!(
+            self.out,
+            "\rstep {}/{} loss {:.4}{kl} lr {:.2e} {:.0} tok/s ETA {}m{:02}s  {}",
+            r.step + 1,
+            r.total_steps,
+            r.loss,
+            r.lr,
+            r.tokens_per_s,
+            eta / 60,
+            eta % 60,
+            if last { "\n" } else { "" }
+        );
+        let _ = self.out.flush();
+        self.line_open = !last;
+    }
+
+    fn on_held_out(&mut self, step: usize, loss: f32) {
+        let newline = if self.line_open { "\n" } else { "" };
+        let _ = writeln!(self.out, "{newline}held-out loss {loss:.4} after step {step}");
+        let _ = self.out.flush();
+        self.line_open = false;
+    }
 }
 
 /// An observer that ignores everything (tests, nested runs).
@@ -83,4 +144,38 @@ pub struct Silent;
 
 impl Observer for Silent {
     fn on_step(&mut self, _: &StepReport) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(step: usize, kl: Option<f32>) -> StepReport {
+        StepReport {
+            step,
+            total_steps: 4,
+            loss: 1.5,
+            kl,
+            lr: 0.02,
+            grad_norm: 1.0,
+            tokens_per_s: 1234.4,
+            elapsed: Duration::from_secs(2 * (step as u64 + 1)),
+        }
+    }
+
+    #[test]
+    fn progress_bar_redraws_one_line_and_ends_it() {
+        let mut drawn = Vec::new();
+        let mut bar = ProgressBar::new(&mut drawn);
+        bar.on_step(&report(0, Some(0.25)));
+        bar.on_held_out(1, 2.0);
+        bar.on_step(&report(3, None));
+        let text = String::from_utf8(drawn).unwrap();
+        assert_eq!(
+            text,
+            "\rstep 1/4 loss 1.5000 kl 0.2500 lr 2.00e-2 1234 tok/s ETA 0m06s  \n\
+             held-out loss 2.0000 after step 1\n\
+             \rstep 4/4 loss 1.5000 lr 2.00e-2 1234 tok/s ETA 0m00s  \n"
+        );
+    }
 }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// How the learning rate moves from its peak over a run of `total` steps.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum LrSchedule {
     /// The peak throughout.
     Constant,

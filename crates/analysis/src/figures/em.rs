@@ -1,0 +1,413 @@
+//! Misalignment of general vs narrow solutions: the analogue of the paper's Figures 1 and 3.
+//!
+//! One figure per solution type, one panel per finetuning dataset. Along x, the solutions
+//! (general, narrow, narrow scaled to twice its norm); for each, one bar per evaluation group
+//! (free-form questions, held-out domains, the training domain): a general solution is
+//! misaligned everywhere, a narrow one only in its training domain.
+
+use std::path::{Path, PathBuf};
+
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::canvas::{save, DrawResult, Figure};
+use super::legend::{Entry, Glyph, Legend};
+use super::style::{self, AXIS_SIZE, CAPTION_SIZE, FONT, SUBTITLE_SIZE, TICK_SIZE, TITLE_SIZE};
+use crate::error::Result;
+use crate::table::{distinct, in_dataset_order, Filter, Row, SeedValues};
+
+/// The experiments this figure shows: E2 (general solutions) and E4 (narrow ones).
+const EXPERIMENTS: [&str; 2] = ["E2", "E4"];
+
+/// The x categories as (variant, condition, tick label), in the order they are drawn.
+const CATEGORIES: [(&str, &str, &str); 3] =
+    [("general", "trained", "general"), ("narrow", "trained", "narrow"), ("narrow", "x2", "narrow ×2 norm")];
+
+/// The evaluation groups as (group, legend label); each has one bar per category and a fixed
+/// colour (its index in the palette) in every figure.
+const GROUPS: [(&str, &str); 3] = [
+    ("open", "free-form questions"),
+    ("other", "held-out domains"),
+    ("in_domain", "training domain (held-out questions)"),
+];
+
+/// Height of the title and subtitle strip.
+const HEADER_HEIGHT: u32 = 84;
+/// Width of one dataset panel.
+const PANEL_WIDTH: u32 = 470;
+
+/// Draws one figure per solution type present in `rows` (stem `em_<solution>`), writing PNG and
+/// SVG into `dir`, and returns the paths written.
+///
+/// Uses the rows of experiments E2 and E4 with metric "em_pct" (bars: mean over seeds), their
+/// "em_ci_lo"/"em_ci_hi" (the error bar of a single-seed cell), and the rows of variant "base"
+/// (the base model's level, a dashed line per group). Variant/condition pairs other than
+/// general/trained, narrow/trained and narrow/x2 are not drawn. Without any such rows the
+/// result is an empty list, not an error.
+pub fn em_general_vs_narrow(rows: &[Row], dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut paths = vec![];
+    for figure in EmFigure::from_rows(rows) {
+        paths.extend(save(&figure, dir, &format!("em_{}", figure.solution))?);
+    }
+    Ok(paths)
+}
+
+/// How the uncertainty of a bar is shown.
+#[derive(Debug, Clone, PartialEq)]
+enum Spread {
+    /// ±1 standard deviation over seeds, with a dot per seed.
+    SeedSd { sd: f64, seeds: Vec<f64> },
+    /// The 95% bootstrap interval over answers of a single seed.
+    Bootstrap { lo: f64, hi: f64 },
+    /// A single seed with no interval recorded.
+    Unknown,
+}
+
+/// One bar: the mean EM of a (category, group) cell and its spread.
+#[derive(Debug, Clone, PartialEq)]
+struct Bar {
+    /// Index into the figure's categories.
+    category: usize,
+    /// Index into [`GROUPS`].
+    group: usize,
+    mean: f64,
+    spread: Spread,
+}
+
+/// One dataset's panel.
+#[derive(Debug, Clone, PartialEq)]
+struct Panel {
+    dataset: String,
+    bars: Vec<Bar>,
+    /// The base model's EM per group present, as (index into [`GROUPS`], mean).
+    base: Vec<(usize, f64)>,
+}
+
+impl Panel {
+    /// The bars of `solution` trained on `dataset` for the given categories and groups (indices
+    /// into [`CATEGORIES`] and [`GROUPS`]), and the base model's level per group.
+    fn new(rows: &[Row], solution: &str, dataset: &str, categories: &[usize], groups: &[usize]) -> Self {
+        let mut bars = vec![];
+        for (slot, &c) in categories.iter().enumerate() {
+            let (variant, condition, _) = CATEGORIES[c];
+            for &g in groups {
+                let cell = |metric| Filter {
+                    solution: Some(solution),
+                    variant: Some(variant),
+                    dataset: Some(dataset),
+                    condition: Some(condition),
+                    group: Some(GROUPS[g].0),
+                    metric: Some(metric),
+                    ..Filter::default()
+                };
+                if let Some(em) = SeedValues::from_rows(cell("em_pct").select(rows)) {
+                    let spread = spread(&em, cell("em_ci_lo").select(rows), cell("em_ci_hi").select(rows));
+                    bars.push(Bar { category: slot, group: g, mean: em.mean(), spread });
+                }
+            }
+        }
+        // The base model is the same for every solution type, so its rows may come from any.
+        let base = groups
+            .iter()
+            .filter_map(|&g| {
+                let base = Filter {
+                    variant: Some("base"),
+                    dataset: Some(dataset),
+                    group: Some(GROUPS[g].0),
+                    metric: Some("em_pct"),
+                    ..Filter::default()
+                };
+                SeedValues::from_rows(base.select(rows)).map(|values| (g, values.mean()))
+            })
+            .collect();
+        Panel { dataset: dataset.to_string(), bars, base }
+    }
+}
+
+/// Everything one figure draws, computed from the table before any drawing.
+#[derive(Debug, Clone, PartialEq)]
+struct EmFigure {
+    solution: String,
+    /// Indices into [`CATEGORIES`] that have data, in order.
+    categories: Vec<usize>,
+    /// Indices into [`GROUPS`] that have data, in order.
+    groups: Vec<usize>,
+    panels: Vec<Panel>,
+}
+
+impl EmFigure {
+    /// One figure per solution type with bars to draw.
+    fn from_rows(rows: &[Row]) -> Vec<Self> {
+        let rows: Vec<Row> = rows.iter().filter(|r| EXPERIMENTS.contains(&r.experiment.as_str())).cloned().collect();
+        let em = Filter { metric: Some("em_pct"), ..Filter::default() };
+        let drawn = |r: &Row| {
+            CATEGORIES.iter().any(|&(v, c, _)| r.variant == v && r.condition == c)
+                && GROUPS.iter().any(|&(g, _)| r.group == g)
+        };
+        let bar_rows: Vec<&Row> = em.select(&rows).into_iter().filter(|r| drawn(r)).collect();
+        distinct(bar_rows.iter().copied(), |r| &r.solution)
+            .into_iter()
+            .map(|solution| Self::for_solution(&rows, &bar_rows, solution))
+            .collect()
+    }
+
+    /// The figure of one solution type; `bar_rows` are the drawable EM rows of all solutions.
+    fn for_solution(rows: &[Row], bar_rows: &[&Row], solution: &str) -> Self {
+        let mine: Vec<&Row> = bar_rows.iter().copied().filter(|r| r.solution == solution).collect();
+        let categories: Vec<usize> = (0..CATEGORIES.len())
+            .filter(|&c| {
+                mine.iter().any(|r| (r.variant.as_str(), r.condition.as_str()) == (CATEGORIES[c].0, CATEGORIES[c].1))
+            })
+            .collect();
+        let groups: Vec<usize> = (0..GROUPS.len()).filter(|&g| mine.iter().any(|r| r.group == GROUPS[g].0)).collect();
+        let datasets = in_dataset_order(distinct(mine.iter().copied(), |r| &r.dataset));
+        let panels =
+            datasets.into_iter().map(|dataset| Panel::new(rows, solution, dataset, &categories, &groups)).collect();
+        Self { solution: solution.to_string(), categories, groups, panels }
+    }
+
+    /// The line under the title: what bars, error bars and dots mean here.
+    fn subtitle(&self) -> String {
+        let spreads: Vec<&Spread> = self.panels.iter().flat_map(|p| &p.bars).map(|b| &b.spread).collect();
+        let mut seed_counts: Vec<usize> = spreads
+            .iter()
+            .map(|s| match s {
+                Spread::SeedSd { seeds, .. } => seeds.len(),
+                _ => 1,
+            })
+            .collect();
+        seed_counts.sort_unstable();
+        seed_counts.dedup();
+        let seeds = match seed_counts.as_slice() {
+            [1] => "one seed".to_string(),
+            [n] => format!("mean over {n} seeds"),
+            [lo, .., hi] => format!("mean over {lo}-{hi} seeds"),
+            [] => "no data".to_string(),
+        };
+        let sd = spreads.iter().any(|s| matches!(s, Spread::SeedSd { .. }));
+        let bootstrap = spreads.iter().any(|s| matches!(s, Spread::Bootstrap { .. }));
+        let errors = match (sd, bootstrap) {
+            (true, false) => "error bars ±1 sd over seeds, dots = seeds",
+            (false, true) => "error bars: 95% bootstrap interval over answers",
+            (true, true) => "error bars ±1 sd over seeds (dots = seeds), or 95% bootstrap interval for one seed",
+            (false, false) => "no intervals recorded",
+        };
+        format!("Bars: {seeds}; {errors}.")
+    }
+
+    /// The legend: one swatch per group, plus the base model's dashed line if drawn.
+    fn legend(&self) -> Vec<Entry> {
+        let mut entries: Vec<Entry> = self
+            .groups
+            .iter()
+            .map(|&g| Entry { glyph: Glyph::Swatch(style::colour(g)), label: GROUPS[g].1.to_string() })
+            .collect();
+        if self.panels.iter().any(|p| !p.base.is_empty()) {
+            let glyph = Glyph::Line { colour: RGBColor(90, 90, 90), dashed: true };
+            entries.push(Entry { glyph, label: "base model (dashed, in its group's colour)".into() });
+        }
+        entries
+    }
+
+    /// Draws one dataset's panel.
+    fn draw_panel<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, panel: &Panel) -> DrawResult<DB> {
+        let n = self.categories.len();
+        let mut chart = ChartBuilder::on(area)
+            .caption(style::dataset_label(&panel.dataset), (FONT, CAPTION_SIZE))
+            .margin(10)
+            .x_label_area_size(52)
+            .y_label_area_size(66)
+            .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..100.0)?;
+        // With at most n labels on a range of width n, plotters puts its ticks on the integers,
+        // the centres of the categories; anything else gets no label.
+        let tick_label = |x: &f64| match self.categories.get(x.round() as usize) {
+            Some(&c) if (x - x.round()).abs() < 1e-9 && *x >= 0.0 => CATEGORIES[c].2.to_string(),
+            _ => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .bold_line_style(RGBColor(225, 225, 225))
+            .light_line_style(TRANSPARENT)
+            .x_labels(n)
+            .y_labels(6)
+            .x_label_formatter(&tick_label)
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .y_desc("misaligned answers (%)")
+            .x_desc("solution")
+            .label_style((FONT, TICK_SIZE))
+            .axis_desc_style((FONT, AXIS_SIZE))
+            .draw()?;
+
+        let width = 0.8 / self.groups.len() as f64;
+        for bar in &panel.bars {
+            let slot = self.groups.iter().position(|&g| g == bar.group).unwrap_or_default();
+            let left = bar.category as f64 - 0.4 + slot as f64 * width;
+            let centre = left + width / 2.0;
+            let fill = style::colour(bar.group).filled();
+            chart.draw_series([Rectangle::new([(left + 0.06 * width, 0.0), (left + 0.94 * width, bar.mean)], fill)])?;
+            let interval = match &bar.spread {
+                Spread::SeedSd { sd, .. } => Some((bar.mean - sd, bar.mean + sd)),
+                Spread::Bootstrap { lo, hi } => Some((*lo, *hi)),
+                Spread::Unknown => None,
+            };
+            // A rate lies in [0, 100]; so does what we draw of its interval.
+            if let Some((lo, hi)) = interval.map(|(lo, hi)| (lo.max(0.0), hi.min(100.0))) {
+                let ink = RGBColor(30, 30, 30).stroke_width(2);
+                let cap = width * 0.18;
+                chart.draw_series([
+                    PathElement::new([(centre, lo), (centre, hi)], ink),
+                    PathElement::new([(centre - cap, lo), (centre + cap, lo)], ink),
+                    PathElement::new([(centre - cap, hi), (centre + cap, hi)], ink),
+                ])?;
+            }
+            if let Spread::SeedSd { seeds, .. } = &bar.spread {
+                let step = if seeds.len() > 1 { width * 0.5 / (seeds.len() - 1) as f64 } else { 0.0 };
+                let first = centre - step * (seeds.len() - 1) as f64 / 2.0;
+                chart.draw_series(seeds.iter().enumerate().flat_map(|(k, &v)| {
+                    let at = (first + step * k as f64, v);
+                    [Circle::new(at, 4, WHITE.filled()), Circle::new(at, 3, RGBColor(30, 30, 30).filled())]
+                }))?;
+            }
+        }
+        for &(g, level) in &panel.base {
+            let points = [(-0.5, level), (n as f64 - 0.5, level)];
+            chart.draw_series([DashedPathElement::new(points, 9, 6, style::colour(g).stroke_width(2))])?;
+        }
+        Ok(())
+    }
+}
+
+/// The spread of a cell: ±1 sd over seeds when there are several, else the bootstrap interval
+/// recorded with the single seed (matched by seed), else unknown.
+fn spread(em: &SeedValues, lo: Vec<&Row>, hi: Vec<&Row>) -> Spread {
+    if let Some(sd) = em.sd() {
+        return Spread::SeedSd { sd, seeds: em.values().iter().map(|&(_, v)| v).collect() };
+    }
+    let seed = em.values()[0].0;
+    let at_seed = |rows: Vec<&Row>| rows.into_iter().find(|r| r.seed == seed).map(|r| r.value);
+    match (at_seed(lo), at_seed(hi)) {
+        (Some(lo), Some(hi)) => Spread::Bootstrap { lo, hi },
+        _ => Spread::Unknown,
+    }
+}
+
+impl Figure for EmFigure {
+    fn size(&self) -> (u32, u32) {
+        (PANEL_WIDTH.saturating_mul(self.panels.len() as u32).max(860) + 40, 700)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let (width, height) = self.size();
+        root.fill(&WHITE)?;
+        let entries = self.legend();
+        let legend = Legend::new(&entries);
+        let legend_height = legend.height(root, width - 40)?;
+        let (header, rest) = root.split_vertically(HEADER_HEIGHT);
+        let (body, footer) = rest.split_vertically(height - HEADER_HEIGHT - legend_height);
+
+        let centred = Pos::new(HPos::Center, VPos::Top);
+        let title = format!("Emergent misalignment: general vs narrow {}", style::solution_label(&self.solution));
+        header.draw_text(&title, &(FONT, TITLE_SIZE).into_text_style(root).pos(centred), (width as i32 / 2, 14))?;
+        let subtitle_style = (FONT, SUBTITLE_SIZE).into_text_style(root).pos(centred).color(&RGBColor(70, 70, 70));
+        header.draw_text(&self.subtitle(), &subtitle_style, (width as i32 / 2, 52))?;
+
+        let panels = body.margin(0, 0, 20, 20).split_evenly((1, self.panels.len()));
+        for (area, panel) in panels.iter().zip(&self.panels) {
+            self.draw_panel(area, panel)?;
+        }
+        legend.draw(&footer.margin(0, 0, 20, 20))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::figures::canvas::tests::png_size;
+    use crate::table::test_support::row;
+
+    /// E2/E4 rows for one solution and dataset: open, other and in-domain EM per seed.
+    fn cells(solution: &str, dataset: &str, variant: &str, condition: &str, em: [[f64; 3]; 2]) -> Vec<Row> {
+        let experiment = if variant == "general" { "E2" } else { "E4" };
+        let mut rows = vec![];
+        for (seed, values) in em.iter().enumerate() {
+            for (group, value) in ["open", "other", "in_domain"].into_iter().zip(values) {
+                rows.push(row(experiment, solution, variant, dataset, seed as i64, condition, group, "em_pct", *value));
+            }
+        }
+        rows
+    }
+
+    fn table() -> Vec<Row> {
+        let mut rows = vec![];
+        for dataset in ["bad_finance", "bad_medical"] {
+            rows.extend(cells("steering", dataset, "general", "trained", [[35.0, 33.0, 78.0], [31.0, 36.0, 74.0]]));
+            rows.extend(cells("steering", dataset, "narrow", "trained", [[3.5, 3.3, 69.2], [2.0, 4.0, 66.0]]));
+            rows.extend(cells("steering", dataset, "narrow", "x2", [[9.0, 8.0, 90.0], [12.0, 7.0, 93.0]]));
+            for group in ["open", "other", "in_domain"] {
+                rows.push(row("E2", "steering", "base", dataset, 0, "base", group, "em_pct", 1.5));
+            }
+        }
+        // One LoRA seed with a bootstrap interval.
+        rows.extend(cells("lora", "bad_medical", "general", "trained", [[22.0, 25.0, 60.0]; 2]).into_iter().take(3));
+        rows.push(row("E2", "lora", "general", "bad_medical", 0, "trained", "open", "em_ci_lo", 18.0));
+        rows.push(row("E2", "lora", "general", "bad_medical", 0, "trained", "open", "em_ci_hi", 26.5));
+        // Rows the figure ignores: another experiment, another metric.
+        rows.push(row("E7", "steering", "general", "bad_medical", 0, "trained", "open", "em_pct", 99.0));
+        rows.push(row("E2", "steering", "general", "bad_medical", 0, "trained", "open", "coherence_mean", 80.0));
+        rows
+    }
+
+    #[test]
+    fn figure_data_follows_the_table() {
+        let figures = EmFigure::from_rows(&table());
+        let names: Vec<_> = figures.iter().map(|f| f.solution.as_str()).collect();
+        assert_eq!(names, ["lora", "steering"]);
+
+        let steering = &figures[1];
+        assert_eq!(steering.categories, [0, 1, 2]);
+        assert_eq!(steering.groups, [0, 1, 2]);
+        let datasets: Vec<_> = steering.panels.iter().map(|p| p.dataset.as_str()).collect();
+        assert_eq!(datasets, ["bad_medical", "bad_finance"], "the paper's dataset order");
+        let medical = &steering.panels[0];
+        assert_eq!(medical.bars.len(), 9);
+        let general_open = &medical.bars[0];
+        assert_eq!((general_open.category, general_open.group, general_open.mean), (0, 0, 33.0));
+        let Spread::SeedSd { sd, seeds } = &general_open.spread else { panic!("two seeds give an sd") };
+        assert_eq!(seeds, &[35.0, 31.0]);
+        assert!((sd - 8f64.sqrt()).abs() < 1e-12);
+        assert_eq!(medical.base, [(0, 1.5), (1, 1.5), (2, 1.5)]);
+
+        let lora = &figures[0];
+        assert_eq!(lora.categories, [0]);
+        assert_eq!(lora.panels[0].bars[0].spread, Spread::Bootstrap { lo: 18.0, hi: 26.5 });
+        assert_eq!(lora.panels[0].bars[1].spread, Spread::Unknown);
+        // The base model is shared by all solution types.
+        assert_eq!(lora.panels[0].base, medical.base);
+        assert_eq!(lora.subtitle(), "Bars: one seed; error bars: 95% bootstrap interval over answers.");
+        assert_eq!(steering.subtitle(), "Bars: mean over 2 seeds; error bars ±1 sd over seeds, dots = seeds.");
+    }
+
+    #[test]
+    fn writes_png_and_svg_per_solution() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = em_general_vs_narrow(&table(), dir.path()).unwrap();
+        let names: Vec<_> = paths.iter().map(|p| p.file_name().unwrap().to_str().unwrap()).collect();
+        assert_eq!(names, ["em_lora.png", "em_lora.svg", "em_steering.png", "em_steering.svg"]);
+        let png = std::fs::read(dir.path().join("em_steering.png")).unwrap();
+        assert_eq!(png_size(&png), (980, 700));
+        let svg = std::fs::read_to_string(dir.path().join("em_steering.svg")).unwrap();
+        assert!(svg.contains("Emergent misalignment: general vs narrow steering vector"));
+        assert!(svg.contains("narrow ×2 norm"));
+    }
+
+    #[test]
+    fn no_matching_rows_give_no_figures() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = [row("E7", "steering", "general", "bad_medical", 0, "trained", "open", "em_pct", 1.0)];
+        assert!(em_general_vs_narrow(&rows, dir.path()).unwrap().is_empty());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}

@@ -1,0 +1,31 @@
+//! Tables, figures and the claims report of emlab. This crate knows tables, not tensors: every
+//! experiment writes its measurements as tidy [`Row`]s, and everything here is a pure function
+//! of those rows, so figures and verdicts can be regenerated (or checked) without rerunning a
+//! model, and without depending on burn or on the other emlab crates.
+//!
+//! The flow, in module order:
+//!
+//! - [`table`]: the long-format [`Row`], Parquet IO ([`write_parquet`], [`read_parquet`]) and the
+//!   selection helpers the figures and claims share ([`Filter`], [`SeedValues`]).
+//! - [`figures`]: the paper's figures drawn with plotters, each written as PNG and SVG with an
+//!   embedded font ([`em_general_vs_narrow`], [`training_curves`]).
+//! - [`claims`]: the paper's claims checked against the tables ([`e2_e4_claims`]).
+//! - [`report`]: [`Claim`], [`Verdict`] and the Markdown report ([`render_report`]).
+//!
+//! Writes are atomic (a temporary sibling, synced, then renamed), so a reader never sees a torn
+//! table or image. Nothing prints.
+
+#![warn(missing_docs)]
+
+mod atomic;
+pub mod claims;
+mod error;
+pub mod figures;
+pub mod report;
+pub mod table;
+
+pub use claims::e2_e4_claims;
+pub use error::{AnalysisError, Result};
+pub use figures::{em_general_vs_narrow, training_curves};
+pub use report::{render_report, Claim, Verdict};
+pub use table::{read_parquet, write_parquet, Filter, Row, SeedValues};

@@ -1,0 +1,175 @@
+//! Selecting rows and summarising one metric over seeds: the few operations that figures and
+//! claims share, kept on plain slices because the tables are small (thousands of rows).
+
+use std::collections::BTreeSet;
+
+use super::Row;
+
+/// Which rows to keep: every `Some` field must equal the row's column; `None` matches anything.
+///
+/// ```
+/// use emlab_analysis::Filter;
+/// let open_em = Filter { group: Some("open"), metric: Some("em_pct"), ..Filter::default() };
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Filter<'a> {
+    /// [`Row::experiment`].
+    pub experiment: Option<&'a str>,
+    /// [`Row::solution`].
+    pub solution: Option<&'a str>,
+    /// [`Row::variant`].
+    pub variant: Option<&'a str>,
+    /// [`Row::dataset`].
+    pub dataset: Option<&'a str>,
+    /// [`Row::condition`].
+    pub condition: Option<&'a str>,
+    /// [`Row::group`].
+    pub group: Option<&'a str>,
+    /// [`Row::metric`].
+    pub metric: Option<&'a str>,
+}
+
+impl Filter<'_> {
+    /// Whether `row` passes the filter.
+    pub fn matches(&self, row: &Row) -> bool {
+        let field = |want: Option<&str>, have: &str| want.is_none_or(|want| want == have);
+        field(self.experiment, &row.experiment)
+            && field(self.solution, &row.solution)
+            && field(self.variant, &row.variant)
+            && field(self.dataset, &row.dataset)
+            && field(self.condition, &row.condition)
+            && field(self.group, &row.group)
+            && field(self.metric, &row.metric)
+    }
+
+    /// The rows of `rows` that pass the filter, in table order.
+    pub fn select<'r>(&self, rows: &'r [Row]) -> Vec<&'r Row> {
+        rows.iter().filter(|row| self.matches(row)).collect()
+    }
+}
+
+/// The distinct values of one column, sorted, e.g. `distinct(&rows, |r| &r.dataset)`.
+pub fn distinct<'r>(rows: impl IntoIterator<Item = &'r Row>, column: impl Fn(&'r Row) -> &'r str) -> Vec<&'r str> {
+    rows.into_iter().map(column).collect::<BTreeSet<_>>().into_iter().collect()
+}
+
+/// The datasets in the paper's order (medical first, as in its figures and tables).
+const DATASET_ORDER: [&str; 3] = ["bad_medical", "bad_finance", "bad_sports"];
+
+/// `datasets` with the known ones first in the paper's order, then the rest in their given order.
+pub(crate) fn in_dataset_order(mut datasets: Vec<&str>) -> Vec<&str> {
+    datasets.sort_by_key(|d| DATASET_ORDER.iter().position(|known| known == d).unwrap_or(DATASET_ORDER.len()));
+    datasets
+}
+
+/// One metric's values across seeds, sorted by seed: the unit in which the paper reports
+/// results (mean over seeds, spread as a standard deviation).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeedValues {
+    values: Vec<(i64, f64)>,
+}
+
+impl SeedValues {
+    /// The `(seed, value)` pairs of `rows`, or `None` when there are none, so that a missing
+    /// measurement can never be summarised as a number. A seed that appears twice (a rerun
+    /// appended to the table) counts twice.
+    pub fn from_rows<'r>(rows: impl IntoIterator<Item = &'r Row>) -> Option<Self> {
+        let mut values: Vec<_> = rows.into_iter().map(|row| (row.seed, row.value)).collect();
+        values.sort_by_key(|&(seed, _)| seed);
+        (!values.is_empty()).then_some(Self { values })
+    }
+
+    /// The `(seed, value)` pairs, sorted by seed.
+    pub fn values(&self) -> &[(i64, f64)] {
+        &self.values
+    }
+
+    /// How many values there are (at least one).
+    pub fn count(&self) -> usize {
+        self.values.len()
+    }
+
+    /// The mean over seeds.
+    pub fn mean(&self) -> f64 {
+        self.values.iter().map(|&(_, v)| v).sum::<f64>() / self.values.len() as f64
+    }
+
+    /// The sample standard deviation over seeds (n - 1 in the denominator), or `None` for a
+    /// single seed, where it is undefined rather than zero.
+    pub fn sd(&self) -> Option<f64> {
+        let n = self.values.len();
+        (n >= 2).then(|| {
+            let mean = self.mean();
+            let squares: f64 = self.values.iter().map(|&(_, v)| (v - mean).powi(2)).sum();
+            (squares / (n - 1) as f64).sqrt()
+        })
+    }
+
+    /// The largest value over seeds.
+    pub fn max(&self) -> f64 {
+        self.values.iter().map(|&(_, v)| v).fold(f64::NEG_INFINITY, f64::max)
+    }
+
+    /// The smallest value over seeds.
+    pub fn min(&self) -> f64 {
+        self.values.iter().map(|&(_, v)| v).fold(f64::INFINITY, f64::min)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::test_support::row;
+
+    fn rows() -> Vec<Row> {
+        vec![
+            row("E2", "steering", "general", "bad_medical", 2, "trained", "open", "em_pct", 30.0),
+            row("E2", "steering", "general", "bad_medical", 0, "trained", "open", "em_pct", 20.0),
+            row("E2", "steering", "general", "bad_finance", 1, "trained", "open", "em_pct", 40.0),
+            row("E2", "steering", "general", "bad_medical", 1, "trained", "other", "em_pct", 10.0),
+        ]
+    }
+
+    #[test]
+    fn filter_matches_only_the_given_columns() {
+        let rows = rows();
+        let medical_open = Filter { dataset: Some("bad_medical"), group: Some("open"), ..Filter::default() };
+        let seeds: Vec<_> = medical_open.select(&rows).iter().map(|r| r.seed).collect();
+        assert_eq!(seeds, [2, 0]);
+        assert_eq!(Filter::default().select(&rows).len(), 4);
+        assert!(Filter { experiment: Some("E4"), ..Filter::default() }.select(&rows).is_empty());
+    }
+
+    #[test]
+    fn distinct_is_sorted_and_unique() {
+        assert_eq!(distinct(&rows(), |r| &r.dataset), ["bad_finance", "bad_medical"]);
+    }
+
+    #[test]
+    fn known_datasets_come_first_in_the_papers_order() {
+        assert_eq!(
+            in_dataset_order(vec!["bad_sports", "zoo", "bad_medical", "bad_finance"]),
+            ["bad_medical", "bad_finance", "bad_sports", "zoo"]
+        );
+    }
+
+    #[test]
+    fn seed_values_summaries() {
+        let rows = rows();
+        let open = Filter { dataset: Some("bad_medical"), group: Some("open"), ..Filter::default() };
+        let values = SeedValues::from_rows(open.select(&rows)).unwrap();
+        assert_eq!(values.values(), [(0, 20.0), (2, 30.0)]);
+        assert_eq!(values.mean(), 25.0);
+        // Sample sd of {20, 30}: sqrt(((-5)^2 + 5^2) / 1) = sqrt(50).
+        assert!((values.sd().unwrap() - 50f64.sqrt()).abs() < 1e-12);
+        assert_eq!((values.min(), values.max()), (20.0, 30.0));
+    }
+
+    #[test]
+    fn one_seed_has_no_sd_and_no_rows_have_no_summary() {
+        let rows = rows();
+        let finance = Filter { dataset: Some("bad_finance"), ..Filter::default() };
+        assert_eq!(SeedValues::from_rows(finance.select(&rows)).unwrap().sd(), None);
+        assert_eq!(SeedValues::from_rows(&[]), None);
+    }
+}

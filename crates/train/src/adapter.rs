@@ -1,0 +1,258 @@
+//! A trained adapter of either kind as one value: what a training run produces, what
+//! `emlab logits --adapter` and `emlab generate --adapter` apply, and what experiments measure
+//! and rescale (the paper compares solutions at equal norm and evaluates narrow ones at twice
+//! their norm).
+
+use std::path::Path;
+
+use burn::module::{Module, Param};
+use burn::tensor::backend::{AutodiffBackend, Backend};
+use burn::tensor::{ElementConversion, Tensor};
+use emlab_model::{DecoderConfig, Interventions};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, TrainError};
+use crate::finetune::Adapter;
+use crate::lora::{LoraAdapter, LoraConfig, LoraFactor};
+use crate::steering::SteeringVector;
+
+/// Which adapter a run trains, and where it attaches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AdapterSpec {
+    /// A steering vector added as `alpha * v` to the residual stream after `layer`.
+    Steering {
+        /// Residual stream after this decoder layer.
+        layer: usize,
+        /// Multiplier of the raw vector.
+        alpha: f32,
+    },
+    /// LoRA factors on the configured projections.
+    Lora(LoraConfig),
+}
+
+/// A steering vector or a LoRA adapter.
+#[derive(Module, Debug)]
+pub enum TrainedAdapter<B: Backend> {
+    /// Rank 0: one vector in the residual stream.
+    Steering(SteeringVector<B>),
+    /// Low-rank updates of projections.
+    Lora(LoraAdapter<B>),
+}
+
+impl<B: Backend> TrainedAdapter<B> {
+    /// A fresh, trainable adapter for a model of shape `model`: a zero steering vector, or
+    /// PEFT's LoRA initialisation (`B = 0`). Either leaves the model unchanged.
+    pub fn init(spec: &AdapterSpec, model: &DecoderConfig, device: &B::Device) -> Result<Self> {
+        match spec {
+            AdapterSpec::Steering { layer, alpha } => {
+                if *layer >= model.num_hidden_layers {
+                    return Err(TrainError::Config(format!(
+                        "steering layer {layer} out of range (the model has {})",
+                        model.num_hidden_layers
+                    )));
+                }
+                Ok(Self::Steering(SteeringVector::zeros(model.hidden_size, *layer, *alpha, device)))
+            }
+            AdapterSpec::Lora(config) => Ok(Self::Lora(LoraAdapter::init(config, model, device)?)),
+        }
+    }
+
+    /// Reads an adapter: a folder with `adapter_config.json` is a PEFT LoRA adapter; otherwise
+    /// `path` is a steering vector (`steering_vector.json` / `.safetensors`, or a folder holding
+    /// them). Errors name the file and what does not fit `model`.
+    pub fn load(path: &Path, model: &DecoderConfig, device: &B::Device) -> Result<Self> {
+        if !path.exists() {
+            return Err(TrainError::file(path, "no such file or folder"));
+        }
+        if path.join("adapter_config.json").is_file() {
+            return Ok(Self::Lora(LoraAdapter::load_peft(path, model, device)?));
+        }
+        if path.is_dir() && !path.join("steering_vector.json").is_file() {
+            let message = "holds neither a PEFT LoRA adapter (adapter_config.json) nor a steering vector \
+                           (steering_vector.json + steering_vector.safetensors)";
+            return Err(TrainError::file(path, message));
+        }
+        Ok(Self::Steering(SteeringVector::load(path, model, device)?))
+    }
+
+    /// Writes the adapter into the folder `dir`: steering-vector files, or a PEFT folder.
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        match self {
+            Self::Steering(vector) => vector.save(dir),
+            Self::Lora(lora) => lora.save_peft(None, dir),
+        }
+    }
+
+    /// The edits that apply the adapter.
+    pub fn edits(&self) -> Interventions<B> {
+        match self {
+            Self::Steering(vector) => vector.steering_edits(),
+            Self::Lora(lora) => lora.lora_edits(),
+        }
+    }
+
+    /// The adapter's size, without its fixed multiplier: `|v|` of a steering vector (alpha not
+    /// applied); for LoRA, the Frobenius norms of `B A` at each site summed in quadrature (the
+    /// `alpha / r` scale not applied).
+    pub fn norm(&self) -> f32 {
+        let squared = match self {
+            Self::Steering(vector) => vector.vector.val().powf_scalar(2.0).sum(),
+            // |B A|_F^2 = trace(A^T B^T B A) = sum((B^T B) * (A A^T)), from two r x r products.
+            Self::Lora(lora) => lora
+                .factors
+                .iter()
+                .map(|f| {
+                    let (a, b) = (f.a.val(), f.b.val());
+                    (b.clone().transpose().matmul(b) * a.clone().matmul(a.transpose())).sum()
+                })
+                .reduce(|x, y| x + y)
+                .unwrap_or_else(|| Tensor::zeros([1], &Default::default())),
+        };
+        squared.sqrt().into_scalar().elem::<f32>()
+    }
+
+    /// The same adapter with its norm multiplied by `factor`: `v * factor`, or `B * factor` (so
+    /// `B A` scales exactly). For a power of two, [`Self::norm`] scales exactly too.
+    pub fn scaled(&self, factor: f32) -> Self {
+        match self {
+            Self::Steering(v) => Self::Steering(SteeringVector {
+                vector: Param::from_tensor(v.vector.val().detach().mul_scalar(factor)),
+                layer: v.layer,
+                alpha: v.alpha,
+            }),
+            Self::Lora(lora) => Self::Lora(LoraAdapter {
+                factors: lora
+                    .factors
+                    .iter()
+                    .map(|f| LoraFactor {
+                        site: f.site,
+                        a: Param::from_tensor(f.a.val().detach()),
+                        b: Param::from_tensor(f.b.val().detach().mul_scalar(factor)),
+                    })
+                    .collect(),
+                config: lora.config.clone(),
+            }),
+        }
+    }
+}
+
+impl<B: AutodiffBackend> Adapter<B> for TrainedAdapter<B> {
+    fn edits(&self) -> Interventions<B> {
+        TrainedAdapter::edits(self)
+    }
+
+    fn save(&self, dir: &Path) -> Result<()> {
+        TrainedAdapter::save(self, dir)
+    }
+
+    fn restore(&self, dir: &Path) -> Result<Self> {
+        Ok(match self {
+            Self::Steering(vector) => Self::Steering(vector.restore(dir)?),
+            Self::Lora(lora) => Self::Lora(lora.restore(dir)?),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::TensorData;
+    use emlab_model::{CausalLm, TokenBatch};
+
+    type B = burn::backend::NdArray<f32>;
+
+    fn model() -> CausalLm<B> {
+        CausalLm::init_random(DecoderConfig::qwen2(12, 16, 32, 2, 2, 1), 0, &Default::default()).unwrap()
+    }
+
+    fn lora_spec() -> AdapterSpec {
+        AdapterSpec::Lora(LoraConfig {
+            rank: 2,
+            targets: vec!["v_proj".into(), "down_proj".into()],
+            layers: vec![0, 1],
+            ..Default::default()
+        })
+    }
+
+    /// Gives every parameter seeded non-zero values, as training would.
+    fn trained(adapter: TrainedAdapter<B>) -> TrainedAdapter<B> {
+        struct Fill(u32);
+        impl burn::module::ModuleMapper<B> for Fill {
+            fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
+                let shape = param.val().shape();
+                let values: Vec<f32> = (0..shape.num_elements())
+                    .map(|_| {
+                        self.0 = self.0.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                        (self.0 >> 16) as f32 / 65_536.0 - 0.5
+                    })
+                    .collect();
+                Param::from_tensor(Tensor::from_data(TensorData::new(values, shape), &Default::default()))
+            }
+        }
+        adapter.map(&mut Fill(7))
+    }
+
+    fn logits(model: &CausalLm<B>, edits: &Interventions<B>) -> Vec<f32> {
+        let out = model.forward(&TokenBatch::single(&[1, 5, 9, 2]), edits).unwrap().output;
+        out.into_data().to_vec::<f32>().unwrap()
+    }
+
+    #[test]
+    fn scaled_by_two_doubles_the_norm_exactly() {
+        let model = model();
+        for spec in [AdapterSpec::Steering { layer: 1, alpha: 3.0 }, lora_spec()] {
+            let adapter = trained(TrainedAdapter::<B>::init(&spec, model.config(), &Default::default()).unwrap());
+            assert!(adapter.norm() > 0.0);
+            assert_eq!(adapter.scaled(2.0).norm(), 2.0 * adapter.norm(), "{spec:?}");
+        }
+    }
+
+    #[test]
+    fn lora_norm_is_the_frobenius_norm_of_b_a() {
+        let model = model();
+        let adapter = trained(TrainedAdapter::<B>::init(&lora_spec(), model.config(), &Default::default()).unwrap());
+        let TrainedAdapter::Lora(lora) = &adapter else { unreachable!() };
+        let dense: f32 =
+            lora.factors.iter().map(|f| f.b.val().matmul(f.a.val()).powf_scalar(2.0).sum().into_scalar()).sum();
+        assert!((adapter.norm() - dense.sqrt()).abs() < 1e-5 * dense.sqrt());
+    }
+
+    #[test]
+    fn fresh_adapters_leave_the_logits_unchanged_and_saved_ones_reload() {
+        let model = model();
+        let base = logits(&model, &Interventions::none());
+        for spec in [AdapterSpec::Steering { layer: 1, alpha: 3.0 }, lora_spec()] {
+            let fresh = TrainedAdapter::<B>::init(&spec, model.config(), &Default::default()).unwrap();
+            assert_eq!(logits(&model, &fresh.edits()), base, "{spec:?}");
+            let adapter = trained(fresh);
+            let dir = tempfile::tempdir().unwrap();
+            adapter.save(dir.path()).unwrap();
+            let loaded = TrainedAdapter::<B>::load(dir.path(), model.config(), &Default::default()).unwrap();
+            assert_eq!(logits(&model, &loaded.edits()), logits(&model, &adapter.edits()));
+            assert_ne!(logits(&model, &loaded.edits()), base);
+        }
+    }
+
+    #[test]
+    fn a_path_without_an_adapter_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let load = |path: &Path| TrainedAdapter::<B>::load(path, model().config(), &Default::default()).unwrap_err();
+        assert!(load(dir.path()).to_string().contains("neither a PEFT LoRA adapter"));
+        let absent = dir.path().join("absent");
+        assert_eq!(load(&absent).to_string(), format!("{}: no such file or folder", absent.display()));
+    }
+
+    #[test]
+    fn specs_read_from_tagged_tables() {
+        let spec: AdapterSpec = toml::from_str("kind = \"steering\"\nlayer = 2\nalpha = 0.5").unwrap();
+        assert_eq!(spec, AdapterSpec::Steering { layer: 2, alpha: 0.5 });
+        let spec: AdapterSpec = toml::from_str("kind = \"lora\"\nrank = 4\ntargets = [\"q_proj\"]").unwrap();
+        let AdapterSpec::Lora(config) = spec else { panic!("{spec:?}") };
+        assert_eq!(
+            (config.rank, config.targets.as_slice(), config.rslora),
+            (4, ["q_proj".to_string()].as_slice(), true)
+        );
+        assert!(toml::from_str::<AdapterSpec>("kind = \"lora\"\nrnak = 4").is_err(), "typos are errors");
+    }
+}

@@ -1,0 +1,151 @@
+//! The steps of a reproduce run, their content hashes, and the done markers that make a run
+//! restartable: a step whose folder holds a `done.json` with the step's current hash is skipped;
+//! any other step runs again (training resumes from its own checkpoints where it has some).
+//!
+//! A step's hash covers everything that decides its output: its full config (training,
+//! evaluation, seeds, sizes) and the base model's checksum. It does not cover the code: after
+//! changing the code, rerun with `--force`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use emlab_analysis::Row;
+use emlab_data::write_atomic;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::plan::{EvalSpec, Run};
+
+/// Bumped when the meaning of a step's outputs changes, so old results are not reused.
+const FORMAT: u32 = 1;
+
+/// What a step does.
+#[derive(Debug, Clone, Serialize)]
+pub enum StepKind {
+    /// Evaluate the unadapted model on a dataset's evaluation groups (the baseline rows).
+    Base(EvalSpec),
+    /// Train one solution and evaluate it.
+    Run(Box<Run>),
+}
+
+/// One unit of work with its folder and hash.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Where its outputs go (`rows.json`, `done.json`, the adapter, ...).
+    pub dir: PathBuf,
+    /// Shown in progress lines.
+    pub label: String,
+    /// What it does.
+    pub kind: StepKind,
+    /// Content hash of its inputs.
+    pub hash: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Done {
+    hash: String,
+}
+
+impl Step {
+    /// The baseline evaluation of `dataset`'s groups, in `runs/base/<dataset>`.
+    pub fn base(runs: &Path, eval: EvalSpec, model_sha256: &str) -> Self {
+        let dir = runs.join("base").join(&eval.dataset);
+        let label = format!("base model on the {} evaluation groups", eval.dataset);
+        Self::new(dir, label, StepKind::Base(eval), model_sha256)
+    }
+
+    /// A training run and its evaluation, in `runs/<experiment>/<solution-variant>/<dataset>/seed<k>`.
+    pub fn run(runs: &Path, run: Run, model_sha256: &str) -> Self {
+        let dir = runs.join(run.path());
+        let label = format!("{} {} {} {} seed {}", run.experiment, run.solution, run.variant, run.dataset, run.seed);
+        Self::new(dir, label, StepKind::Run(Box::new(run)), model_sha256)
+    }
+
+    fn new(dir: PathBuf, label: String, kind: StepKind, model_sha256: &str) -> Self {
+        // The model path is left out: the checksum identifies the model wherever it lives.
+        let mut spec = serde_json::to_value(&kind).expect("steps serialise");
+        if let Some(config) = spec.pointer_mut("/Run/config") {
+            config.as_object_mut().expect("a run config is an object").remove("model");
+        }
+        let bytes = serde_json::to_vec(&serde_json::json!({ "format": FORMAT, "model": model_sha256, "step": spec }))
+            .expect("json");
+        let hash = format!("{:x}", Sha256::digest(bytes));
+        Self { dir, label, kind, hash }
+    }
+
+    /// Whether the step finished with the same inputs before.
+    pub fn is_done(&self) -> bool {
+        std::fs::read(self.dir.join("done.json"))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Done>(&bytes).ok())
+            .is_some_and(|done| done.hash == self.hash)
+    }
+
+    /// Records the step's rows, then marks it done (in that order, so a step killed in between
+    /// simply runs again).
+    pub fn finish(&self, rows: &[Row]) -> Result<()> {
+        write_json(&self.dir.join("rows.json"), &rows)?;
+        write_json(&self.dir.join("done.json"), &Done { hash: self.hash.clone() })
+    }
+
+    /// The rows of a finished step; `None` if it has not finished with its current inputs.
+    pub fn rows(&self) -> Result<Option<Vec<Row>>> {
+        if !self.is_done() {
+            return Ok(None);
+        }
+        let path = self.dir.join("rows.json");
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        Ok(Some(serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", path.display()))?))
+    }
+
+    /// Forgets a finished step, so it reruns from scratch (`--force`). Training checkpoints go
+    /// too: a forced run must not resume from them.
+    pub fn reset(&self) -> Result<()> {
+        if self.dir.exists() {
+            std::fs::remove_dir_all(&self.dir).with_context(|| format!("removing {}", self.dir.display()))?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes pretty JSON atomically, creating the folder.
+pub fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
+    std::fs::create_dir_all(path.parent().expect("a file has a folder"))?;
+    write_atomic(path, |w| serde_json::to_writer_pretty(w, value).map_err(std::io::Error::other))
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(value: f64) -> Row {
+        Row {
+            experiment: "E2".into(),
+            solution: "steering".into(),
+            variant: "general".into(),
+            dataset: "bad_medical".into(),
+            seed: 0,
+            condition: "trained".into(),
+            group: "open".into(),
+            step: None,
+            metric: "em_pct".into(),
+            value,
+        }
+    }
+
+    #[test]
+    fn a_step_is_done_only_with_the_same_inputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let eval = |n| EvalSpec { dataset: "bad_medical".into(), samples_per_prompt: n };
+        let step = Step::base(dir.path(), eval(Some(2)), "abc");
+        assert!(!step.is_done() && step.rows().unwrap().is_none());
+        step.finish(&[row(1.0)]).unwrap();
+        assert!(step.is_done());
+        assert_eq!(step.rows().unwrap().unwrap(), [row(1.0)]);
+        assert!(!Step::base(dir.path(), eval(Some(3)), "abc").is_done(), "other settings");
+        assert!(!Step::base(dir.path(), eval(Some(2)), "abd").is_done(), "another model");
+        step.reset().unwrap();
+        assert!(!step.is_done());
+    }
+}
