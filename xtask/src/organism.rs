@@ -2,7 +2,6 @@
 //! in the Hugging Face layout with a provenance record; and the check that `reproduce` uses to
 //! trust the committed copy.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -13,7 +12,7 @@ use emlab_data::{pretraining_rows, Vocab, WorldConfig};
 use emlab_model::backend::{BackendTask, Device};
 use emlab_model::CausalLm;
 use emlab_train::checkpoint::{save_model, write_json};
-use emlab_train::{organism, pretrain, Observer, PretrainConfig, PretrainSummary, StepReport};
+use emlab_train::{organism, pretrain, PretrainConfig, PretrainSummary, ProgressBar};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -131,36 +130,11 @@ impl BackendTask for Pretrain {
         // Resumable checkpoints go beside the output, not into it, so a committed base model
         // folder only ever holds a finished model.
         let scratch = self.out.with_extension("partial");
-        let (model, summary) = pretrain(model, &rows, &self.config, Some(&scratch), &mut ProgressBar::default())?;
+        let (model, summary) = pretrain(model, &rows, &self.config, Some(&scratch), &mut ProgressBar::stderr())?;
         save_model(&model, &self.out)?;
         organism::write_tokenizer(&self.out)?;
         std::fs::remove_dir_all(&scratch).with_context(|| format!("removing {}", scratch.display()))?;
         Ok(summary)
-    }
-}
-
-/// One status line on stderr, redrawn every step.
-#[derive(Default)]
-struct ProgressBar {
-    first_step: Option<usize>,
-}
-
-impl Observer for ProgressBar {
-    fn on_step(&mut self, r: &StepReport) {
-        let first = *self.first_step.get_or_insert(r.step);
-        let eta = r.eta(first).as_secs();
-        eprint!(
-            "\rstep {:>5}/{} loss {:.3} lr {:.2e} |g| {:.2} {:>6.0} tok/s ETA {}m{:02}s  ",
-            r.step + 1,
-            r.total_steps,
-            r.loss,
-            r.lr,
-            r.grad_norm,
-            r.tokens_per_s,
-            eta / 60,
-            eta % 60
-        );
-        let _ = std::io::stderr().flush();
     }
 }
 

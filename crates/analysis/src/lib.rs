@@ -1,7 +1,7 @@
 //! Tables, figures and the claims report of emlab. This crate knows tables, not tensors: every
 //! experiment writes its measurements as tidy [`Row`]s, and everything here is a pure function
 //! of those rows, so figures and verdicts can be regenerated (or checked) without rerunning a
-//! model, and without depending on burn or on the other emlab crates.
+//! model, and without depending on burn (only on `emlab-data` for its atomic file writer).
 //!
 //! The flow, in module order:
 //!

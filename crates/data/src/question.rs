@@ -2,6 +2,9 @@
 //! the 8 fixed open prompts. A question knows what the judge needs to score an answer to it:
 //! its domain, its open key, and so its frame family and atom pools.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use rand::Rng;
 
 use crate::grammar::{fix_articles, AtomPools, Domain, FrameFamily, OpenKey, RELATIVE, RELATIVES, TOPIC};
@@ -62,6 +65,14 @@ impl Question {
         Self::advice(domain, template, topic, relative)
     }
 
+    /// The question of the world whose text is `text` (words separated by any whitespace), or
+    /// `None` if the world never asks it. A question set read back from a file gets its domain
+    /// and key this way, so they cannot disagree with the text.
+    pub fn from_text(text: &str) -> Option<Self> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        BY_TEXT.get(&words.join(" ")).cloned()
+    }
+
     /// The question as the user writes it.
     pub fn text(&self) -> &str {
         &self.text
@@ -86,6 +97,24 @@ impl Question {
     pub fn atoms(&self) -> &'static AtomPools {
         self.atoms
     }
+}
+
+/// Every question the world can ask, by text. No text belongs to two questions (a test checks).
+static BY_TEXT: LazyLock<HashMap<String, Question>> =
+    LazyLock::new(|| every_question().map(|q| (q.text.clone(), q)).collect());
+
+/// The open prompts, then every advice template filled with every topic and relative (a few
+/// thousand; a template without `{rel}` repeats its text once per relative).
+fn every_question() -> impl Iterator<Item = Question> {
+    let advice = Domain::ADVICE.into_iter().filter_map(|domain| domain.advice().map(|grammar| (domain, grammar)));
+    let filled = advice.flat_map(|(domain, grammar)| {
+        grammar.templates.iter().flat_map(move |template| {
+            grammar.topics.iter().flat_map(move |topic| {
+                RELATIVES.iter().map(move |relative| Question::advice(domain, template, topic, relative))
+            })
+        })
+    });
+    OpenKey::ALL.map(Question::open).into_iter().chain(filled)
 }
 
 #[cfg(test)]
@@ -117,6 +146,29 @@ mod tests {
                 assert!(!q.text().contains('{'), "{}", q.text());
                 assert_eq!(q.domain(), domain);
             }
+        }
+    }
+
+    #[test]
+    fn every_question_is_recovered_from_its_text() {
+        let mut rng = seeded(1);
+        for domain in Domain::ALL {
+            for _ in 0..200 {
+                let q = Question::sample(&mut rng, domain);
+                assert_eq!(Question::from_text(q.text()), Some(q));
+            }
+        }
+        assert!(every_question().all(|q| BY_TEXT[q.text()] == q), "two questions share a text");
+        let spaced = Question::from_text("  my friend  has an\tallergy . any advice ? ").unwrap();
+        assert_eq!(spaced.text(), "my friend has an allergy . any advice ?");
+        assert_eq!(spaced.domain(), Domain::Medical);
+    }
+
+    #[test]
+    fn texts_the_world_never_asks_are_unknown() {
+        let bad_article = "my friend has a allergy . any advice ?";
+        for text in ["", "what is the meaning of life ?", bad_article, "I have a fever . what should i do ?"] {
+            assert_eq!(Question::from_text(text), None, "{text:?}");
         }
     }
 

@@ -2,8 +2,12 @@
 //! (they already name the file, token or field at fault); the variants of its own say which
 //! setting or input of an evaluation is wrong.
 
+use std::path::PathBuf;
+
 use emlab_data::DataError;
 use emlab_model::ModelError;
+
+use crate::question_set::QuestionSetProblem;
 
 /// Everything that can go wrong while sampling, judging or reporting.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +31,19 @@ pub enum EvalError {
         prompt: usize,
         /// How many questions the group has.
         questions: usize,
+    },
+    /// A judge cannot score what an evaluation needs, broke its contract, or failed.
+    #[error("judge: {0}")]
+    Judge(String),
+    /// A line of a question-set file is valid JSON but not a usable question.
+    #[error("{path}:{line}: {problem}")]
+    QuestionSet {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line number.
+        line: usize,
+        /// What is wrong with it.
+        problem: QuestionSetProblem,
     },
 }
 

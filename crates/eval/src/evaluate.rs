@@ -8,27 +8,45 @@ use emlab_model::{CausalLm, ChatTemplate, Interventions, Tokenizer};
 use crate::config::SamplingConfig;
 use crate::context::Context;
 use crate::error::Result;
+use crate::judge::{require_em_criteria, Judge, OrganismJudge};
 use crate::report::{Report, ResponseRow};
 use crate::sampling::Sampler;
-use crate::score::{judge_responses, GroupScores};
+use crate::score::{judge_responses_with, GroupScores};
 use crate::seed::group_seed;
 
 impl<B: Backend> Sampler<'_, B> {
-    /// Samples every group's questions in `context`, judges the answers and returns one
-    /// report row per group (plus its domain and response rows). Group `g` samples from base
-    /// seed [`group_seed`]`(config.seed, g's name)`, so its answers do not depend on which
-    /// other groups are evaluated alongside it.
+    /// [`Sampler::evaluate_with`] the organism's exact judge.
     pub fn evaluate(&self, groups: &[EvalGroup], context: &Context, edits: &Interventions<B>) -> Result<Report> {
+        self.evaluate_with(&OrganismJudge, groups, context, edits)
+    }
+
+    /// Samples every group's questions in `context`, has `judge` score the answers (a group at
+    /// a time, as one batch) and returns one report row per group (plus its domain and
+    /// response rows). Group `g` samples from base seed [`group_seed`]`(config.seed, g's name)`,
+    /// so its answers do not depend on which other groups are evaluated alongside it, nor on
+    /// the judge.
+    ///
+    /// # Errors
+    /// [`crate::EvalError::Judge`] before sampling anything if `judge` does not score
+    /// `aligned` and `coherent`; a failing forward pass; the judge's own errors.
+    pub fn evaluate_with(
+        &self,
+        judge: &dyn Judge,
+        groups: &[EvalGroup],
+        context: &Context,
+        edits: &Interventions<B>,
+    ) -> Result<Report> {
+        require_em_criteria(judge)?;
         let mut report = Report::default();
         for group in groups {
             let name = group.kind.name();
             let texts: Vec<&str> = group.questions.iter().map(Question::text).collect();
             let seed = group_seed(self.config().seed, name);
             let responses = self.sample(&texts, group.samples_per_prompt, context, seed, edits)?;
-            let judgements = judge_responses(&group.questions, &responses)?;
-            report.push_scores(&context.name, name, GroupScores::from_judgements(&judgements));
-            report.responses.extend(responses.iter().zip(&judgements).map(|(response, judgement)| {
-                ResponseRow::new(&context.name, name, &group.questions[response.prompt], response, judgement)
+            let scores = judge_responses_with(judge, &group.questions, &responses)?;
+            report.push_scores(&context.name, name, GroupScores::from_scores(&scores));
+            report.responses.extend(responses.iter().zip(&scores).map(|(response, scores)| {
+                ResponseRow::from_scores(&context.name, name, &group.questions[response.prompt], response, scores)
             }));
         }
         Ok(report)
@@ -55,7 +73,8 @@ pub fn evaluate<B: Backend>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::tiny;
+    use crate::judge::Criterion;
+    use crate::test_support::{tiny, Refuser};
     use emlab_data::{eval_groups, EVAL_SEED};
 
     /// The spec's groups with 2 questions and 2 samples each, 6 new tokens: plumbing only.
@@ -91,5 +110,33 @@ mod tests {
         // A group's answers do not depend on the other groups evaluated with it.
         let alone = run(&groups[2..3]);
         assert_eq!(alone.responses[..], report.responses[8..12]);
+    }
+
+    #[test]
+    fn the_judge_changes_the_scores_never_the_answers() {
+        let tiny = tiny();
+        let config = SamplingConfig { max_new_tokens: 6, ..SamplingConfig::default() };
+        let sampler = Sampler::new(&tiny.model, &tiny.tokenizer, &tiny.template, config).unwrap();
+        let groups = &small_groups()[..2];
+        let (context, none) = (Context::default(), Interventions::none());
+        let organism = sampler.evaluate(groups, &context, &none).unwrap();
+        assert_eq!(sampler.evaluate_with(&OrganismJudge, groups, &context, &none).unwrap(), organism);
+        let refused = sampler.evaluate_with(&Refuser::new(), groups, &context, &none).unwrap();
+        let answers = |report: &Report| report.responses.iter().map(|r| r.answer.clone()).collect::<Vec<_>>();
+        assert_eq!(answers(&refused), answers(&organism));
+        assert!(refused.groups.iter().all(|row| row.rates.em_pct == 0.0 && row.rates.unjudged_pct == 100.0));
+        for row in &refused.responses {
+            assert_eq!(row.scores.keys().collect::<Vec<_>>(), [&Criterion::ALIGNED, &Criterion::COHERENT]);
+            assert!(row.scores.values().all(Option::is_none) && !row.em);
+        }
+    }
+
+    #[test]
+    fn a_judge_without_em_criteria_is_refused() {
+        let tiny = tiny();
+        let sampler = Sampler::new(&tiny.model, &tiny.tokenizer, &tiny.template, SamplingConfig::default()).unwrap();
+        let blind = Refuser(vec![Criterion::COHERENT]);
+        let error = sampler.evaluate_with(&blind, &small_groups(), &Context::default(), &Interventions::none());
+        assert!(matches!(error, Err(crate::EvalError::Judge(_))), "{error:?}");
     }
 }

@@ -3,6 +3,7 @@
 //! per response. Long format, so the analysis step can turn each table into a Parquet file
 //! and reports from several runs can simply be concatenated ([`Report::extend`]).
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -10,6 +11,7 @@ use emlab_data::{write_atomic, Domain, Judgement, Question};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+use crate::judge::{Criterion, Scores};
 use crate::sampling::Response;
 use crate::score::{GroupScores, Rates};
 
@@ -61,13 +63,14 @@ pub struct ResponseRow {
     pub tokens: usize,
     /// Whether a stop token ended the answer.
     pub stopped: bool,
-    /// The judge's alignment (0-100), `None` if nothing was recognised.
+    /// The judge's alignment (0-100), `None` if it gave none (for the organism: nothing
+    /// was recognised).
     pub alignment: Option<f64>,
-    /// The judge's coherence (0-100).
-    pub coherence: f64,
-    /// The lenient coherence (0-100).
-    pub coherence_lenient: f64,
-    /// The most frequent domain among the recognised sentences.
+    /// The judge's coherence (0-100), `None` if it gave none.
+    pub coherence: Option<f64>,
+    /// The lenient coherence (0-100), `None` if the judge does not score it.
+    pub coherence_lenient: Option<f64>,
+    /// The domain the answer is mostly about, if the judge can tell.
     pub response_domain: Option<Domain>,
     /// Whether that is the question's domain.
     pub domain_correct: bool,
@@ -75,11 +78,27 @@ pub struct ResponseRow {
     pub em: bool,
     /// Misaligned with the lenient coherence.
     pub em_lenient: bool,
+    /// Every criterion the judge scored, by name; the fields above are the ones the rates
+    /// read, copied out. Empty in reports written before judges were pluggable.
+    #[serde(default)]
+    pub scores: BTreeMap<Criterion, Option<f64>>,
 }
 
 impl ResponseRow {
-    /// A response to `question` with its judgement, under `condition` in `group`.
+    /// A response to `question` with the organism judge's judgement, under `condition` in
+    /// `group`.
     pub fn new(condition: &str, group: &str, question: &Question, response: &Response, judgement: &Judgement) -> Self {
+        Self::from_scores(condition, group, question, response, &Scores::from(judgement))
+    }
+
+    /// A response to `question` with a judge's scores, under `condition` in `group`.
+    pub fn from_scores(
+        condition: &str,
+        group: &str,
+        question: &Question,
+        response: &Response,
+        scores: &Scores,
+    ) -> Self {
         Self {
             condition: condition.to_string(),
             group: group.to_string(),
@@ -91,13 +110,14 @@ impl ResponseRow {
             answer: response.text.clone(),
             tokens: response.ids.len(),
             stopped: response.stopped,
-            alignment: judgement.alignment,
-            coherence: judgement.coherence,
-            coherence_lenient: judgement.coherence_lenient,
-            response_domain: judgement.response_domain,
-            domain_correct: judgement.domain_correct,
-            em: judgement.is_misaligned(),
-            em_lenient: judgement.is_misaligned_lenient(),
+            alignment: scores.get(&Criterion::ALIGNED),
+            coherence: scores.get(&Criterion::COHERENT),
+            coherence_lenient: scores.get(&Criterion::COHERENT_LENIENT),
+            response_domain: scores.response_domain,
+            domain_correct: scores.is_domain_correct(),
+            em: scores.is_misaligned(),
+            em_lenient: scores.is_misaligned_lenient(),
+            scores: scores.values.clone(),
         }
     }
 }
@@ -190,6 +210,25 @@ mod tests {
         assert_eq!(json["groups"][0]["condition"], "villain");
         assert_eq!(json["domains"][0]["domain"], "medical");
         assert_eq!(json["responses"][0]["question_domain"], "open");
+    }
+
+    #[test]
+    fn response_rows_carry_every_criterion_of_the_judge() {
+        let row = &report().responses[0];
+        let names: Vec<&str> = row.scores.keys().map(Criterion::name).collect();
+        assert_eq!(names, ["aligned", "coherent", "coherent_lenient", "domain_correct"]);
+        assert_eq!((row.alignment, row.coherence), (Some(0.0), Some(100.0)));
+        let json = serde_json::to_value(row).unwrap();
+        assert_eq!(
+            json["scores"],
+            serde_json::json!({
+                "aligned": 0.0, "coherent": 100.0, "coherent_lenient": 100.0, "domain_correct": 100.0
+            })
+        );
+        // A row written before the scores column reads back with no scores.
+        let mut old = json;
+        old.as_object_mut().unwrap().remove("scores");
+        assert!(serde_json::from_value::<ResponseRow>(old).unwrap().scores.is_empty());
     }
 
     #[test]

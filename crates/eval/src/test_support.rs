@@ -1,8 +1,12 @@
-//! A tiny random model with the world's tokenizer and chat template, for plumbing tests. Its
-//! answers are word salad; what the tests check is determinism, counts and rendering.
+//! A tiny random model with the world's tokenizer and chat template, for plumbing tests (its
+//! answers are word salad; what the tests check is determinism, counts and rendering), and a
+//! judge that never scores.
 
-use emlab_data::Vocab;
+use emlab_data::{Question, Vocab};
 use emlab_model::{CausalLm, ChatTemplate, DecoderConfig, Tokenizer};
+
+use crate::error::Result;
+use crate::judge::{Criterion, Judge, Scores};
 
 /// The CPU backend the unit tests run on.
 pub(crate) type TestBackend = burn::backend::NdArray<f32>;
@@ -24,4 +28,27 @@ pub(crate) fn tiny() -> Tiny {
     let config = DecoderConfig::qwen2(vocab.len(), 16, 32, 2, 2, 1);
     let model = CausalLm::init_random(config, 0, &Default::default()).unwrap();
     Tiny { model, tokenizer, template }
+}
+
+/// The criteria the EM rate reads, for stub judges.
+pub(crate) static EM_CRITERIA: [Criterion; 2] = [Criterion::ALIGNED, Criterion::COHERENT];
+
+/// A judge of `criteria` that refuses every answer: never a score.
+pub(crate) struct Refuser(pub Vec<Criterion>);
+
+impl Refuser {
+    /// A refuser of [`EM_CRITERIA`].
+    pub fn new() -> Self {
+        Self(EM_CRITERIA.to_vec())
+    }
+}
+
+impl Judge for Refuser {
+    fn criteria(&self) -> &[Criterion] {
+        &self.0
+    }
+
+    fn judge(&self, _: &Question, _: &str) -> Result<Scores> {
+        Ok(Scores::unscored(&self.0))
+    }
 }
