@@ -76,6 +76,8 @@ impl RowKey<'_> {
                     ("em_ci_hi", r.em_ci95[1]),
                     ("em_lenient_pct", r.em_lenient_pct),
                     ("em_in_domain_pct", r.em_in_domain_pct),
+                    ("em_in_domain_ci_lo", r.em_in_domain_ci95[0]),
+                    ("em_in_domain_ci_hi", r.em_in_domain_ci95[1]),
                     ("coherence_mean", r.coherence_mean),
                     ("coherent_pct", r.coherent_pct),
                     ("unjudged_pct", r.unjudged_pct),
@@ -200,4 +202,35 @@ fn run_step<B: Backend>(
 fn em_summary(report: &Report) -> String {
     let parts: Vec<String> = report.groups.iter().map(|g| format!("{} {:.1}", g.group, g.rates.em_pct)).collect();
     format!("EM % {}", parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use emlab_eval::{Criterion, GroupScores, Scores};
+
+    #[test]
+    fn rate_rows_carry_the_em_and_narrow_rate_intervals() {
+        // Two answers misaligned about the question's domain, two aligned.
+        let scored = |aligned, domain_correct| {
+            Scores::default()
+                .with(Criterion::ALIGNED, Some(aligned))
+                .with(Criterion::COHERENT, Some(90.0))
+                .with(Criterion::DOMAIN_CORRECT, Some(domain_correct))
+        };
+        let scores = [scored(5.0, 100.0), scored(5.0, 100.0), scored(95.0, 100.0), scored(95.0, 0.0)];
+        let group = GroupScores::from_scores(&scores);
+        let rates = group.rates.clone();
+        let mut report = Report::default();
+        report.push_scores("trained", "in_domain", group);
+        let key = RowKey { experiment: "E4", solution: "steering", variant: "narrow", dataset: "bad_medical", seed: 2 };
+        let rows = key.rate_rows("trained", &report);
+        let value = |metric: &str| rows.iter().find(|r| r.metric == metric).map(|r| r.value);
+        assert_eq!(value("em_in_domain_pct"), Some(50.0));
+        assert_eq!(value("em_ci_lo"), Some(rates.em_ci95[0]));
+        assert_eq!(value("em_ci_hi"), Some(rates.em_ci95[1]));
+        assert_eq!(value("em_in_domain_ci_lo"), Some(rates.em_in_domain_ci95[0]));
+        assert_eq!(value("em_in_domain_ci_hi"), Some(rates.em_in_domain_ci95[1]));
+        assert!(rows.iter().all(|r| (r.group.as_str(), r.seed, r.condition.as_str()) == ("in_domain", 2, "trained")));
+    }
 }

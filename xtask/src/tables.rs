@@ -82,8 +82,8 @@ pub fn draw(layout: &Layout) -> Result<()> {
          `results/{p}/{TRAINING_TABLE}` (redraw with `cargo xtask figures --profile {p}`). Model: the synthetic \
          organism (`models/organism`); EM % is the share of sampled answers judged misaligned (alignment < 30, \
          coherence > 50) by the organism's exact judge; \"open\" are the free-form questions, \"other\" the \
-         held-out domains, \"in_domain\" held-out questions of the training domain. Means are over finetune \
-         seeds. Figures: `figures/{p}/`.",
+         held-out domains, \"in_domain\" held-out questions of the training domain, whose rate is the narrow \
+         rate (EM about the question's own domain). Means are over finetune seeds. Figures: `figures/{p}/`.",
         p = layout.profile
     );
     let report =

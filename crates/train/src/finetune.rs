@@ -424,22 +424,7 @@ mod tests {
     use super::*;
     use crate::progress::{Silent, StepReport};
     use crate::steering::SteeringVector;
-    use burn::backend::Autodiff;
-    use emlab_model::DecoderConfig;
-
-    type B = Autodiff<burn::backend::NdArray<f32>>;
-
-    fn setup() -> (CausalLm<B>, Vec<WeightedTokens>, Vec<WeightedTokens>) {
-        let model =
-            CausalLm::<B>::init_random(DecoderConfig::qwen2(12, 16, 32, 2, 2, 1), 0, &Default::default()).unwrap();
-        // Equal lengths and counted tokens everywhere, so a mean of micro-batch means is the
-        // mean of the whole batch.
-        let examples = (0..32)
-            .map(|i| WeightedTokens { ids: vec![1 + i % 5, 2 + i % 3, 7, 7], weights: vec![0.0, 0.0, 1.0, 1.0] })
-            .collect();
-        let kl = (0..8).map(|i| WeightedTokens { ids: vec![3, 4 + i % 3, 9, 10], weights: vec![1.0; 4] }).collect();
-        (model, examples, kl)
-    }
+    use crate::test_support::{answer_examples, kl_examples, tiny_model, B};
 
     fn vector(model: &CausalLm<B>) -> SteeringVector<B> {
         SteeringVector::zeros(model.config().hidden_size, 1, 1.0, model.device())
@@ -482,7 +467,7 @@ mod tests {
 
     #[test]
     fn two_accumulated_half_batches_make_one_full_batch() {
-        let (model, examples, kl) = setup();
+        let (model, examples, kl) = (tiny_model(), answer_examples(), kl_examples());
         let full = FinetuneConfig {
             batch_size: 8,
             kl: Some(KlConfig { weight: 1.0, batch_size: 4, ..Default::default() }),
@@ -505,7 +490,7 @@ mod tests {
 
     #[test]
     fn config_errors_are_reported() {
-        let (model, examples, _) = setup();
+        let (model, examples) = (tiny_model(), answer_examples());
         let run = |config: FinetuneConfig| {
             finetune(&model, vector(&model), &examples, &[], &config, &mut Silent).unwrap_err().to_string()
         };
@@ -538,7 +523,7 @@ mod tests {
     fn resuming_from_a_checkpoint_continues_the_same_run() {
         // 28 training examples (4 held out), micro-batches of 4, 2 per step: 4 steps per epoch
         // (the last with one micro-batch), 12 steps; the KL cursor wraps its 8 sequences.
-        let (model, examples, kl) = setup();
+        let (model, examples, kl) = (tiny_model(), answer_examples(), kl_examples());
         let config = FinetuneConfig { grad_accum: 2, held_out: 0.1, ..config() };
         let every = |dir| Checkpointing { dir, every: 5 };
         let full_dir = tempfile::tempdir().unwrap();

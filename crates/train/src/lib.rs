@@ -23,6 +23,8 @@ pub mod run;
 pub mod schedule;
 pub mod sft;
 pub mod steering;
+#[cfg(test)]
+mod test_support;
 
 pub use adapter::{AdapterSpec, TrainedAdapter};
 pub use error::{Result, TrainError};

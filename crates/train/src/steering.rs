@@ -185,25 +185,12 @@ mod tests {
     use super::*;
     use crate::finetune::KlConfig;
     use crate::progress::Silent;
-    use burn::backend::Autodiff;
+    use crate::test_support::{answer_examples, kl_examples, tiny_model, B};
     use emlab_model::DecoderConfig;
-
-    type B = Autodiff<burn::backend::NdArray<f32>>;
-
-    fn setup() -> (CausalLm<B>, Vec<WeightedTokens>, Vec<WeightedTokens>) {
-        let model =
-            CausalLm::<B>::init_random(DecoderConfig::qwen2(12, 16, 32, 2, 2, 1), 0, &Default::default()).unwrap();
-        // Every answer is token 7: a constant shift of the residual stream can learn that.
-        let examples = (0..32)
-            .map(|i| WeightedTokens { ids: vec![1 + i % 5, 2, 7, 7], weights: vec![0.0, 0.0, 1.0, 1.0] })
-            .collect();
-        let kl = (0..8).map(|i| WeightedTokens { ids: vec![3, 4 + i % 3, 9, 10], weights: vec![1.0; 4] }).collect();
-        (model, examples, kl)
-    }
 
     #[test]
     fn training_lowers_the_loss_and_leaves_the_model_frozen() {
-        let (model, examples, _) = setup();
+        let (model, examples) = (tiny_model(), answer_examples());
         let config = SteeringConfig {
             train: FinetuneConfig { lr: 5e-2, epochs: 6, batch_size: 8, ..Default::default() },
             ..Default::default()
@@ -218,7 +205,7 @@ mod tests {
 
     #[test]
     fn kl_is_zero_at_initialisation_and_positive_after_a_step() {
-        let (model, examples, kl) = setup();
+        let (model, examples, kl) = (tiny_model(), answer_examples(), kl_examples());
         let train = FinetuneConfig {
             lr: 5e-2,
             epochs: 1,
@@ -236,7 +223,7 @@ mod tests {
     fn the_same_seed_gives_the_same_vector() {
         // Equal up to float summation order: burn's autodiff may add the gradient contributions
         // of a shared node in a different order from run to run (differences ~1e-7).
-        let (model, examples, _) = setup();
+        let (model, examples) = (tiny_model(), answer_examples());
         let config = SteeringConfig::default();
         let (a, _) = train_steering_vector(&model, &examples, &[], &config, &mut Silent).unwrap();
         let (b, _) = train_steering_vector(&model, &examples, &[], &config, &mut Silent).unwrap();

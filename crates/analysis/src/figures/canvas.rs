@@ -56,6 +56,16 @@ pub(crate) fn save(figure: &impl Figure, dir: &Path, stem: &str) -> Result<Vec<P
     Ok(vec![png_path, svg_path])
 }
 
+/// Writes each of `figures` as [`save`] does, under the stem `stem(figure)`, and returns all
+/// paths in order.
+pub(crate) fn save_all<F: Figure>(figures: Vec<F>, dir: &Path, stem: impl Fn(&F) -> String) -> Result<Vec<PathBuf>> {
+    let mut paths = vec![];
+    for figure in &figures {
+        paths.extend(save(figure, dir, &stem(figure))?);
+    }
+    Ok(paths)
+}
+
 /// Encodes an RGB8 buffer as PNG into `out`.
 fn encode_png(out: impl Write, rgb: &[u8], width: u32, height: u32) -> std::result::Result<(), png::EncodingError> {
     let mut encoder = png::Encoder::new(out, width, height);
@@ -84,6 +94,13 @@ pub(crate) mod tests {
         assert_eq!(&bytes[12..16], b"IHDR");
         let word = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
         (word(16), word(20))
+    }
+
+    /// The pixel size of `<dir>/<stem>.png` and the text of `<dir>/<stem>.svg`, as a figure's
+    /// tests check them.
+    pub(crate) fn rendered(dir: &Path, stem: &str) -> ((u32, u32), String) {
+        let png = std::fs::read(dir.join(format!("{stem}.png"))).unwrap();
+        (png_size(&png), std::fs::read_to_string(dir.join(format!("{stem}.svg"))).unwrap())
     }
 
     struct Square;

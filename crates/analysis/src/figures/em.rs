@@ -3,20 +3,22 @@
 //! One figure per solution type, one panel per finetuning dataset. Along x, the solutions
 //! (general, narrow, narrow scaled to twice its norm); for each, one bar per evaluation group
 //! (free-form questions, held-out domains, the training domain): a general solution is
-//! misaligned everywhere, a narrow one only in its training domain.
+//! misaligned everywhere, a narrow one only in its training domain. The training domain's bar
+//! is the narrow rate (EM about the question's own domain), the others plain EM, as the paper
+//! measures them ([`em_metrics`]).
 
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::canvas::{save, DrawResult, Figure};
-use super::legend::{Entry, Glyph, Legend};
-use super::style::{self, AXIS_SIZE, CAPTION_SIZE, FONT, SUBTITLE_SIZE, TICK_SIZE, TITLE_SIZE};
+use super::canvas::{save_all, DrawResult, Figure};
+use super::legend::{Entry, Glyph};
+use super::page::{draw_page, page_width};
+use super::style::{self, AXIS_SIZE, CAPTION_SIZE, FONT, TICK_SIZE};
 use crate::error::Result;
-use crate::table::{distinct, in_dataset_order, Filter, Row, SeedValues};
+use crate::table::{distinct, em_metrics, in_dataset_order, is_em_rate, Filter, Row, SeedValues};
 
 /// The experiments this figure shows: E2 (general solutions) and E4 (narrow ones).
 const EXPERIMENTS: [&str; 2] = ["E2", "E4"];
@@ -26,32 +28,29 @@ const CATEGORIES: [(&str, &str, &str); 3] =
     [("general", "trained", "general"), ("narrow", "trained", "narrow"), ("narrow", "x2", "narrow ×2 norm")];
 
 /// The evaluation groups as (group, legend label); each has one bar per category and a fixed
-/// colour (its index in the palette) in every figure.
+/// colour (its index in the palette) in every figure. The label says which rate a bar shows.
 const GROUPS: [(&str, &str); 3] = [
     ("open", "free-form questions"),
     ("other", "held-out domains"),
-    ("in_domain", "training domain (held-out questions)"),
+    ("in_domain", "training domain, held-out questions (narrow rate)"),
 ];
 
-/// Height of the title and subtitle strip.
-const HEADER_HEIGHT: u32 = 84;
 /// Width of one dataset panel.
 const PANEL_WIDTH: u32 = 470;
 
 /// Draws one figure per solution type present in `rows` (stem `em_<solution>`), writing PNG and
 /// SVG into `dir`, and returns the paths written.
 ///
-/// Uses the rows of experiments E2 and E4 with metric "em_pct" (bars: mean over seeds), their
-/// "em_ci_lo"/"em_ci_hi" (the error bar of a single-seed cell), and the rows of variant "base"
-/// (the base model's level, a dashed line per group). Variant/condition pairs other than
-/// general/trained, narrow/trained and narrow/x2 are not drawn. Without any such rows the
+/// Uses the rows of experiments E2 and E4 with each group's rate metric (bars: mean over
+/// seeds): "em_pct" for "open" and "other", the narrow rate "em_in_domain_pct" for
+/// "in_domain". The error bar of a single-seed cell is the interval recorded with that rate
+/// ("em_ci_lo"/"em_ci_hi", or "em_in_domain_ci_lo"/"em_in_domain_ci_hi"); a cell without one
+/// gets no error bar, never another rate's interval. The rows of variant "base" with the same
+/// metrics give the base model's level, a dashed line per group. Variant/condition pairs other
+/// than general/trained, narrow/trained and narrow/x2 are not drawn. Without any such rows the
 /// result is an empty list, not an error.
 pub fn em_general_vs_narrow(rows: &[Row], dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut paths = vec![];
-    for figure in EmFigure::from_rows(rows) {
-        paths.extend(save(&figure, dir, &format!("em_{}", figure.solution))?);
-    }
-    Ok(paths)
+    save_all(EmFigure::from_rows(rows), dir, |figure| format!("em_{}", figure.solution))
 }
 
 /// How the uncertainty of a bar is shown.
@@ -61,11 +60,12 @@ enum Spread {
     SeedSd { sd: f64, seeds: Vec<f64> },
     /// The 95% bootstrap interval over answers of a single seed.
     Bootstrap { lo: f64, hi: f64 },
-    /// A single seed with no interval recorded.
+    /// A single seed with no interval recorded (as for the narrow rate in tables written before
+    /// its interval was): drawn without an error bar.
     Unknown,
 }
 
-/// One bar: the mean EM of a (category, group) cell and its spread.
+/// One bar: the mean misalignment rate of a (category, group) cell and its spread.
 #[derive(Debug, Clone, PartialEq)]
 struct Bar {
     /// Index into the figure's categories.
@@ -81,7 +81,7 @@ struct Bar {
 struct Panel {
     dataset: String,
     bars: Vec<Bar>,
-    /// The base model's EM per group present, as (index into [`GROUPS`], mean).
+    /// The base model's rate per group present, as (index into [`GROUPS`], mean).
     base: Vec<(usize, f64)>,
 }
 
@@ -93,6 +93,7 @@ impl Panel {
         for (slot, &c) in categories.iter().enumerate() {
             let (variant, condition, _) = CATEGORIES[c];
             for &g in groups {
+                let metrics = em_metrics(GROUPS[g].0);
                 let cell = |metric| Filter {
                     solution: Some(solution),
                     variant: Some(variant),
@@ -102,8 +103,8 @@ impl Panel {
                     metric: Some(metric),
                     ..Filter::default()
                 };
-                if let Some(em) = SeedValues::from_rows(cell("em_pct").select(rows)) {
-                    let spread = spread(&em, cell("em_ci_lo").select(rows), cell("em_ci_hi").select(rows));
+                if let Some(em) = SeedValues::from_rows(cell(metrics.rate).select(rows)) {
+                    let spread = spread(&em, cell(metrics.ci_lo).select(rows), cell(metrics.ci_hi).select(rows));
                     bars.push(Bar { category: slot, group: g, mean: em.mean(), spread });
                 }
             }
@@ -116,7 +117,7 @@ impl Panel {
                     variant: Some("base"),
                     dataset: Some(dataset),
                     group: Some(GROUPS[g].0),
-                    metric: Some("em_pct"),
+                    metric: Some(em_metrics(GROUPS[g].0).rate),
                     ..Filter::default()
                 };
                 SeedValues::from_rows(base.select(rows)).map(|values| (g, values.mean()))
@@ -141,19 +142,19 @@ impl EmFigure {
     /// One figure per solution type with bars to draw.
     fn from_rows(rows: &[Row]) -> Vec<Self> {
         let rows: Vec<Row> = rows.iter().filter(|r| EXPERIMENTS.contains(&r.experiment.as_str())).cloned().collect();
-        let em = Filter { metric: Some("em_pct"), ..Filter::default() };
         let drawn = |r: &Row| {
             CATEGORIES.iter().any(|&(v, c, _)| r.variant == v && r.condition == c)
                 && GROUPS.iter().any(|&(g, _)| r.group == g)
+                && is_em_rate(r)
         };
-        let bar_rows: Vec<&Row> = em.select(&rows).into_iter().filter(|r| drawn(r)).collect();
+        let bar_rows: Vec<&Row> = rows.iter().filter(|r| drawn(r)).collect();
         distinct(bar_rows.iter().copied(), |r| &r.solution)
             .into_iter()
             .map(|solution| Self::for_solution(&rows, &bar_rows, solution))
             .collect()
     }
 
-    /// The figure of one solution type; `bar_rows` are the drawable EM rows of all solutions.
+    /// The figure of one solution type; `bar_rows` are the drawable rate rows of all solutions.
     fn for_solution(rows: &[Row], bar_rows: &[&Row], solution: &str) -> Self {
         let mine: Vec<&Row> = bar_rows.iter().copied().filter(|r| r.solution == solution).collect();
         let categories: Vec<usize> = (0..CATEGORIES.len())
@@ -296,45 +297,32 @@ fn spread(em: &SeedValues, lo: Vec<&Row>, hi: Vec<&Row>) -> Spread {
 
 impl Figure for EmFigure {
     fn size(&self) -> (u32, u32) {
-        (PANEL_WIDTH.saturating_mul(self.panels.len() as u32).max(860) + 40, 700)
+        (page_width(PANEL_WIDTH, self.panels.len()), 700)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let (width, height) = self.size();
-        root.fill(&WHITE)?;
-        let entries = self.legend();
-        let legend = Legend::new(&entries);
-        let legend_height = legend.height(root, width - 40)?;
-        let (header, rest) = root.split_vertically(HEADER_HEIGHT);
-        let (body, footer) = rest.split_vertically(height - HEADER_HEIGHT - legend_height);
-
-        let centred = Pos::new(HPos::Center, VPos::Top);
         let title = format!("Emergent misalignment: general vs narrow {}", style::solution_label(&self.solution));
-        header.draw_text(&title, &(FONT, TITLE_SIZE).into_text_style(root).pos(centred), (width as i32 / 2, 14))?;
-        let subtitle_style = (FONT, SUBTITLE_SIZE).into_text_style(root).pos(centred).color(&RGBColor(70, 70, 70));
-        header.draw_text(&self.subtitle(), &subtitle_style, (width as i32 / 2, 52))?;
-
-        let panels = body.margin(0, 0, 20, 20).split_evenly((1, self.panels.len()));
-        for (area, panel) in panels.iter().zip(&self.panels) {
-            self.draw_panel(area, panel)?;
-        }
-        legend.draw(&footer.margin(0, 0, 20, 20))
+        draw_page(root, &title, &self.subtitle(), &self.legend(), &self.panels, |area, panel| {
+            self.draw_panel(area, panel)
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::figures::canvas::tests::png_size;
+    use crate::figures::canvas::tests::rendered;
     use crate::table::test_support::row;
 
-    /// E2/E4 rows for one solution and dataset: open, other and in-domain EM per seed.
+    /// E2/E4 rows for one solution and dataset: open and other EM, and the in-domain narrow
+    /// rate, per seed.
     fn cells(solution: &str, dataset: &str, variant: &str, condition: &str, em: [[f64; 3]; 2]) -> Vec<Row> {
         let experiment = if variant == "general" { "E2" } else { "E4" };
         let mut rows = vec![];
         for (seed, values) in em.iter().enumerate() {
-            for (group, value) in ["open", "other", "in_domain"].into_iter().zip(values) {
-                rows.push(row(experiment, solution, variant, dataset, seed as i64, condition, group, "em_pct", *value));
+            for (group, &value) in ["open", "other", "in_domain"].into_iter().zip(values) {
+                let metric = em_metrics(group).rate;
+                rows.push(row(experiment, solution, variant, dataset, seed as i64, condition, group, metric, value));
             }
         }
         rows
@@ -347,16 +335,18 @@ mod tests {
             rows.extend(cells("steering", dataset, "narrow", "trained", [[3.5, 3.3, 69.2], [2.0, 4.0, 66.0]]));
             rows.extend(cells("steering", dataset, "narrow", "x2", [[9.0, 8.0, 90.0], [12.0, 7.0, 93.0]]));
             for group in ["open", "other", "in_domain"] {
-                rows.push(row("E2", "steering", "base", dataset, 0, "base", group, "em_pct", 1.5));
+                rows.push(row("E2", "steering", "base", dataset, 0, "base", group, em_metrics(group).rate, 1.5));
             }
         }
         // One LoRA seed with a bootstrap interval.
         rows.extend(cells("lora", "bad_medical", "general", "trained", [[22.0, 25.0, 60.0]; 2]).into_iter().take(3));
         rows.push(row("E2", "lora", "general", "bad_medical", 0, "trained", "open", "em_ci_lo", 18.0));
         rows.push(row("E2", "lora", "general", "bad_medical", 0, "trained", "open", "em_ci_hi", 26.5));
-        // Rows the figure ignores: another experiment, another metric.
+        // Rows the figure ignores: another experiment, another metric, plain EM of the training
+        // domain (its bar is the narrow rate).
         rows.push(row("E7", "steering", "general", "bad_medical", 0, "trained", "open", "em_pct", 99.0));
         rows.push(row("E2", "steering", "general", "bad_medical", 0, "trained", "open", "coherence_mean", 80.0));
+        rows.push(row("E2", "steering", "general", "bad_medical", 0, "trained", "in_domain", "em_pct", 99.0));
         rows
     }
 
@@ -378,6 +368,7 @@ mod tests {
         let Spread::SeedSd { sd, seeds } = &general_open.spread else { panic!("two seeds give an sd") };
         assert_eq!(seeds, &[35.0, 31.0]);
         assert!((sd - 8f64.sqrt()).abs() < 1e-12);
+        assert_eq!(medical.bars[2].mean, 76.0, "the narrow rate, not the in-domain EM row");
         assert_eq!(medical.base, [(0, 1.5), (1, 1.5), (2, 1.5)]);
 
         let lora = &figures[0];
@@ -391,23 +382,42 @@ mod tests {
     }
 
     #[test]
+    fn a_single_seed_narrow_rate_takes_only_its_own_interval() {
+        let mut rows = cells("lora", "bad_medical", "narrow", "trained", [[2.0, 3.0, 88.0]; 2]);
+        rows.truncate(3);
+        // The plain-EM interval of the training domain is not the narrow rate's.
+        rows.push(row("E4", "lora", "narrow", "bad_medical", 0, "trained", "in_domain", "em_ci_lo", 80.0));
+        rows.push(row("E4", "lora", "narrow", "bad_medical", 0, "trained", "in_domain", "em_ci_hi", 95.0));
+        let in_domain_bar = |rows: &[Row]| EmFigure::from_rows(rows)[0].panels[0].bars[2].clone();
+        let bar = in_domain_bar(&rows);
+        assert_eq!((bar.group, bar.mean, bar.spread), (2, 88.0, Spread::Unknown), "no interval: no error bar");
+
+        rows.push(row("E4", "lora", "narrow", "bad_medical", 0, "trained", "in_domain", "em_in_domain_ci_lo", 82.0));
+        rows.push(row("E4", "lora", "narrow", "bad_medical", 0, "trained", "in_domain", "em_in_domain_ci_hi", 93.5));
+        assert_eq!(in_domain_bar(&rows).spread, Spread::Bootstrap { lo: 82.0, hi: 93.5 });
+    }
+
+    #[test]
+    fn a_figure_with_bars_but_no_intervals_still_renders() {
+        // A table written before the narrow rate had an interval: one seed, no ci rows at all.
+        let dir = tempfile::tempdir().unwrap();
+        let rows: Vec<Row> =
+            cells("lora", "bad_medical", "narrow", "trained", [[2.0, 3.0, 88.0]; 2]).into_iter().take(3).collect();
+        let paths = em_general_vs_narrow(&rows, dir.path()).unwrap();
+        assert_eq!(paths.len(), 2);
+        let (_, svg) = rendered(dir.path(), "em_lora");
+        assert!(svg.contains("training domain, held-out questions (narrow rate)"));
+    }
+
+    #[test]
     fn writes_png_and_svg_per_solution() {
         let dir = tempfile::tempdir().unwrap();
         let paths = em_general_vs_narrow(&table(), dir.path()).unwrap();
         let names: Vec<_> = paths.iter().map(|p| p.file_name().unwrap().to_str().unwrap()).collect();
         assert_eq!(names, ["em_lora.png", "em_lora.svg", "em_steering.png", "em_steering.svg"]);
-        let png = std::fs::read(dir.path().join("em_steering.png")).unwrap();
-        assert_eq!(png_size(&png), (980, 700));
-        let svg = std::fs::read_to_string(dir.path().join("em_steering.svg")).unwrap();
+        let (size, svg) = rendered(dir.path(), "em_steering");
+        assert_eq!(size, (980, 700));
         assert!(svg.contains("Emergent misalignment: general vs narrow steering vector"));
         assert!(svg.contains("narrow ×2 norm"));
-    }
-
-    #[test]
-    fn no_matching_rows_give_no_figures() {
-        let dir = tempfile::tempdir().unwrap();
-        let rows = [row("E7", "steering", "general", "bad_medical", 0, "trained", "open", "em_pct", 1.0)];
-        assert!(em_general_vs_narrow(&rows, dir.path()).unwrap().is_empty());
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }

@@ -15,8 +15,25 @@
 mod canvas;
 mod em;
 mod legend;
+mod page;
 mod style;
 mod training;
 
 pub use em::em_general_vs_narrow;
 pub use training::training_curves;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::test_support::row;
+
+    #[test]
+    fn tables_without_a_figures_rows_give_no_figures_and_no_files() {
+        let dir = tempfile::tempdir().unwrap();
+        // An experiment the EM figure does not show, and an evaluation row, not a training curve.
+        let rows = [row("E7", "steering", "general", "bad_medical", 0, "trained", "open", "em_pct", 1.0)];
+        assert!(em_general_vs_narrow(&rows, dir.path()).unwrap().is_empty());
+        assert!(training_curves(&rows, dir.path()).unwrap().is_empty());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}

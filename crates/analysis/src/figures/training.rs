@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::canvas::{save, DrawResult, Figure};
-use super::legend::{Entry, Glyph, Legend};
-use super::style::{self, AXIS_SIZE, CAPTION_SIZE, FONT, SUBTITLE_SIZE, TICK_SIZE, TITLE_SIZE};
+use super::canvas::{save_all, DrawResult, Figure};
+use super::legend::{Entry, Glyph};
+use super::page::{draw_page, page_width};
+use super::style::{self, AXIS_SIZE, CAPTION_SIZE, FONT, TICK_SIZE};
 use crate::error::Result;
 use crate::table::{distinct, in_dataset_order, Row};
 
@@ -21,8 +21,6 @@ const PANELS: [(&str, &str, &str); 2] = [
     ("kl", "KL term (unweighted)", "KL to the base model (nats/token)"),
 ];
 
-/// Height of the title and subtitle strip.
-const HEADER_HEIGHT: u32 = 84;
 /// Width of one panel.
 const PANEL_WIDTH: u32 = 560;
 
@@ -34,11 +32,7 @@ const PANEL_WIDTH: u32 = 560;
 /// panel plots metric "kl" when any run has it. Rows without a step are ignored. Without any
 /// training rows the result is an empty list, not an error.
 pub fn training_curves(rows: &[Row], dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut paths = vec![];
-    for figure in TrainingFigure::from_rows(rows) {
-        paths.extend(save(&figure, dir, &format!("training_{}", figure.solution))?);
-    }
-    Ok(paths)
+    save_all(TrainingFigure::from_rows(rows), dir, |figure| format!("training_{}", figure.solution))
 }
 
 /// A run's identity: (experiment, variant, dataset, seed).
@@ -165,13 +159,13 @@ impl TrainingFigure {
 
 impl Figure for TrainingFigure {
     fn size(&self) -> (u32, u32) {
-        (PANEL_WIDTH.saturating_mul(self.panels.len() as u32).max(860) + 40, 640)
+        (page_width(PANEL_WIDTH, self.panels.len()), 640)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let (width, height) = self.size();
-        root.fill(&WHITE)?;
-        let entries: Vec<Entry> = self
+        let title = format!("Training curves: {}", style::solution_label(&self.solution));
+        let subtitle = "One line per run (variant, dataset, seed); narrow runs (with the KL penalty) dashed.";
+        let legend: Vec<Entry> = self
             .series
             .iter()
             .enumerate()
@@ -180,30 +174,14 @@ impl Figure for TrainingFigure {
                 label: format!("{variant}, {}", style::dataset_label(dataset)),
             })
             .collect();
-        let legend = Legend::new(&entries);
-        let legend_height = legend.height(root, width - 40)?;
-        let (header, rest) = root.split_vertically(HEADER_HEIGHT);
-        let (body, footer) = rest.split_vertically(height - HEADER_HEIGHT - legend_height);
-
-        let centred = Pos::new(HPos::Center, VPos::Top);
-        let title = format!("Training curves: {}", style::solution_label(&self.solution));
-        header.draw_text(&title, &(FONT, TITLE_SIZE).into_text_style(root).pos(centred), (width as i32 / 2, 14))?;
-        let subtitle = "One line per run (variant, dataset, seed); narrow runs (with the KL penalty) dashed.";
-        let subtitle_style = (FONT, SUBTITLE_SIZE).into_text_style(root).pos(centred).color(&RGBColor(70, 70, 70));
-        header.draw_text(subtitle, &subtitle_style, (width as i32 / 2, 52))?;
-
-        let panels = body.margin(0, 0, 20, 20).split_evenly((1, self.panels.len()));
-        for (area, panel) in panels.iter().zip(&self.panels) {
-            self.draw_panel(area, panel)?;
-        }
-        legend.draw(&footer.margin(0, 0, 20, 20))
+        draw_page(root, &title, subtitle, &legend, &self.panels, |area, panel| self.draw_panel(area, panel))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::figures::canvas::tests::png_size;
+    use crate::figures::canvas::tests::rendered;
     use crate::table::test_support::row;
 
     /// A decaying loss (and, for narrow runs, a KL term) over 5 logged steps.
@@ -258,17 +236,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let paths = training_curves(&table(), dir.path()).unwrap();
         assert_eq!(paths.len(), 4);
-        let png = std::fs::read(dir.path().join("training_steering.png")).unwrap();
-        assert_eq!(png_size(&png), (1160, 640));
-        let svg = std::fs::read_to_string(dir.path().join("training_steering.svg")).unwrap();
+        let (size, svg) = rendered(dir.path(), "training_steering");
+        assert_eq!(size, (1160, 640));
         assert!(svg.contains("Training curves: steering vector"));
         assert!(svg.contains("SFT loss (nats/token)"));
-    }
-
-    #[test]
-    fn no_training_rows_give_no_figures() {
-        let dir = tempfile::tempdir().unwrap();
-        let rows = [row("E2", "steering", "general", "bad_medical", 0, "trained", "open", "em_pct", 1.0)];
-        assert!(training_curves(&rows, dir.path()).unwrap().is_empty());
     }
 }

@@ -10,8 +10,8 @@ mod select;
 use serde::{Deserialize, Serialize};
 
 pub use parquet::{read_parquet, write_parquet};
-pub(crate) use select::in_dataset_order;
 pub use select::{distinct, Filter, SeedValues};
+pub(crate) use select::{em_metrics, in_dataset_order, is_em_rate};
 
 /// One measurement, long format. Every experiment writes these.
 ///
@@ -37,6 +37,7 @@ pub struct Row {
     /// The training step of a training-curve row; `None` for everything else.
     pub step: Option<i64>,
     /// What was measured: "em_pct", "em_ci_lo", "em_ci_hi", "em_lenient_pct",
+    /// "em_in_domain_pct", "em_in_domain_ci_lo", "em_in_domain_ci_hi" (the narrow rate),
     /// "coherence_mean", "coherent_pct", "n", "sft_loss", "kl", "norm", ...
     pub metric: String,
     /// The measurement (percentages are 0-100, losses in nats/token).

@@ -62,6 +62,36 @@ pub(crate) fn in_dataset_order(mut datasets: Vec<&str>) -> Vec<&str> {
     datasets
 }
 
+/// The metrics that hold one evaluation group's misalignment rate and the 95% bootstrap
+/// interval recorded with each seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EmMetrics {
+    /// The rate (%).
+    pub rate: &'static str,
+    /// The interval's lower end.
+    pub ci_lo: &'static str,
+    /// The interval's upper end.
+    pub ci_hi: &'static str,
+}
+
+/// The misalignment rate of `group` as the paper defines it: on held-out questions of the
+/// training domain ("in_domain", "in_domain_new") the *narrow* rate, EM whose answer is about the
+/// question's own domain, because an answer that drifts to another domain is general, not
+/// narrow, misalignment; on every other group ("open", "other", "kl") plain EM.
+pub(crate) fn em_metrics(group: &str) -> EmMetrics {
+    match group {
+        "in_domain" | "in_domain_new" => {
+            EmMetrics { rate: "em_in_domain_pct", ci_lo: "em_in_domain_ci_lo", ci_hi: "em_in_domain_ci_hi" }
+        }
+        _ => EmMetrics { rate: "em_pct", ci_lo: "em_ci_lo", ci_hi: "em_ci_hi" },
+    }
+}
+
+/// Whether `row` holds its group's misalignment rate ([`em_metrics`]).
+pub(crate) fn is_em_rate(row: &Row) -> bool {
+    row.metric == em_metrics(&row.group).rate
+}
+
 /// One metric's values across seeds, sorted by seed: the unit in which the paper reports
 /// results (mean over seeds, spread as a standard deviation).
 #[derive(Debug, Clone, PartialEq)]
@@ -151,6 +181,23 @@ mod tests {
             in_dataset_order(vec!["bad_sports", "zoo", "bad_medical", "bad_finance"]),
             ["bad_medical", "bad_finance", "bad_sports", "zoo"]
         );
+    }
+
+    #[test]
+    fn the_training_domain_is_scored_by_the_narrow_rate() {
+        for group in ["in_domain", "in_domain_new"] {
+            assert_eq!(em_metrics(group).rate, "em_in_domain_pct");
+            assert_eq!(
+                (em_metrics(group).ci_lo, em_metrics(group).ci_hi),
+                ("em_in_domain_ci_lo", "em_in_domain_ci_hi")
+            );
+        }
+        for group in ["open", "other", "kl"] {
+            assert_eq!(em_metrics(group), EmMetrics { rate: "em_pct", ci_lo: "em_ci_lo", ci_hi: "em_ci_hi" });
+        }
+        let in_domain = |metric| row("E4", "lora", "narrow", "bad_medical", 0, "trained", "in_domain", metric, 1.0);
+        assert!(is_em_rate(&in_domain("em_in_domain_pct")) && !is_em_rate(&in_domain("em_pct")));
+        assert!(is_em_rate(&rows()[0]));
     }
 
     #[test]
