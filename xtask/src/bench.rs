@@ -1,4 +1,5 @@
-//! `cargo xtask bench`: runs the criterion benchmarks (see `benches/benches/engine.rs`).
+//! `cargo xtask bench`: runs the criterion benchmarks (`benches/benches/`: `engine.rs`, `finetune.rs`,
+//! `sampling.rs`).
 
 use std::process::Command;
 
@@ -13,10 +14,16 @@ pub struct Args {
     filter: Option<String>,
 }
 
-/// Runs `cargo bench -p emlab-benches` from the workspace root.
+/// The bench targets of `benches/Cargo.toml`, run in this order.
+const TARGETS: [&str; 3] = ["engine", "finetune", "sampling"];
+
+/// Runs `cargo bench -p emlab-benches` on every target from the workspace root.
 pub fn run(args: Args) -> Result<()> {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.current_dir(project_root()).args(["bench", "-p", "emlab-benches", "--bench", "engine"]);
+    cmd.current_dir(project_root()).args(["bench", "-p", "emlab-benches"]);
+    for target in TARGETS {
+        cmd.args(["--bench", target]);
+    }
     if let Some(filter) = args.filter {
         cmd.args(["--", &filter]);
     }

@@ -34,7 +34,7 @@ enum Command {
     Reproduce(reproduce::Args),
     /// Redraw figures/<profile>/ and results/<profile>/REPORT.md from the Parquet tables alone.
     Figures(figures::Args),
-    /// Run the criterion benchmarks of the engine (CPU unless built with the cuda feature).
+    /// Run the criterion benchmarks: engine, finetuning steps, sampling (CPU unless built with the cuda feature).
     Bench(bench::Args),
     /// Pretrain the synthetic organism's base model (models/organism by default).
     PretrainOrganism(organism::Args),
