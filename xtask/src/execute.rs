@@ -57,6 +57,7 @@ impl RowKey<'_> {
             condition: condition.into(),
             group: group.into(),
             step: step.map(|s| s as i64),
+            sweep: None,
             metric: metric.into(),
             value,
         }

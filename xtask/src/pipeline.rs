@@ -129,6 +129,7 @@ mod tests {
             condition: "trained".into(),
             group: "open".into(),
             step: None,
+            sweep: None,
             metric: "em_pct".into(),
             value,
         }

@@ -36,6 +36,11 @@ pub struct Row {
     pub group: String,
     /// The training step of a training-curve row; `None` for everything else.
     pub step: Option<i64>,
+    /// The value of the swept quantity a measurement was taken at, when the experiment sweeps
+    /// one: a parameter norm, a noise level, a scale factor. The metric's name says which (the
+    /// metrics of a sweep are documented by the experiment that writes them); `None` otherwise.
+    #[serde(default)]
+    pub sweep: Option<f64>,
     /// What was measured: "em_pct", "em_ci_lo", "em_ci_hi", "em_lenient_pct",
     /// "em_in_domain_pct", "em_in_domain_ci_lo", "em_in_domain_ci_hi" (the narrow rate),
     /// "coherence_mean", "coherent_pct", "n", "sft_loss", "kl", "norm", ...
@@ -70,6 +75,7 @@ pub(crate) mod test_support {
             condition: condition.into(),
             group: group.into(),
             step: None,
+            sweep: None,
             metric: metric.into(),
             value,
         }

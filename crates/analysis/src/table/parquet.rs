@@ -1,8 +1,9 @@
 //! The result table on disk: one Parquet file of [`Row`]s, readable by polars, pandas or DuckDB.
 //!
 //! Columns carry [`Row`]'s field names and types (strings, `seed` Int64, `step` nullable Int64,
-//! `value` Float64). Reading checks every column by name and type and ignores extra columns, so
-//! a file written by a newer emlab with more columns still loads.
+//! `sweep` nullable Float64, `value` Float64). Reading checks every column by name and type and
+//! ignores extra columns, so a file written by a newer emlab with more columns still loads; a
+//! table written before the `sweep` column existed reads with `sweep` `None`.
 
 use std::fs::File;
 use std::path::Path;
@@ -28,6 +29,7 @@ pub fn write_parquet(path: &Path, rows: &[Row]) -> Result<()> {
         string("condition", |r| &r.condition),
         string("group", |r| &r.group),
         Column::new("step".into(), rows.iter().map(|r| r.step).collect::<Vec<_>>()),
+        Column::new("sweep".into(), rows.iter().map(|r| r.sweep).collect::<Vec<_>>()),
         string("metric", |r| &r.metric),
         Column::new("value".into(), rows.iter().map(|r| r.value).collect::<Vec<_>>()),
     ];
@@ -36,7 +38,7 @@ pub fn write_parquet(path: &Path, rows: &[Row]) -> Result<()> {
 }
 
 /// Reads a table written by [`write_parquet`]. A missing column, a column of the wrong type or
-/// a null outside `step` is an [`AnalysisError::Schema`] naming the file and the column.
+/// a null outside `step` and `sweep` is an [`AnalysisError::Schema`] naming the file and the column.
 pub fn read_parquet(path: &Path) -> Result<Vec<Row>> {
     let file = File::open(path).map_err(|e| AnalysisError::io(path, e))?;
     let frame = ParquetReader::new(file)
@@ -51,6 +53,10 @@ pub fn read_parquet(path: &Path) -> Result<Vec<Row>> {
     let condition = columns.strings("condition")?;
     let group = columns.strings("group")?;
     let step = columns.ints("step")?;
+    let sweep = match frame.column("sweep") {
+        Ok(_) => columns.floats("sweep")?,
+        Err(_) => vec![None; frame.height()],
+    };
     let metric = columns.strings("metric")?;
     let value = columns.required("value", columns.floats("value")?)?;
     let mut rows = Vec::with_capacity(frame.height());
@@ -64,6 +70,7 @@ pub fn read_parquet(path: &Path) -> Result<Vec<Row>> {
             condition: condition[i].clone(),
             group: group[i].clone(),
             step: step[i],
+            sweep: sweep[i],
             metric: metric[i].clone(),
             value: value[i],
         });
@@ -129,7 +136,10 @@ mod tests {
     fn table() -> Vec<Row> {
         let mut curve = row("E2", "lora", "general", "bad_sports", 3, "trained", "train", "sft_loss", 1.25);
         curve.step = Some(40);
+        let mut swept = row("E6", "steering", "narrow", "bad_medical", 0, "trained", "loss_subset", "loss", 0.7);
+        swept.sweep = Some(1.5);
         vec![
+            swept,
             row("E2", "steering", "general", "bad_medical", 0, "trained", "open", "em_pct", 35.0),
             curve,
             // Unicode and a non-finite value survive the round trip.
@@ -144,12 +154,26 @@ mod tests {
         let rows = table();
         write_parquet(&path, &rows).unwrap();
         let back = read_parquet(&path).unwrap();
-        assert_eq!(back.len(), 3);
-        assert_eq!(back[..2], rows[..2]);
-        assert_eq!(back[1].step, Some(40));
-        assert_eq!(back[0].step, None);
-        assert_eq!(back[2].dataset, "bad_médical ☤");
-        assert!(back[2].value.is_nan());
+        assert_eq!(back.len(), 4);
+        assert_eq!(back[..3], rows[..3]);
+        assert_eq!((back[0].sweep, back[1].sweep), (Some(1.5), None));
+        assert_eq!(back[2].step, Some(40));
+        assert_eq!(back[1].step, None);
+        assert_eq!(back[3].dataset, "bad_médical ☤");
+        assert!(back[3].value.is_nan());
+    }
+
+    #[test]
+    fn a_table_from_before_the_sweep_column_reads_with_no_sweep() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.parquet");
+        write_parquet(&path, &table()).unwrap();
+        let mut frame = ParquetReader::new(File::open(&path).unwrap()).finish().unwrap();
+        let _ = frame.drop_in_place("sweep").unwrap();
+        ParquetWriter::new(File::create(&path).unwrap()).finish(&mut frame).unwrap();
+        let back = read_parquet(&path).unwrap();
+        assert!(back.iter().all(|r| r.sweep.is_none()));
+        assert_eq!(back[1..3], table()[1..3]);
     }
 
     #[test]
