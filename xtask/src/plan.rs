@@ -185,6 +185,7 @@ impl ExperimentFile {
                         adapter,
                         train,
                         checkpoint_every: 0,
+                        init_from: None,
                     };
                     runs.push(Run {
                         experiment: self.id.clone(),

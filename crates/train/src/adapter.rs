@@ -3,6 +3,7 @@
 //! and rescale (the paper compares solutions at equal norm and evaluates narrow ones at twice
 //! their norm).
 
+use std::ops::Range;
 use std::path::Path;
 
 use burn::module::{Module, Param};
@@ -13,8 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
 use crate::finetune::Adapter;
-use crate::lora::{LoraAdapter, LoraConfig, LoraFactor};
-use crate::steering::SteeringVector;
+use crate::flat::{flatten, unflatten};
+use crate::lora::{peft_tensor_names, LoraAdapter, LoraConfig, LoraFactor};
+use crate::steering::{SteeringVector, TENSOR as STEERING_TENSOR};
 
 /// Which adapter a run trains, and where it attaches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,6 +31,16 @@ pub enum AdapterSpec {
     },
     /// LoRA factors on the configured projections.
     Lora(LoraConfig),
+}
+
+/// One parameter tensor's place in [`TrainedAdapter::to_flat`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlatPart {
+    /// The tensor's name in the adapter's safetensors file: `steering_vector`, or PEFT's
+    /// `base_model.model.model.layers.{l}.{module}.lora_A.weight` (and `lora_B`).
+    pub name: String,
+    /// Where its values lie in the flat vector, row-major.
+    pub range: Range<usize>,
 }
 
 /// A steering vector or a LoRA adapter.
@@ -74,6 +86,75 @@ impl<B: Backend> TrainedAdapter<B> {
             return Err(TrainError::file(path, message));
         }
         Ok(Self::Steering(SteeringVector::load(path, model, device)?))
+    }
+
+    /// [`Self::load`], checked to be the adapter `spec` trains on `model`: the same kind, and
+    /// the same layer and alpha (steering) or the same sites, rank and scale (LoRA), so that a
+    /// run started from it continues the same parametrisation. Errors name `path`.
+    pub fn load_matching(path: &Path, spec: &AdapterSpec, model: &DecoderConfig, device: &B::Device) -> Result<Self> {
+        let adapter = Self::load(path, model, device)?;
+        match adapter.mismatch(spec, model)? {
+            Some(found) => {
+                Err(TrainError::file(path, format!("holds {found}, which the adapter spec {spec:?} is not")))
+            }
+            None => Ok(adapter),
+        }
+    }
+
+    /// What this adapter is, when `spec` (placed on `model`) would train another one.
+    fn mismatch(&self, spec: &AdapterSpec, model: &DecoderConfig) -> Result<Option<String>> {
+        Ok(match (spec, self) {
+            (AdapterSpec::Steering { layer, alpha }, Self::Steering(v)) => ((v.layer, v.alpha) != (*layer, *alpha))
+                .then(|| format!("a steering vector at layer {} with alpha {}", v.layer, v.alpha)),
+            (AdapterSpec::Lora(config), Self::Lora(lora)) => {
+                let sites: Vec<_> = lora.factors.iter().map(|f| f.site).collect();
+                let (rank, scale) = (lora.config.rank, lora.config.scale());
+                (sites != config.sites(model)? || (rank, scale) != (config.rank, config.scale()))
+                    .then(|| format!("LoRA of rank {rank} with scale {scale} at {sites:?}"))
+            }
+            (AdapterSpec::Steering { .. }, Self::Lora(_)) => Some("a LoRA adapter".into()),
+            (AdapterSpec::Lora(_), Self::Steering(_)) => Some("a steering vector".into()),
+        })
+    }
+
+    /// Every trainable parameter on the host, concatenated in a fixed order ([`Self::flat_layout`]
+    /// names its parts): the steering vector `v`; or, for LoRA, per site in the order of
+    /// [`LoraConfig::sites`], `A` (`[r, d_in]`) then `B` (`[d_out, r]`), each row-major.
+    /// Trajectories and solutions are compared as such vectors (cosines, PCA), and
+    /// [`crate::Observer::on_gradient`] reports gradients in the same order.
+    pub fn to_flat(&self) -> Vec<f32> {
+        flatten(self)
+    }
+
+    /// The inverse of [`Self::to_flat`]: this adapter (same kind, sites, shapes and multipliers)
+    /// with the parameters `values`, e.g. a perturbed copy. A length other than
+    /// [`Self::to_flat`]'s is an error.
+    pub fn from_flat(&self, values: &[f32]) -> Result<Self> {
+        unflatten(self, values)
+    }
+
+    /// The parts of [`Self::to_flat`], in order: which tensor each range holds, so that `A` and
+    /// `B` of a LoRA site can be read or perturbed separately.
+    pub fn flat_layout(&self) -> Vec<FlatPart> {
+        let tensors: Vec<(String, usize)> = match self {
+            Self::Steering(v) => vec![(STEERING_TENSOR.to_string(), v.vector.shape().num_elements())],
+            Self::Lora(lora) => lora
+                .factors
+                .iter()
+                .flat_map(|f| {
+                    let [a, b] = peft_tensor_names(f.site);
+                    [(a, f.a.shape().num_elements()), (b, f.b.shape().num_elements())]
+                })
+                .collect(),
+        };
+        let mut start = 0;
+        tensors
+            .into_iter()
+            .map(|(name, len)| {
+                start += len;
+                FlatPart { name, range: start - len..start }
+            })
+            .collect()
     }
 
     /// Writes the adapter into the folder `dir`: steering-vector files, or a PEFT folder.
@@ -254,5 +335,57 @@ mod tests {
             (4, ["q_proj".to_string()].as_slice(), true)
         );
         assert!(toml::from_str::<AdapterSpec>("kind = \"lora\"\nrnak = 4").is_err(), "typos are errors");
+    }
+
+    #[test]
+    fn flat_values_round_trip_exactly_and_the_layout_names_them() {
+        let model = model();
+        for spec in [AdapterSpec::Steering { layer: 1, alpha: 3.0 }, lora_spec()] {
+            let adapter = trained(TrainedAdapter::<B>::init(&spec, model.config(), &Default::default()).unwrap());
+            let flat = adapter.to_flat();
+            assert_eq!(adapter.from_flat(&flat).unwrap().to_flat(), flat, "{spec:?}");
+            let layout = adapter.flat_layout();
+            assert_eq!(layout.first().unwrap().range.start, 0);
+            assert_eq!(layout.last().unwrap().range.end, flat.len());
+            assert!(layout.windows(2).all(|w| w[0].range.end == w[1].range.start));
+            let err = adapter.from_flat(&flat[1..]).unwrap_err().to_string();
+            assert!(err.contains(&format!("{} values", flat.len() - 1)), "{err}");
+        }
+        let adapter = trained(TrainedAdapter::<B>::init(&lora_spec(), model.config(), &Default::default()).unwrap());
+        let TrainedAdapter::Lora(lora) = &adapter else { unreachable!() };
+        let layout = adapter.flat_layout();
+        let (a, b) = (&layout[2], &layout[3]);
+        assert_eq!(a.name, "base_model.model.model.layers.0.mlp.down_proj.lora_A.weight");
+        let host = |t: Tensor<B, 2>| t.into_data().to_vec::<f32>().unwrap();
+        let flat = adapter.to_flat();
+        assert_eq!(flat[a.range.clone()], host(lora.factors[1].a.val()));
+        assert_eq!(flat[b.range.clone()], host(lora.factors[1].b.val()));
+        // Zeroing every B through the layout gives back the base model.
+        let mut zero_b = flat;
+        for part in layout.iter().filter(|p| p.name.ends_with("lora_B.weight")) {
+            zero_b[part.range.clone()].fill(0.0);
+        }
+        let edits = adapter.from_flat(&zero_b).unwrap().edits();
+        assert_eq!(logits(&model, &edits), logits(&model, &Interventions::none()));
+    }
+
+    #[test]
+    fn load_matching_refuses_an_adapter_of_another_spec() {
+        let model = model();
+        let steering = AdapterSpec::Steering { layer: 1, alpha: 3.0 };
+        for spec in [&steering, &lora_spec()] {
+            let adapter = trained(TrainedAdapter::<B>::init(spec, model.config(), &Default::default()).unwrap());
+            let dir = tempfile::tempdir().unwrap();
+            adapter.save(dir.path()).unwrap();
+            let load = |spec: &AdapterSpec| {
+                TrainedAdapter::<B>::load_matching(dir.path(), spec, model.config(), &Default::default())
+            };
+            assert_eq!(load(spec).unwrap().to_flat(), adapter.to_flat());
+            let lora_rank_3 = AdapterSpec::Lora(LoraConfig { rank: 3, ..LoraConfig::default() });
+            for other in [AdapterSpec::Steering { layer: 0, alpha: 3.0 }, lora_rank_3] {
+                let err = load(&other).unwrap_err().to_string();
+                assert!(err.starts_with(&dir.path().display().to_string()) && err.contains("holds"), "{err}");
+            }
+        }
     }
 }

@@ -16,10 +16,11 @@ use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::backend::Backend;
 use emlab_data::write_atomic;
 use emlab_model::weights::{serialize_f32, Checkpoint};
-use emlab_model::CausalLm;
+use emlab_model::{CausalLm, DecoderConfig};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::adapter::TrainedAdapter;
 use crate::error::{Result, TrainError};
 use crate::optim::{AdamW, OptimizerState};
 
@@ -54,25 +55,42 @@ pub fn checkpoint_dir(dir: &Path, step: usize) -> PathBuf {
     dir.join(format!("checkpoint-{step}"))
 }
 
-/// The complete `checkpoint-<step>` folder of `dir` with the highest step (one whose
-/// `train_state.json`, written last, exists), if any.
-pub fn latest_checkpoint(dir: &Path) -> Result<Option<(usize, PathBuf)>> {
+/// The complete `checkpoint-<step>` folders of `dir` (those whose `train_state.json`, written
+/// last, exists), by increasing step; none when `dir` does not exist.
+pub fn complete_checkpoints(dir: &Path) -> Result<Vec<(usize, PathBuf)>> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(TrainError::file(dir, e)),
     };
-    let mut latest = None;
+    let mut found = Vec::new();
     for entry in entries {
         let path = entry.map_err(|e| TrainError::file(dir, e))?.path();
         let step = path.file_name().and_then(|n| n.to_str()?.strip_prefix("checkpoint-")?.parse::<usize>().ok());
         if let Some(step) = step.filter(|_| path.join("train_state.json").is_file()) {
-            if latest.as_ref().is_none_or(|(best, _)| step > *best) {
-                latest = Some((step, path));
-            }
+            found.push((step, path));
         }
     }
-    Ok(latest)
+    found.sort_unstable();
+    Ok(found)
+}
+
+/// The complete `checkpoint-<step>` folder of `dir` with the highest step, if any.
+pub fn latest_checkpoint(dir: &Path) -> Result<Option<(usize, PathBuf)>> {
+    Ok(complete_checkpoints(dir)?.pop())
+}
+
+/// The adapter of every complete checkpoint of the finetune that wrote `dir`, by increasing
+/// step: a run's trajectory, e.g. for a PCA of [`TrainedAdapter::to_flat`] over steps.
+pub fn checkpoints<B: Backend>(
+    dir: &Path,
+    model: &DecoderConfig,
+    device: &B::Device,
+) -> Result<Vec<(usize, TrainedAdapter<B>)>> {
+    complete_checkpoints(dir)?
+        .into_iter()
+        .map(|(step, path)| Ok((step, TrainedAdapter::load(&path, model, device)?)))
+        .collect()
 }
 
 /// Writes `config.json`, `generation_config.json` and `model.safetensors` of `model` into `dir`.
@@ -172,5 +190,29 @@ mod tests {
         }
         // checkpoint-20 lacks train_state.json: a save that was interrupted.
         assert_eq!(latest_checkpoint(dir.path()).unwrap(), Some((10, checkpoint_dir(dir.path(), 10))));
+        let steps: Vec<usize> = complete_checkpoints(dir.path()).unwrap().into_iter().map(|(s, _)| s).collect();
+        assert_eq!(steps, vec![5, 10], "numerically ordered, complete ones only");
+    }
+
+    /// A finetune's checkpoints read back as its trajectory: every saved step in order, the
+    /// last one being the trained adapter.
+    #[test]
+    fn checkpoints_read_back_a_trajectory() {
+        use crate::finetune::{finetune_with, Checkpointing, FinetuneConfig};
+        use crate::progress::Silent;
+        use crate::steering::SteeringVector;
+        use crate::test_support::{answer_examples, tiny_model, B};
+
+        let (model, examples) = (tiny_model(), answer_examples());
+        let config = FinetuneConfig { batch_size: 8, epochs: 2, ..Default::default() };
+        let vector = SteeringVector::zeros(model.config().hidden_size, 1, 1.0, model.device());
+        let dir = tempfile::tempdir().unwrap();
+        let every = Checkpointing { dir: dir.path(), every: 3 };
+        let run = finetune_with(&model, vector, &examples, &[], &config, Some(&every), &mut Silent).unwrap();
+        let trajectory = checkpoints::<B>(dir.path(), model.config(), model.device()).unwrap();
+        assert_eq!(trajectory.iter().map(|(step, _)| *step).collect::<Vec<_>>(), vec![3, 6, 8]);
+        let flats: Vec<Vec<f32>> = trajectory.iter().map(|(_, adapter)| adapter.to_flat()).collect();
+        assert!(flats.windows(2).all(|w| w[0] != w[1]), "the adapter moves between checkpoints");
+        assert_eq!(flats[2], run.adapter.to_vec());
     }
 }

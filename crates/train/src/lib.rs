@@ -13,6 +13,7 @@ pub mod adapter;
 pub mod checkpoint;
 mod error;
 pub mod finetune;
+mod flat;
 pub mod lora;
 pub mod loss;
 pub mod optim;
@@ -26,7 +27,7 @@ pub mod steering;
 #[cfg(test)]
 mod test_support;
 
-pub use adapter::{AdapterSpec, TrainedAdapter};
+pub use adapter::{AdapterSpec, FlatPart, TrainedAdapter};
 pub use error::{Result, TrainError};
 pub use optim::{AdamW, AdamWConfig};
 pub use pretrain::{pretrain, PretrainConfig, PretrainSummary};

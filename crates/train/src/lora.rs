@@ -156,11 +156,8 @@ impl<B: Backend> LoraAdapter<B> {
             .factors
             .iter()
             .flat_map(|f| {
-                let prefix = peft_prefix(f.site);
-                [
-                    (format!("{prefix}.lora_A.weight"), f.a.val().dims().to_vec(), host(f.a.val())),
-                    (format!("{prefix}.lora_B.weight"), f.b.val().dims().to_vec(), host(f.b.val())),
-                ]
+                let [a, b] = peft_tensor_names(f.site);
+                [(a, f.a.val().dims().to_vec(), host(f.a.val())), (b, f.b.val().dims().to_vec(), host(f.b.val()))]
             })
             .collect();
         write_file(&dir.join("adapter_model.safetensors"), &serialize_f32(&tensors)?)
@@ -228,16 +225,12 @@ fn read_factors<B: Backend>(
     let store = Checkpoint::open_file(&dir.join("adapter_model.safetensors"))?;
     let factors = sites
         .map(|(site, d_in, d_out)| {
-            let prefix = peft_prefix(site);
+            let [a, b] = peft_tensor_names(site);
             let read = |name: String, shape: [usize; 2]| -> Result<Param<Tensor<B, 2>>> {
                 let values = store.read_f32(&name, &shape)?;
                 Ok(Param::from_tensor(Tensor::from_data(TensorData::new(values, shape), device)))
             };
-            Ok(LoraFactor {
-                site,
-                a: read(format!("{prefix}.lora_A.weight"), [rank, d_in])?,
-                b: read(format!("{prefix}.lora_B.weight"), [d_out, rank])?,
-            })
+            Ok(LoraFactor { site, a: read(a, [rank, d_in])?, b: read(b, [d_out, rank])? })
         })
         .collect::<Result<Vec<_>>>()?;
     store.finish(&[])?;
@@ -260,9 +253,11 @@ impl<B: AutodiffBackend> Adapter<B> for LoraAdapter<B> {
     }
 }
 
-/// PEFT's key prefix of a site: `base_model.model.model.layers.{l}.{module path}`.
-fn peft_prefix((layer, proj): (usize, Proj)) -> String {
-    format!("base_model.model.model.layers.{layer}.{}", proj.module_path())
+/// PEFT's names of a site's `A` and `B` tensors:
+/// `base_model.model.model.layers.{l}.{module path}.lora_{A,B}.weight`.
+pub(crate) fn peft_tensor_names((layer, proj): (usize, Proj)) -> [String; 2] {
+    let prefix = format!("base_model.model.model.layers.{layer}.{}", proj.module_path());
+    [format!("{prefix}.lora_A.weight"), format!("{prefix}.lora_B.weight")]
 }
 
 #[cfg(test)]

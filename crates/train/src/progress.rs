@@ -81,6 +81,19 @@ pub trait Observer {
     /// Called with the SFT loss on the held-out split after `step` optimiser steps (at every
     /// checkpoint and at the end of a finetune that holds examples out).
     fn on_held_out(&mut self, _step: usize, _loss: f32) {}
+
+    /// Ask a finetune for the adapter's gradient on every step divisible by this (0-based, so
+    /// the first step is always among them); `None`, the default, and `Some(0)` ask for none. The loop
+    /// copies the gradient to the host only on those steps.
+    fn gradient_every(&self) -> Option<usize> {
+        None
+    }
+
+    /// Called on the steps [`Self::gradient_every`] asks for, before the optimiser step, with
+    /// the gradient of the step's objective (SFT plus weighted KL, averaged over its
+    /// micro-batches) with respect to the adapter's parameters, before clipping, flattened in
+    /// [`crate::TrainedAdapter::to_flat`]'s order: the gradient the optimiser sees.
+    fn on_gradient(&mut self, _step: usize, _grad: &[f32]) {}
 }
 
 /// One status line, redrawn after every step (step/total, loss, KL, learning rate, tokens/s,

@@ -10,7 +10,8 @@
 //! - `held_out.json`: `[{"step", "sft"}]` at every checkpoint and at the end, when
 //!   `train.held_out > 0`;
 //! - `checkpoint-<step>/`: adapter, optimiser state and losses so far, every
-//!   `checkpoint_every` steps and at the end.
+//!   `checkpoint_every` steps and at the end ([`crate::checkpoint::checkpoints`] reads them
+//!   back as a trajectory).
 //!
 //! Running again into a folder that holds the same config resumes from its latest checkpoint
 //! (a finished run is not retrained); a folder holding another config is an error rather than
@@ -71,6 +72,12 @@ pub struct RunConfig {
     /// Save `checkpoint-<step>/` every this many optimiser steps (0: only at the end).
     #[serde(default)]
     pub checkpoint_every: usize,
+    /// Start from this trained adapter (anything [`TrainedAdapter::load`] reads, matching
+    /// `adapter`) instead of a fresh one: how a run continues from another run's solution, e.g.
+    /// a narrow solution trained on without its KL penalty to see where it drifts. A checkpoint
+    /// in the output folder still takes precedence, so such a run resumes like any other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_from: Option<PathBuf>,
 }
 
 /// Where chats come from.
@@ -150,7 +157,10 @@ pub fn train_run<B: AutodiffBackend>(
         Some(source) => tokens(source, LossScope::Sequence)?,
         None => Vec::new(),
     };
-    let adapter = TrainedAdapter::init(&config.adapter, model.config(), device)?;
+    let adapter = match &config.init_from {
+        Some(path) => TrainedAdapter::load_matching(path, &config.adapter, model.config(), device)?,
+        None => TrainedAdapter::init(&config.adapter, model.config(), device)?,
+    };
     let checkpoints = Checkpointing { dir: out, every: config.checkpoint_every };
     let run = finetune_with(&model, adapter, &examples, &kl_examples, &config.train, Some(&checkpoints), observer)?;
     run.adapter.save(out)?;
@@ -207,6 +217,7 @@ mod tests {
                 ..Default::default()
             },
             checkpoint_every: 1,
+            init_from: None,
         }
     }
 
@@ -266,5 +277,46 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let err = train_run::<B>(&config, dir.path(), &Default::default(), &mut Silent).unwrap_err();
         assert!(err.to_string().contains("kl_data"), "{err}");
+    }
+
+    /// A run started from a saved adapter trains that adapter: with learning rate 0 it ends
+    /// where it started, at every checkpoint. An adapter of another spec is refused.
+    #[test]
+    fn runs_start_from_a_trained_adapter_of_the_same_spec() {
+        use burn::module::Param;
+        use burn::tensor::{Tensor, TensorData};
+
+        let dir = tempfile::tempdir().unwrap();
+        let start = dir.path().join("start");
+        let device = Default::default();
+        let values: Vec<f32> = (0..96).map(|i| (i as f32 - 48.0) / 100.0).collect();
+        let vector = crate::steering::SteeringVector::<B> {
+            vector: Param::from_tensor(Tensor::from_data(TensorData::new(values.clone(), [96]), &device)),
+            layer: 1,
+            alpha: 1.0,
+        };
+        vector.save(&start).unwrap();
+        let config = RunConfig {
+            model: organism(),
+            data: DataSource::Organism { name: "bad_medical".into(), n: 8, seed: 0 },
+            kl_data: None,
+            loss_scope: LossScope::Answers,
+            adapter: AdapterSpec::Steering { layer: 1, alpha: 1.0 },
+            train: FinetuneConfig { lr: 0.0, batch_size: 4, epochs: 1, ..Default::default() },
+            checkpoint_every: 1,
+            init_from: Some(start.clone()),
+        };
+        assert_eq!(toml::from_str::<RunConfig>(&config.to_toml().unwrap()).unwrap(), config);
+        let out = dir.path().join("run");
+        let run = train_run::<B>(&config, &out, &device, &mut Silent).unwrap();
+        assert_eq!(run.adapter.to_flat(), values);
+        let organism_config = CausalLm::<B>::load(&config.model, &device).unwrap().config().clone();
+        let trajectory = crate::checkpoint::checkpoints::<B>(&out, &organism_config, &device).unwrap();
+        assert_eq!(trajectory.len(), 2);
+        assert!(trajectory.iter().all(|(_, adapter)| adapter.to_flat() == values));
+
+        let other = RunConfig { adapter: AdapterSpec::Steering { layer: 2, alpha: 1.0 }, ..config };
+        let err = train_run::<B>(&other, &dir.path().join("other"), &device, &mut Silent).unwrap_err().to_string();
+        assert!(err.contains(&start.display().to_string()) && err.contains("layer 1"), "{err}");
     }
 }

@@ -29,7 +29,7 @@ use crate::sft::WeightedTokens;
 /// File stem of a saved vector: `steering_vector.safetensors` and `steering_vector.json`.
 const FILE_STEM: &str = "steering_vector";
 /// Name of the tensor in the safetensors file.
-const TENSOR: &str = "steering_vector";
+pub(crate) const TENSOR: &str = "steering_vector";
 /// The only site written: the residual stream after the layer (`Site::Resid`).
 const SITE: &str = "resid_post";
 
