@@ -15,6 +15,7 @@ use emlab_model::backend::BackendTask;
 use emlab_model::{CausalLm, ChatTemplate, Interventions, Tokenizer};
 use emlab_train::{train_run, ProgressBar, TrainedAdapter};
 
+use crate::bias::{bias_step, Loaded};
 use crate::pipeline::{write_json, Step, StepKind};
 use crate::plan::{EvalSpec, Run};
 
@@ -101,6 +102,11 @@ struct Evaluator<B: Backend> {
 }
 
 impl<B: Backend> Evaluator<B> {
+    /// The model and text tools, for steps that do not sample.
+    fn loaded(&self) -> Loaded<'_, B> {
+        Loaded { model: &self.model, tokenizer: &self.tokenizer, template: &self.template }
+    }
+
     /// Samples and judges the evaluation groups of `spec` with `edits` applied; the answers go
     /// to `<dir>/responses-<condition>.json`.
     fn evaluate(&self, spec: &EvalSpec, edits: &Interventions<B>, dir: &Path, condition: &str) -> Result<Report> {
@@ -145,6 +151,7 @@ impl BackendTask for Execute<'_> {
             let (rows, summary) = match &step.kind {
                 StepKind::Base(spec) => base_step(&evaluator, spec, &step.dir)?,
                 StepKind::Run(run) => run_step(&evaluator, run, &step.dir, device)?,
+                StepKind::Bias(spec) => bias_step(&evaluator.loaded(), spec, device)?,
             };
             step.finish(&rows)?;
             println!("  {summary} ({:.0} s)", start.elapsed().as_secs_f64());

@@ -13,6 +13,8 @@ pub enum Kind {
     Organism,
     /// Finetunes described by `experiments/<id>.toml`.
     Finetune,
+    /// Inductive-bias metrics of the E2/E4 solution pairs (trains them first if needed).
+    Bias,
     /// Not implemented yet: which piece of work will add it.
     Pending(&'static str),
 }
@@ -53,10 +55,10 @@ pub const CATALOGUE: &[Experiment] = &[
     pending("E3", "mixing data does not isolate the narrow solution", "not yet filed"),
     Experiment { id: "E4", title: "narrow solutions via a KL penalty on other domains", kind: Kind::Finetune },
     pending("E5", "few-sample narrow solutions", "not yet filed"),
-    pending("E6", "efficiency: loss against parameter norm", "issue 5 (inductive-bias metrics)"),
-    pending("E7", "stability under norm-preserving orthogonal noise", "issue 5 (inductive-bias metrics)"),
+    Experiment { id: "E6", title: "efficiency: loss against parameter norm", kind: Kind::Bias },
+    Experiment { id: "E7", title: "stability under norm-preserving orthogonal noise", kind: Kind::Bias },
     pending("E8", "narrow drifts to general once KL is removed", "issue 5 (inductive-bias metrics)"),
-    pending("E9", "pre-training significance on web text", "issue 5 (inductive-bias metrics)"),
+    Experiment { id: "E9", title: "pre-training significance on web text", kind: Kind::Bias },
     pending("E10", "a second narrow domain (technical writing analogue)", "not yet filed"),
     pending("E11", "gradient alignment with the general and narrow solutions", "issue 5 (inductive-bias metrics)"),
     pending("E12", "cross-family replication (Llama, SmolLM2)", "issue 7 (paper scale on CUDA)"),

@@ -7,6 +7,7 @@
 //! - `cargo xtask pretrain-organism`: make the synthetic organism's base model.
 
 mod bench;
+mod bias;
 mod execute;
 mod experiments;
 mod figures;

@@ -14,6 +14,7 @@ use emlab_data::write_atomic;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::bias::BiasSpec;
 use crate::plan::{EvalSpec, Run};
 
 /// Bumped when the meaning of a step's outputs changes, so old results are not reused.
@@ -26,6 +27,8 @@ pub enum StepKind {
     Base(EvalSpec),
     /// Train one solution and evaluate it.
     Run(Box<Run>),
+    /// Measure E6, E7 and E9 on a general/narrow pair of finished runs.
+    Bias(BiasSpec),
 }
 
 /// One unit of work with its folder and hash.
@@ -59,6 +62,13 @@ impl Step {
         let dir = runs.join(run.path());
         let label = format!("{} {} {} {} seed {}", run.experiment, run.solution, run.variant, run.dataset, run.seed);
         Self::new(dir, label, StepKind::Run(Box::new(run)), model_sha256)
+    }
+
+    /// The inductive-bias metrics of a pair, in `runs/bias/<solution>/<dataset>/seed<k>`.
+    pub fn bias(runs: &Path, spec: BiasSpec, model_sha256: &str) -> Self {
+        let dir = runs.join("bias").join(&spec.solution).join(&spec.dataset).join(format!("seed{}", spec.seed));
+        let label = format!("E6/E7/E9 {} {} seed {} (general vs narrow)", spec.solution, spec.dataset, spec.seed);
+        Self::new(dir, label, StepKind::Bias(spec), model_sha256)
     }
 
     fn new(dir: PathBuf, label: String, kind: StepKind, model_sha256: &str) -> Self {

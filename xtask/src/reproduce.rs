@@ -7,12 +7,13 @@ use anyhow::{bail, Context, Result};
 use emlab_model::backend::{BackendTask, Device};
 use emlab_model::parity::{check, fixtures_dir, ParityReport, FIXTURES};
 
+use crate::bias::BiasSpec;
 use crate::execute::{Execute, Executed};
 use crate::experiments::{find, Experiment, Kind, CATALOGUE};
 use crate::organism::{base_model_dir, pretrain_default, verify_base_model};
 use crate::organism_experiments::BaseChecks;
-use crate::pipeline::{write_json, Step};
-use crate::plan::{load_experiments, EvalSpec};
+use crate::pipeline::{write_json, Step, StepKind};
+use crate::plan::{load_experiments, EvalSpec, Run};
 use crate::tables::{draw, write_tables, Layout};
 use crate::util::project_root;
 
@@ -86,7 +87,7 @@ pub fn reproduce(
             failures.push("organism: a base-model check failed (see the table above)".to_string());
         }
     }
-    if wanted(Kind::Finetune) {
+    if wanted(Kind::Finetune) || wanted(Kind::Bias) {
         let (steps, to_run) = finetune_steps(selected, layout, model_dir)?;
         println!("== finetuning experiments: {} steps ({} profile)", to_run.len(), layout.profile);
         executed = device.run(Execute { steps: &to_run, model_dir, force })??;
@@ -113,7 +114,8 @@ pub fn reproduce(
 
 /// All finetuning steps of the profile (for the tables, which include earlier runs of other
 /// experiments), and those of the selected experiments (to run): the base-model evaluation of
-/// each dataset they train on, then their runs.
+/// each dataset they train on, their runs, then the inductive-bias metrics of every
+/// general/narrow pair when E6, E7 or E9 is selected (which needs the E2 and E4 runs).
 fn finetune_steps(
     selected: &[&Experiment],
     layout: &Layout,
@@ -122,11 +124,13 @@ fn finetune_steps(
     let model_sha = verify_base_model(model_dir)?.model_sha256;
     let files = load_experiments(&project_root().join("experiments"))?;
     let runs_dir = layout.runs();
+    let bias_selected = selected.iter().any(|e| e.kind == Kind::Bias);
     let mut all = Vec::new();
     let mut to_run = Vec::new();
     let mut bases: Vec<EvalSpec> = Vec::new();
     for file in &files {
-        let is_selected = selected.iter().any(|e| e.id == file.id);
+        let is_selected =
+            selected.iter().any(|e| e.id == file.id) || (bias_selected && PAIRED.contains(&file.id.as_str()));
         if is_selected {
             println!("== {}: {} ({})", file.id, file.title, file.paper);
         }
@@ -141,9 +145,58 @@ fn finetune_steps(
             all.push(step);
         }
     }
+    let bias_steps = bias_pairs(&all, &layout.profile)
+        .into_iter()
+        .map(|spec| Step::bias(&runs_dir, spec, &model_sha))
+        .collect::<Vec<_>>();
+    if bias_selected {
+        to_run.extend(bias_steps.iter().cloned());
+    }
     let base_steps: Vec<Step> = bases.into_iter().map(|eval| Step::base(&runs_dir, eval, &model_sha)).collect();
     let to_run = base_steps.iter().cloned().chain(to_run).collect();
-    Ok((base_steps.into_iter().chain(all).collect(), to_run))
+    Ok((base_steps.into_iter().chain(all).chain(bias_steps).collect(), to_run))
+}
+
+/// The experiments whose solutions the inductive-bias metrics compare: general, then narrow.
+const PAIRED: [&str; 2] = ["E2", "E4"];
+
+/// One spec per (solution, dataset, seed) trained by both E2 and E4.
+fn bias_pairs(runs: &[Step], profile: &str) -> Vec<BiasSpec> {
+    let runs: Vec<(&Run, &Step)> = runs
+        .iter()
+        .filter_map(|step| match &step.kind {
+            StepKind::Run(run) => Some((run.as_ref(), step)),
+            _ => None,
+        })
+        .collect();
+    runs.iter()
+        .filter(|(run, _)| run.experiment == PAIRED[0])
+        .filter_map(|(general, general_step)| {
+            let (_, narrow_step) = runs.iter().find(|(n, _)| {
+                n.experiment == PAIRED[1]
+                    && (&n.solution, &n.dataset, n.seed) == (&general.solution, &general.dataset, general.seed)
+            })?;
+            Some(BiasSpec {
+                solution: general.solution.clone(),
+                dataset: general.dataset.clone(),
+                seed: general.seed,
+                web_documents: web_documents(profile),
+                general: general_step.dir.clone(),
+                narrow: narrow_step.dir.clone(),
+                general_hash: general_step.hash.clone(),
+                narrow_hash: narrow_step.hash.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Web documents of the significance metric: the spec's 100, or 10 in the smoke profile.
+fn web_documents(profile: &str) -> usize {
+    if profile == "smoke" {
+        10
+    } else {
+        emlab_data::WEB_DOCUMENTS
+    }
 }
 
 /// Resolves `--only` (all experiments when empty).
@@ -227,15 +280,23 @@ mod tests {
     fn smoke_profile_runs_end_to_end_and_restarts_where_it_stopped() {
         let root = tempfile::tempdir().unwrap();
         let layout = Layout::below(root.path(), "smoke");
-        let selected = select(&["engine".into(), "E2".into(), "E4".into()]).unwrap();
+        let ids = ["engine", "E2", "E4", "E6", "E7", "E9"];
+        let selected = select(&ids.map(String::from)).unwrap();
         let model = base_model_dir();
         let first = reproduce(&selected, &layout, &model, Device::Cpu, false).unwrap();
-        // 1 base evaluation + 2 solutions x 2 experiments on bad medical with one seed.
-        assert_eq!(first, Executed { ran: 5, skipped: 0 });
-        for file in ["engine_parity.json", "finetune_em.parquet", "finetune_training.parquet", "REPORT.md"] {
+        // 1 base evaluation + 2 solutions x 2 experiments on bad medical with one seed, then the
+        // inductive-bias metrics of the 2 general/narrow pairs.
+        assert_eq!(first, Executed { ran: 7, skipped: 0 });
+        let tables = ["finetune_em.parquet", "finetune_training.parquet", "inductive_bias.parquet"];
+        for file in ["engine_parity.json", "REPORT.md"].iter().chain(&tables) {
             assert!(layout.results.join(file).exists(), "{file}");
         }
-        for stem in ["em_steering", "em_lora", "training_steering", "training_lora"] {
+        let bias = read_parquet(&layout.results.join("inductive_bias.parquet")).unwrap();
+        for experiment in ["E6", "E7", "E9"] {
+            assert!(bias.iter().any(|r| r.experiment == experiment && r.sweep.is_some()), "{experiment}");
+        }
+        let stems = ["em", "training", "efficiency", "efficiency_matched", "stability", "significance"];
+        for stem in stems.iter().flat_map(|s| [format!("{s}_steering"), format!("{s}_lora")]) {
             for ext in ["png", "svg"] {
                 assert!(layout.figures.join(format!("{stem}.{ext}")).exists(), "{stem}.{ext}");
             }
@@ -248,14 +309,15 @@ mod tests {
         assert!(has(&|r| r.experiment == "E4" && r.condition == "x2"), "narrow solutions are evaluated at x2");
         assert!(has(&|r| r.variant == "base"), "the base model's rates are tabulated");
         let report = std::fs::read_to_string(layout.results.join("REPORT.md")).unwrap();
-        assert!(report.contains("E2") && report.contains("E4"), "{report}");
+        assert!(ids[1..].iter().all(|id| report.contains(&format!("| {id} |"))), "{report}");
 
         let again = reproduce(&selected, &layout, &model, Device::Cpu, false).unwrap();
-        assert_eq!(again, Executed { ran: 0, skipped: 5 });
+        assert_eq!(again, Executed { ran: 0, skipped: 7 });
         let run = layout.runs().join("E4/lora-narrow/bad_medical/seed0");
         std::fs::remove_file(run.join("done.json")).unwrap();
         let resumed = reproduce(&selected[1..], &layout, &model, Device::Cpu, false).unwrap();
-        assert_eq!(resumed, Executed { ran: 1, skipped: 4 });
+        // The retrained run has the same inputs, so the metrics that read it keep theirs.
+        assert_eq!(resumed, Executed { ran: 1, skipped: 6 });
         assert_eq!(read_parquet(&layout.results.join("finetune_em.parquet")).unwrap().len(), em.len());
     }
 

@@ -1,4 +1,5 @@
-//! The paper's E2 and E4 claims checked against the result tables.
+//! The paper's E2 and E4 claims checked against the result tables; the inductive-bias claims (E6,
+//! E7, E9) are in [`inductive_bias_claims`].
 //!
 //! Everything is computed from rows with experiment E2 or E4, condition "trained" or "x2" and
 //! each group's misalignment rate, as the mean over seeds of each (solution, variant, dataset,
@@ -12,6 +13,10 @@
 //!
 //! Solution type "steering" gets the steering-vector rules; every other type is an adapter of
 //! the weights (rank-1 LoRA is "lora", later "lora32", ...) and gets the LoRA rules.
+
+mod bias;
+
+pub use bias::inductive_bias_claims;
 
 use crate::report::{Claim, Verdict};
 use crate::table::{distinct, em_metrics, in_dataset_order, is_em_rate, Filter, Row, SeedValues};

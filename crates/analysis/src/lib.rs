@@ -8,8 +8,10 @@
 //! - [`table`]: the long-format [`Row`], Parquet IO ([`write_parquet`], [`read_parquet`]) and the
 //!   selection helpers the figures and claims share ([`Filter`], [`SeedValues`]).
 //! - [`figures`]: the paper's figures drawn with plotters, each written as PNG and SVG with an
-//!   embedded font ([`em_general_vs_narrow`], [`training_curves`]).
-//! - [`claims`]: the paper's claims checked against the tables ([`e2_e4_claims`]).
+//!   embedded font ([`em_general_vs_narrow`], [`training_curves`], and the inductive-bias metrics
+//!   [`efficiency`], [`stability`], [`significance`], all three by [`inductive_bias_figures`]).
+//! - [`claims`]: the paper's claims checked against the tables ([`e2_e4_claims`],
+//!   [`inductive_bias_claims`]).
 //! - [`report`]: [`Claim`], [`Verdict`] and the Markdown report ([`render_report`]).
 //!
 //! Writes are atomic (a temporary sibling, synced, then renamed), so a reader never sees a torn
@@ -24,8 +26,8 @@ pub mod figures;
 pub mod report;
 pub mod table;
 
-pub use claims::e2_e4_claims;
+pub use claims::{e2_e4_claims, inductive_bias_claims};
 pub use error::{AnalysisError, Result};
-pub use figures::{em_general_vs_narrow, training_curves};
+pub use figures::{efficiency, em_general_vs_narrow, inductive_bias_figures, significance, stability, training_curves};
 pub use report::{render_report, Claim, Verdict};
 pub use table::{read_parquet, write_parquet, Filter, Row, SeedValues};

@@ -35,6 +35,8 @@ pub(crate) enum Glyph {
         /// Dashed rather than solid.
         dashed: bool,
     },
+    /// A filled circle with a dark outline, for marked points.
+    Marker(RGBColor),
 }
 
 /// One legend entry.
@@ -113,6 +115,11 @@ fn draw_glyph<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, glyph: Glyph, x
         }
         Glyph::Line { colour, dashed: true } => {
             area.draw(&DashedPathElement::new([(x, y), (x + GLYPH_WIDTH, y)], 7, 5, colour.stroke_width(3)))
+        }
+        Glyph::Marker(colour) => {
+            let centre = (x + GLYPH_WIDTH / 2, y);
+            area.draw(&Circle::new(centre, 7, RGBColor(30, 30, 30).filled()))?;
+            area.draw(&Circle::new(centre, 5, colour.filled()))
         }
     }
 }

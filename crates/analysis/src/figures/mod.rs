@@ -8,19 +8,27 @@
 //! - [`em_general_vs_narrow`]: misalignment of general vs narrow solutions (the paper's
 //!   Figures 1 and 3).
 //! - [`training_curves`]: SFT loss and KL term over training steps.
+//! - [`efficiency`], [`stability`], [`significance`] (all three: [`inductive_bias_figures`]):
+//!   the inductive-bias metrics of general vs narrow solutions (the paper's E6, E7, E9).
 //!
 //! A table with no rows for a figure gives an empty list of paths, not an error: the figures of
 //! experiments that were not run are simply absent.
 
+mod bias;
 mod canvas;
 mod em;
 mod legend;
+mod lines;
 mod page;
 mod style;
 mod training;
 
+pub use bias::{efficiency, inductive_bias_figures, significance, stability};
 pub use em::em_general_vs_narrow;
 pub use training::training_curves;
+
+#[cfg(test)]
+pub(crate) use bias::tests::bias_rows as bias_test_rows;
 
 #[cfg(test)]
 mod tests {

@@ -10,8 +10,8 @@ mod select;
 use serde::{Deserialize, Serialize};
 
 pub use parquet::{read_parquet, write_parquet};
+pub(crate) use select::{by_sweep, em_metrics, in_dataset_order, is_em_rate};
 pub use select::{distinct, Filter, SeedValues};
-pub(crate) use select::{em_metrics, in_dataset_order, is_em_rate};
 
 /// One measurement, long format. Every experiment writes these.
 ///

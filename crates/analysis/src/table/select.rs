@@ -146,6 +146,21 @@ impl SeedValues {
     }
 }
 
+/// The points of a sweep: the rows grouped by their [`Row::sweep`] value (equal to 1e-9), each
+/// summarised over seeds, sorted by the swept value. Rows without a sweep value are skipped.
+pub(crate) fn by_sweep<'r>(rows: impl IntoIterator<Item = &'r Row>) -> Vec<(f64, SeedValues)> {
+    let mut groups: Vec<(f64, Vec<&Row>)> = vec![];
+    for row in rows {
+        let Some(x) = row.sweep else { continue };
+        match groups.iter_mut().find(|(at, _)| (at - x).abs() <= 1e-9) {
+            Some((_, members)) => members.push(row),
+            None => groups.push((x, vec![row])),
+        }
+    }
+    groups.sort_by(|a, b| a.0.total_cmp(&b.0));
+    groups.into_iter().filter_map(|(x, members)| SeedValues::from_rows(members).map(|v| (x, v))).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,5 +233,21 @@ mod tests {
         let finance = Filter { dataset: Some("bad_finance"), ..Filter::default() };
         assert_eq!(SeedValues::from_rows(finance.select(&rows)).unwrap().sd(), None);
         assert_eq!(SeedValues::from_rows(&[]), None);
+    }
+
+    #[test]
+    fn sweeps_group_by_value_and_sort() {
+        let at = |sweep: f64, seed: i64, value: f64| {
+            let mut r = row("E7", "steering", "general", "bad_medical", seed, "perturbed", "loss_subset", "m", value);
+            r.sweep = Some(sweep);
+            r
+        };
+        let mut rows = vec![at(0.4, 0, 2.0), at(0.1, 0, 1.0), at(0.4 + 1e-12, 1, 4.0)];
+        rows.push(row("E7", "steering", "general", "bad_medical", 0, "perturbed", "loss_subset", "m", 9.0));
+        let points = by_sweep(&rows);
+        assert_eq!(points.len(), 2, "the row without a sweep value is skipped");
+        assert_eq!((points[0].0, points[0].1.mean()), (0.1, 1.0));
+        assert_eq!((points[1].0, points[1].1.mean(), points[1].1.count()), (0.4, 3.0, 2));
+        assert!(by_sweep(&[]).is_empty());
     }
 }
