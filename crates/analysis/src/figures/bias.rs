@@ -448,24 +448,7 @@ fn significance_figures(rows: &[Row]) -> Vec<LineFigure> {
 pub(crate) mod tests {
     use super::*;
     use crate::figures::canvas::tests::rendered;
-    use crate::table::test_support::row;
-
-    /// A row with a sweep value.
-    #[allow(clippy::too_many_arguments)]
-    fn at(
-        experiment: &str,
-        solution: &str,
-        variant: &str,
-        dataset: &str,
-        seed: i64,
-        condition: &str,
-        group: &str,
-        sweep: Option<f64>,
-        metric: &str,
-        value: f64,
-    ) -> Row {
-        Row { sweep, ..row(experiment, solution, variant, dataset, seed, condition, group, metric, value) }
-    }
+    use crate::table::test_support::{row, row_at as at};
 
     /// The ε grid of E7.
     pub(crate) const EPS: [f64; 12] = [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0];

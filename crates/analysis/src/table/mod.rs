@@ -53,7 +53,7 @@ pub struct Row {
 pub(crate) mod test_support {
     use super::Row;
 
-    /// A row with the given key columns; `step` is `None`.
+    /// A row with the given key columns; `step` and `sweep` are `None`.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn row(
         experiment: &str,
@@ -66,6 +66,23 @@ pub(crate) mod test_support {
         metric: &str,
         value: f64,
     ) -> Row {
+        row_at(experiment, solution, variant, dataset, seed, condition, group, None, metric, value)
+    }
+
+    /// A row with the given key columns and swept value; `step` is `None`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn row_at(
+        experiment: &str,
+        solution: &str,
+        variant: &str,
+        dataset: &str,
+        seed: i64,
+        condition: &str,
+        group: &str,
+        sweep: Option<f64>,
+        metric: &str,
+        value: f64,
+    ) -> Row {
         Row {
             experiment: experiment.into(),
             solution: solution.into(),
@@ -75,7 +92,7 @@ pub(crate) mod test_support {
             condition: condition.into(),
             group: group.into(),
             step: None,
-            sweep: None,
+            sweep,
             metric: metric.into(),
             value,
         }
