@@ -43,6 +43,17 @@ pub struct FlatPart {
     pub range: Range<usize>,
 }
 
+impl FlatPart {
+    /// The values of `parts` taken from `flat` (a [`TrainedAdapter::to_flat`] vector or a
+    /// gradient in that order), concatenated in the order given.
+    ///
+    /// # Panics
+    /// If a part lies outside `flat`.
+    pub fn gather(parts: &[FlatPart], flat: &[f32]) -> Vec<f32> {
+        parts.iter().flat_map(|p| &flat[p.range.clone()]).copied().collect()
+    }
+}
+
 /// A steering vector or a LoRA adapter.
 #[derive(Module, Debug)]
 pub enum TrainedAdapter<B: Backend> {
@@ -155,6 +166,23 @@ impl<B: Backend> TrainedAdapter<B> {
                 FlatPart { name, range: start - len..start }
             })
             .collect()
+    }
+
+    /// The parts of [`Self::flat_layout`] that say what the adapter writes into the model: the
+    /// steering vector, or every LoRA `B` (the output factor). Solutions are compared on these
+    /// (the paper compares LoRA adapters by their `B`; `A` only reads the input, and `B A` is
+    /// unchanged if `A` is scaled up and `B` down).
+    pub fn output_parts(&self) -> Vec<FlatPart> {
+        let mut parts = self.flat_layout();
+        if let Self::Lora(_) = self {
+            parts.retain(|p| p.name.contains(".lora_B."));
+        }
+        parts
+    }
+
+    /// The values of [`Self::output_parts`], concatenated.
+    pub fn output_values(&self) -> Vec<f32> {
+        FlatPart::gather(&self.output_parts(), &self.to_flat())
     }
 
     /// Writes the adapter into the folder `dir`: steering-vector files, or a PEFT folder.
@@ -367,6 +395,23 @@ mod tests {
         }
         let edits = adapter.from_flat(&zero_b).unwrap().edits();
         assert_eq!(logits(&model, &edits), logits(&model, &Interventions::none()));
+    }
+
+    #[test]
+    fn output_values_are_the_steering_vector_or_every_lora_b() {
+        let model = model();
+        let steering = trained(
+            TrainedAdapter::<B>::init(&AdapterSpec::Steering { layer: 1, alpha: 3.0 }, model.config(), &Default::default())
+                .unwrap(),
+        );
+        assert_eq!(steering.output_values(), steering.to_flat());
+        let lora = trained(TrainedAdapter::<B>::init(&lora_spec(), model.config(), &Default::default()).unwrap());
+        let TrainedAdapter::Lora(factors) = &lora else { unreachable!() };
+        let host = |t: Tensor<B, 2>| t.into_data().to_vec::<f32>().unwrap();
+        let expected: Vec<f32> = factors.factors.iter().flat_map(|f| host(f.b.val())).collect();
+        assert_eq!(lora.output_values(), expected);
+        assert!(lora.output_parts().iter().all(|p| p.name.ends_with("lora_B.weight")));
+        assert_eq!(FlatPart::gather(&lora.output_parts()[..1], &lora.to_flat()), host(factors.factors[0].b.val()));
     }
 
     #[test]
