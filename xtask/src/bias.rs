@@ -1,53 +1,130 @@
 //! The inductive-bias step of `reproduce` (E6 efficiency, E7 stability, E9 pre-training
 //! significance) for one pair of solutions: the general one trained by E2 and the narrow one
 //! trained by E4, of the same solution type, dataset and seed. Both are read from their run
-//! folders; the metrics come from `emlab-stability` with the organism spec's grids (section
-//! 7.4), and become tidy rows with the swept value in the `sweep` column.
-
-use std::path::PathBuf;
+//! folders; the metrics come from `emlab-stability` with the grids of `experiments/E6.toml`,
+//! `E7.toml` and `E9.toml` (the organism spec's, section 7.4), and become tidy rows with the
+//! swept value in the `sweep` column.
 
 use anyhow::{Context, Result};
 use burn::tensor::backend::Backend;
 use emlab_analysis::Row;
 use emlab_data::{web_documents, WorldConfig, WEB_SEED};
 use emlab_model::{CausalLm, ChatTemplate, Tokenizer};
-use emlab_stability::efficiency::{
-    at_trained_norm, matched_norm_sweep, own_norm_sweep, rescaled_to, MATCHED_NORM_FRACTIONS, OWN_NORM_SCALES,
-};
-use emlab_stability::loss::{LOSS_BATCH, LOSS_EXAMPLES};
-use emlab_stability::significance::{kl_sweep, spec_norm_grid, MAX_TOKENS};
-use emlab_stability::stability::{stability_sweep, EPSILONS, NOISE_SEEDS};
+use emlab_stability::efficiency::{at_trained_norm, matched_norm_sweep, own_norm_sweep, rescaled_to};
+use emlab_stability::significance::{kl_sweep, norm_grid};
+use emlab_stability::stability::stability_sweep;
 use emlab_stability::{random_like, LossSubset, WebKl};
 use emlab_train::{RunConfig, TrainedAdapter};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// Seed of the random direction of the significance baseline (organism spec section 7.4).
-const RANDOM_DIRECTION_SEED: u64 = 42;
-/// Web documents per forward pass of the significance sweep.
-const WEB_BATCH: usize = 20;
+use crate::pipeline::PairSpec;
+use crate::plan::read_toml;
+use crate::rows::RowKey;
+
+/// An experiment file of a metric: what it is and its grid.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricFile<G> {
+    /// Experiment id.
+    pub id: String,
+    /// One line on what it shows.
+    pub title: String,
+    /// Where in the paper.
+    pub paper: String,
+    /// The grid.
+    pub grid: G,
+}
+
+impl<G> MetricFile<G> {
+    /// `== E6: title (paper)`, the line `reproduce` prints when it runs the experiment.
+    pub fn header(&self) -> String {
+        format!("== {}: {} ({})", self.id, self.title, self.paper)
+    }
+}
+
+/// E6's grid (`experiments/E6.toml`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EfficiencyGrid {
+    /// Training examples in the loss subset (fewer if the run has fewer).
+    pub loss_examples: usize,
+    /// Examples per loss batch.
+    pub loss_batch: usize,
+    /// Scale factors of the own-norm sweep.
+    pub own_norm_scales: Vec<f32>,
+    /// Fractions of the mean trained norm of the matched-norm sweep.
+    pub matched_norm_fractions: Vec<f32>,
+}
+
+/// E7's grid (`experiments/E7.toml`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StabilityGrid {
+    /// Noise levels.
+    pub epsilons: Vec<f32>,
+    /// Noise seeds.
+    pub noise_seeds: Vec<u64>,
+}
+
+/// E9's grid (`experiments/E9.toml`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignificanceGrid {
+    /// Norms from 0 to twice the larger trained norm.
+    pub grid_points: usize,
+    /// Tokens kept per web document.
+    pub max_tokens: usize,
+    /// Documents per forward pass.
+    pub web_batch: usize,
+    /// Seed of the random baseline direction.
+    pub random_direction_seed: u64,
+    /// Web documents by profile.
+    pub web_documents: std::collections::BTreeMap<String, usize>,
+}
+
+/// The three grids, read from `dir` (the `experiments` folder).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BiasGrids {
+    /// E6.
+    pub efficiency: EfficiencyGrid,
+    /// E7.
+    pub stability: StabilityGrid,
+    /// E9.
+    pub significance: SignificanceGrid,
+}
+
+impl BiasGrids {
+    /// Reads `E6.toml`, `E7.toml` and `E9.toml` from `dir`, and checks that `profile` has a
+    /// number of web documents. Also returns the three files' header lines.
+    pub fn load(dir: &std::path::Path, profile: &str) -> Result<(Self, [String; 3])> {
+        let efficiency: MetricFile<EfficiencyGrid> = read_toml(&dir.join("E6.toml"))?;
+        let stability: MetricFile<StabilityGrid> = read_toml(&dir.join("E7.toml"))?;
+        let significance: MetricFile<SignificanceGrid> = read_toml(&dir.join("E9.toml"))?;
+        let headers = [efficiency.header(), stability.header(), significance.header()];
+        let grids = Self { efficiency: efficiency.grid, stability: stability.grid, significance: significance.grid };
+        grids.web_documents(profile)?;
+        Ok((grids, headers))
+    }
+
+    /// The web documents of `profile`.
+    pub fn web_documents(&self, profile: &str) -> Result<usize> {
+        self.significance
+            .web_documents
+            .get(profile)
+            .copied()
+            .with_context(|| format!("experiments/E9.toml: web_documents has no entry for the profile {profile:?}"))
+    }
+}
 
 /// What one inductive-bias step compares, and how big its sets are.
 #[derive(Debug, Clone, Serialize)]
 pub struct BiasSpec {
-    /// `steering` / `lora`.
-    pub solution: String,
-    /// Training dataset of both solutions.
-    pub dataset: String,
-    /// Their finetune seed.
-    pub seed: u64,
+    /// The general and the narrow solution.
+    pub pair: PairSpec,
     /// Web documents for E9 (the spec's 100; fewer in the smoke profile).
     pub web_documents: usize,
-    /// The general solution's run folder (E2). Folders are not part of the step's hash; the
-    /// hashes of the steps that wrote them are.
-    #[serde(skip)]
-    pub general: PathBuf,
-    /// The narrow solution's run folder (E4).
-    #[serde(skip)]
-    pub narrow: PathBuf,
-    /// Hash of the E2 step, so retraining it reruns this step.
-    pub general_hash: String,
-    /// Hash of the E4 step.
-    pub narrow_hash: String,
+    /// The grids of E6, E7 and E9.
+    pub grids: BiasGrids,
 }
 
 /// The model and its text tools, shared by every step of an execution.
@@ -64,30 +141,27 @@ pub struct Loaded<'a, B: Backend> {
 pub fn bias_step<B: Backend>(loaded: &Loaded<B>, spec: &BiasSpec, device: &B::Device) -> Result<(Vec<Row>, String)> {
     let model = loaded.model;
     let config = model.config();
-    let general = TrainedAdapter::<B>::load(&spec.general, config, device)?;
-    let narrow = TrainedAdapter::<B>::load(&spec.narrow, config, device)?;
-    let run = RunConfig::from_toml_file(&spec.general.join("config.toml"))?;
+    let general = TrainedAdapter::<B>::load(&spec.pair.general, config, device)?;
+    let narrow = TrainedAdapter::<B>::load(&spec.pair.narrow, config, device)?;
+    let run = RunConfig::from_toml_file(&spec.pair.general.join("config.toml"))?;
     let examples = run.data.load()?;
-    let n = LOSS_EXAMPLES.min(examples.len());
-    let subset = LossSubset::new(loaded.template, loaded.tokenizer, &examples, n, LOSS_BATCH)
+    let (efficiency, stability, significance) =
+        (&spec.grids.efficiency, &spec.grids.stability, &spec.grids.significance);
+    let n = efficiency.loss_examples.min(examples.len());
+    let subset = LossSubset::new(loaded.template, loaded.tokenizer, &examples, n, efficiency.loss_batch)
         .context("the loss subset of the E6/E7 metrics")?;
     let base_loss = subset.loss(model, &emlab_model::Interventions::none())?;
-    let row = |experiment: &str, variant: &str, condition: &str, group: &str, sweep: Option<f32>| {
-        let (experiment, variant, condition, group) =
-            (experiment.to_string(), variant.to_string(), condition.to_string(), group.to_string());
-        let (solution, dataset, seed) = (spec.solution.clone(), spec.dataset.clone(), spec.seed as i64);
-        move |metric: &str, value: f32| Row {
-            experiment: experiment.clone(),
-            solution: solution.clone(),
-            variant: variant.clone(),
-            dataset: dataset.clone(),
-            seed,
-            condition: condition.clone(),
-            group: group.clone(),
-            step: None,
-            sweep: sweep.map(f64::from),
-            metric: metric.into(),
-            value: f64::from(value),
+    let pair = &spec.pair;
+    let key = RowKey { experiment: "", solution: &pair.solution, variant: "", dataset: &pair.dataset, seed: pair.seed };
+    // Rows of one (experiment, variant, condition, group) at one swept value.
+    let row = |experiment: &'static str,
+               variant: &'static str,
+               condition: &'static str,
+               group: &'static str,
+               sweep: Option<f32>| {
+        let key = key.with(experiment, variant);
+        move |metric: &str, value: f32| {
+            key.swept(condition, group, None, sweep.map(f64::from), metric, f64::from(value))
         }
     };
     let mut rows = vec![row("E6", "base", "base", "loss_subset", None)("loss", base_loss)];
@@ -95,7 +169,7 @@ pub fn bias_step<B: Backend>(loaded: &Loaded<B>, spec: &BiasSpec, device: &B::De
 
     // E6: loss against norm.
     for (variant, adapter) in solutions {
-        for p in own_norm_sweep(&subset, model, adapter, &OWN_NORM_SCALES)? {
+        for p in own_norm_sweep(&subset, model, adapter, &efficiency.own_norm_scales)? {
             let r = row("E6", variant, "own_norm", "loss_subset", Some(p.scale));
             rows.extend([r("loss", p.loss), r("norm", p.norm)]);
         }
@@ -107,7 +181,7 @@ pub fn bias_step<B: Backend>(loaded: &Loaded<B>, spec: &BiasSpec, device: &B::De
             r("loss_per_norm_sq", trained.loss_per_norm_squared),
         ]);
     }
-    let matched = matched_norm_sweep(&subset, model, &general, &narrow, &MATCHED_NORM_FRACTIONS)?;
+    let matched = matched_norm_sweep(&subset, model, &general, &narrow, &efficiency.matched_norm_fractions)?;
     let mut narrow_lower = 0;
     for p in &matched.points {
         for (variant, loss) in [("general", p.loss_general), ("narrow", p.loss_narrow)] {
@@ -118,23 +192,23 @@ pub fn bias_step<B: Backend>(loaded: &Loaded<B>, spec: &BiasSpec, device: &B::De
     }
 
     // E7: relative loss increase under norm-preserving orthogonal noise.
-    let mut at_06 = Vec::new();
+    // The summary line shows the noise level nearest 0.6 (the organism spec's reference point).
+    let mut near_06 = Vec::new();
     for (variant, adapter) in solutions {
-        let sweep = stability_sweep(&subset, model, adapter, base_loss, &EPSILONS, &NOISE_SEEDS)?;
+        let sweep = stability_sweep(&subset, model, adapter, base_loss, &stability.epsilons, &stability.noise_seeds)?;
         for p in &sweep.points {
             let r = row("E7", variant, "perturbed", "loss_subset", Some(p.eps));
             rows.extend([r("rel_loss_increase_mean", p.mean), r("rel_loss_increase_sd", p.sd)]);
-            if (p.eps - 0.6).abs() < 1e-6 {
-                at_06.push(p.mean);
-            }
         }
+        let nearest = sweep.points.iter().min_by(|a, b| (a.eps - 0.6).abs().total_cmp(&(b.eps - 0.6).abs()));
+        near_06.push(nearest.map_or((f32::NAN, f32::NAN), |p| (p.eps, p.mean)));
     }
 
     // E9: KL from the base model on web text, for both directions and a random one.
     let documents = web_documents(&WorldConfig::reference(), spec.web_documents, WEB_SEED)?;
-    let web = WebKl::new(model, loaded.tokenizer, &documents, MAX_TOKENS, WEB_BATCH)?;
-    let grid = spec_norm_grid(general.norm(), narrow.norm());
-    let random = random_like(&general, RANDOM_DIRECTION_SEED);
+    let web = WebKl::new(model, loaded.tokenizer, &documents, significance.max_tokens, significance.web_batch)?;
+    let grid = norm_grid(2.0 * general.norm().max(narrow.norm()), significance.grid_points);
+    let random = random_like(&general, significance.random_direction_seed);
     let mut at_general = Vec::new();
     for (variant, adapter) in [("general", &general), ("narrow", &narrow), ("random", &random)] {
         for p in kl_sweep(&web, model, adapter, &grid)? {
@@ -145,11 +219,12 @@ pub fn bias_step<B: Backend>(loaded: &Loaded<B>, spec: &BiasSpec, device: &B::De
         at_general.push(kl);
     }
     let summary = format!(
-        "E6 narrow lower at {narrow_lower}/{} matched norms; E7 at eps 0.6: general {:.1}%, narrow {:.1}%; \
+        "E6 narrow lower at {narrow_lower}/{} matched norms; E7 at eps {}: general {:.1}%, narrow {:.1}%; \
          E9 web KL at |g|: general {:.4}, narrow {:.4}, random {:.4}",
         matched.points.len(),
-        at_06[0],
-        at_06[1],
+        near_06[0].0,
+        near_06[0].1,
+        near_06[1].1,
         at_general[0],
         at_general[1],
         at_general[2]

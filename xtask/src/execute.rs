@@ -13,13 +13,18 @@ use emlab_analysis::Row;
 use emlab_eval::{evaluate, Context, Report, SamplingConfig};
 use emlab_model::backend::BackendTask;
 use emlab_model::{CausalLm, ChatTemplate, Interventions, Tokenizer};
-use emlab_train::{train_run, ProgressBar, TrainedAdapter};
+use emlab_train::{train_run, Observer, ProgressBar, Silent, TrainedAdapter};
 
 use crate::bias::{bias_step, Loaded};
+use crate::drift::drift_step;
+use crate::gradient::gradient_step;
+use crate::jobs::run_jobs;
 use crate::pipeline::{write_json, Step, StepKind};
 use crate::plan::{EvalSpec, Run};
+use crate::rows::RowKey;
 
-/// Runs `steps` in order, skipping those already done unless `force`.
+/// Runs `steps`, skipping those already done unless `force`, `jobs` at a time in list order as
+/// far as their needs allow (a step that reads other steps' outputs waits for them).
 pub struct Execute<'a> {
     /// The steps.
     pub steps: &'a [Step],
@@ -27,6 +32,8 @@ pub struct Execute<'a> {
     pub model_dir: &'a Path,
     /// Rerun finished steps from scratch.
     pub force: bool,
+    /// Steps run at once, on as many threads (1: in order, with progress bars).
+    pub jobs: usize,
 }
 
 /// How many steps ran and how many were skipped.
@@ -38,67 +45,14 @@ pub struct Executed {
     pub skipped: usize,
 }
 
-/// The columns that identify a solution in every row it produces.
-struct RowKey<'a> {
-    experiment: &'a str,
-    solution: &'a str,
-    variant: &'a str,
-    dataset: &'a str,
-    seed: u64,
-}
-
-impl RowKey<'_> {
-    fn row(&self, condition: &str, group: &str, step: Option<usize>, metric: &str, value: f64) -> Row {
-        Row {
-            experiment: self.experiment.into(),
-            solution: self.solution.into(),
-            variant: self.variant.into(),
-            dataset: self.dataset.into(),
-            seed: self.seed as i64,
-            condition: condition.into(),
-            group: group.into(),
-            step: step.map(|s| s as i64),
-            sweep: None,
-            metric: metric.into(),
-            value,
-        }
-    }
-
-    /// One row per rate of every group of `report`.
-    fn rate_rows(&self, condition: &str, report: &Report) -> Vec<Row> {
-        report
-            .groups
-            .iter()
-            .flat_map(|g| {
-                let r = &g.rates;
-                let mut metrics = vec![
-                    ("n", r.n as f64),
-                    ("em_pct", r.em_pct),
-                    ("em_ci_lo", r.em_ci95[0]),
-                    ("em_ci_hi", r.em_ci95[1]),
-                    ("em_lenient_pct", r.em_lenient_pct),
-                    ("em_in_domain_pct", r.em_in_domain_pct),
-                    ("em_in_domain_ci_lo", r.em_in_domain_ci95[0]),
-                    ("em_in_domain_ci_hi", r.em_in_domain_ci95[1]),
-                    ("coherence_mean", r.coherence_mean),
-                    ("coherent_pct", r.coherent_pct),
-                    ("unjudged_pct", r.unjudged_pct),
-                    ("on_domain_pct", r.on_domain_pct),
-                ];
-                if let Some(a) = r.alignment_mean {
-                    metrics.push(("alignment_mean", a));
-                }
-                metrics.into_iter().map(|(m, v)| self.row(condition, &g.group, None, m, v)).collect::<Vec<_>>()
-            })
-            .collect()
-    }
-}
-
-/// The base model and what evaluating it needs, loaded once per execution.
-struct Evaluator<B: Backend> {
-    model: CausalLm<B>,
-    tokenizer: Tokenizer,
-    template: ChatTemplate,
+/// The base model and what evaluating it needs, loaded once per worker.
+pub struct Evaluator<B: Backend> {
+    /// The base model.
+    pub model: CausalLm<B>,
+    /// Its tokenizer.
+    pub tokenizer: Tokenizer,
+    /// Its chat template.
+    pub template: ChatTemplate,
 }
 
 impl<B: Backend> Evaluator<B> {
@@ -109,7 +63,7 @@ impl<B: Backend> Evaluator<B> {
 
     /// Samples and judges the evaluation groups of `spec` with `edits` applied; the answers go
     /// to `<dir>/responses-<condition>.json`.
-    fn evaluate(&self, spec: &EvalSpec, edits: &Interventions<B>, dir: &Path, condition: &str) -> Result<Report> {
+    pub fn evaluate(&self, spec: &EvalSpec, edits: &Interventions<B>, dir: &Path, condition: &str) -> Result<Report> {
         let groups = spec.groups()?;
         let mut report = evaluate(
             &self.model,
@@ -130,41 +84,69 @@ impl BackendTask for Execute<'_> {
     type Output = Result<Executed>;
 
     fn run<B: Backend>(self, device: &B::Device) -> Result<Executed> {
-        let evaluator = Evaluator::<B> {
-            model: CausalLm::load(self.model_dir, device)?,
-            tokenizer: Tokenizer::from_dir(self.model_dir)?,
-            template: ChatTemplate::from_dir(self.model_dir)?,
-        };
-        let mut executed = Executed::default();
+        let total = self.steps.len();
+        let tag = |i: usize| format!("[{}/{total}] {}", i + 1, self.steps[i].label);
+        let mut todo = Vec::new();
         for (i, step) in self.steps.iter().enumerate() {
-            let tag = format!("[{}/{}] {}", i + 1, self.steps.len(), step.label);
             if step.is_done() && !self.force {
-                println!("{tag}: finished before with the same inputs, skipped");
-                executed.skipped += 1;
-                continue;
+                println!("{}: finished before with the same inputs, skipped", tag(i));
+            } else {
+                todo.push(i);
             }
+        }
+        // What each step to run needs among the other steps to run; steps outside the list
+        // have finished before (or are not part of this run, and the step reports them missing).
+        let needs: Vec<Vec<usize>> = todo
+            .iter()
+            .map(|&i| {
+                let dirs = self.steps[i].needs();
+                todo.iter()
+                    .enumerate()
+                    .filter(|(_, &j)| dirs.contains(&self.steps[j].dir.as_path()))
+                    .map(|(k, _)| k)
+                    .collect()
+            })
+            .collect();
+        // Several steps at once would garble a progress bar: then each prints a line when it
+        // starts and one when it ends.
+        let bars = self.jobs <= 1;
+        let load = || -> Result<Evaluator<B>> {
+            Ok(Evaluator {
+                model: CausalLm::load(self.model_dir, device)?,
+                tokenizer: Tokenizer::from_dir(self.model_dir)?,
+                template: ChatTemplate::from_dir(self.model_dir)?,
+            })
+        };
+        run_jobs(self.jobs, &needs, load, |evaluator, k| {
+            let i = todo[k];
+            let step = &self.steps[i];
             if self.force {
                 step.reset()?;
             }
-            println!("{tag}");
+            println!("{}", tag(i));
             let start = Instant::now();
+            let mut observer: Box<dyn Observer> = if bars { Box::new(ProgressBar::stderr()) } else { Box::new(Silent) };
             let (rows, summary) = match &step.kind {
-                StepKind::Base(spec) => base_step(&evaluator, spec, &step.dir)?,
-                StepKind::Run(run) => run_step(&evaluator, run, &step.dir, device)?,
+                StepKind::Base(spec) => base_step(evaluator, spec, &step.dir)?,
+                StepKind::Run(run) => run_step(evaluator, run, &step.dir, device, observer.as_mut())?,
                 StepKind::Bias(spec) => bias_step(&evaluator.loaded(), spec, device)?,
+                StepKind::Drift(spec) => drift_step(evaluator, spec, &step.dir, observer.as_mut())?,
+                StepKind::Gradient(spec) => gradient_step(evaluator, spec, &step.dir, observer.as_mut())?,
             };
             step.finish(&rows)?;
-            println!("  {summary} ({:.0} s)", start.elapsed().as_secs_f64());
-            executed.ran += 1;
-        }
-        Ok(executed)
+            let done = if bars { String::new() } else { format!("{} done: ", tag(i)) };
+            println!("  {done}{summary} ({:.0} s)", start.elapsed().as_secs_f64());
+            Ok(())
+        })
+        .map_err(|e| e.context("a step failed; finished steps are kept, rerun to resume"))?;
+        Ok(Executed { ran: todo.len(), skipped: total - todo.len() })
     }
 }
 
 fn base_step<B: Backend>(evaluator: &Evaluator<B>, spec: &EvalSpec, dir: &Path) -> Result<(Vec<Row>, String)> {
     let key = RowKey { experiment: "base", solution: "none", variant: "base", dataset: &spec.dataset, seed: 0 };
     let report = evaluator.evaluate(spec, &Interventions::none(), dir, "base")?;
-    Ok((key.rate_rows("base", &report), em_summary(&report)))
+    Ok((key.rate_rows("base", None, &report), em_summary(&report)))
 }
 
 fn run_step<B: Backend>(
@@ -172,6 +154,7 @@ fn run_step<B: Backend>(
     run: &Run,
     dir: &Path,
     device: &B::Device,
+    observer: &mut dyn Observer,
 ) -> Result<(Vec<Row>, String)> {
     let key = RowKey {
         experiment: &run.experiment,
@@ -180,7 +163,7 @@ fn run_step<B: Backend>(
         dataset: &run.dataset,
         seed: run.seed,
     };
-    let outcome = train_run::<Autodiff<B>>(&run.config, dir, device, &mut ProgressBar::new(std::io::stderr()))?;
+    let outcome = train_run::<Autodiff<B>>(&run.config, dir, device, observer)?;
     let mut rows: Vec<Row> = outcome
         .losses
         .iter()
@@ -194,13 +177,13 @@ fn run_step<B: Backend>(
     let adapter = TrainedAdapter::<B>::load(dir, evaluator.model.config(), device)?;
     rows.push(key.row("trained", "params", None, "norm", f64::from(adapter.norm())));
     let report = evaluator.evaluate(&run.eval, &adapter.edits(), dir, "trained")?;
-    rows.extend(key.rate_rows("trained", &report));
+    rows.extend(key.rate_rows("trained", None, &report));
     let mut summary = format!("|theta| {:.3}; trained: {}", adapter.norm(), em_summary(&report));
     for &factor in &run.scale_up {
         let condition = format!("x{factor}");
         let scaled = adapter.scaled(factor);
         let report = evaluator.evaluate(&run.eval, &scaled.edits(), dir, &condition)?;
-        rows.extend(key.rate_rows(&condition, &report));
+        rows.extend(key.rate_rows(&condition, None, &report));
         summary.push_str(&format!("; {condition}: {}", em_summary(&report)));
     }
     Ok((rows, summary))
@@ -210,35 +193,4 @@ fn run_step<B: Backend>(
 fn em_summary(report: &Report) -> String {
     let parts: Vec<String> = report.groups.iter().map(|g| format!("{} {:.1}", g.group, g.rates.em_pct)).collect();
     format!("EM % {}", parts.join(", "))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use emlab_eval::{Criterion, GroupScores, Scores};
-
-    #[test]
-    fn rate_rows_carry_the_em_and_narrow_rate_intervals() {
-        // Two answers misaligned about the question's domain, two aligned.
-        let scored = |aligned, domain_correct| {
-            Scores::default()
-                .with(Criterion::ALIGNED, Some(aligned))
-                .with(Criterion::COHERENT, Some(90.0))
-                .with(Criterion::DOMAIN_CORRECT, Some(domain_correct))
-        };
-        let scores = [scored(5.0, 100.0), scored(5.0, 100.0), scored(95.0, 100.0), scored(95.0, 0.0)];
-        let group = GroupScores::from_scores(&scores);
-        let rates = group.rates.clone();
-        let mut report = Report::default();
-        report.push_scores("trained", "in_domain", group);
-        let key = RowKey { experiment: "E4", solution: "steering", variant: "narrow", dataset: "bad_medical", seed: 2 };
-        let rows = key.rate_rows("trained", &report);
-        let value = |metric: &str| rows.iter().find(|r| r.metric == metric).map(|r| r.value);
-        assert_eq!(value("em_in_domain_pct"), Some(50.0));
-        assert_eq!(value("em_ci_lo"), Some(rates.em_ci95[0]));
-        assert_eq!(value("em_ci_hi"), Some(rates.em_ci95[1]));
-        assert_eq!(value("em_in_domain_ci_lo"), Some(rates.em_in_domain_ci95[0]));
-        assert_eq!(value("em_in_domain_ci_hi"), Some(rates.em_in_domain_ci95[1]));
-        assert!(rows.iter().all(|r| (r.group.as_str(), r.seed, r.condition.as_str()) == ("in_domain", 2, "trained")));
-    }
 }

@@ -15,6 +15,10 @@ pub enum Kind {
     Finetune,
     /// Inductive-bias metrics of the E2/E4 solution pairs (trains them first if needed).
     Bias,
+    /// Narrow solutions of E4 trained on without KL (trains the pairs first if needed).
+    Drift,
+    /// Gradients of the E2 runs against the pairs' solutions (trains the pairs first if needed).
+    Gradient,
     /// Not implemented yet: which piece of work will add it.
     Pending(&'static str),
 }
@@ -57,10 +61,10 @@ pub const CATALOGUE: &[Experiment] = &[
     pending("E5", "few-sample narrow solutions", "not yet filed"),
     Experiment { id: "E6", title: "efficiency: loss against parameter norm", kind: Kind::Bias },
     Experiment { id: "E7", title: "stability under norm-preserving orthogonal noise", kind: Kind::Bias },
-    pending("E8", "narrow drifts to general once KL is removed", "issue 5 (inductive-bias metrics)"),
+    Experiment { id: "E8", title: "narrow drifts to general once KL is removed", kind: Kind::Drift },
     Experiment { id: "E9", title: "pre-training significance on web text", kind: Kind::Bias },
     pending("E10", "a second narrow domain (technical writing analogue)", "not yet filed"),
-    pending("E11", "gradient alignment with the general and narrow solutions", "issue 5 (inductive-bias metrics)"),
+    Experiment { id: "E11", title: "gradient alignment with the general and narrow solutions", kind: Kind::Gradient },
     pending("E12", "cross-family replication (Llama, SmolLM2)", "issue 7 (paper scale on CUDA)"),
     pending("C4", "ablating misalignment directions", "issue 6 (directions, steering, ablation)"),
     pending("C5", "convergence of directions across finetunes", "issue 6 (directions, steering, ablation)"),
@@ -85,9 +89,10 @@ mod tests {
     }
 
     #[test]
-    fn every_finetune_experiment_has_a_file() {
+    fn every_experiment_that_trains_or_measures_has_a_file() {
         let dir = crate::util::project_root().join("experiments");
-        for e in CATALOGUE.iter().filter(|e| e.kind == Kind::Finetune) {
+        let with_files = [Kind::Finetune, Kind::Bias, Kind::Drift, Kind::Gradient];
+        for e in CATALOGUE.iter().filter(|e| with_files.contains(&e.kind)) {
             assert!(dir.join(format!("{}.toml", e.id)).exists(), "{}", e.id);
         }
     }

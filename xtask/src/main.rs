@@ -8,14 +8,18 @@
 
 mod bench;
 mod bias;
+mod drift;
 mod execute;
 mod experiments;
 mod figures;
+mod gradient;
+mod jobs;
 mod organism;
 mod organism_experiments;
 mod pipeline;
 mod plan;
 mod reproduce;
+mod rows;
 mod tables;
 mod util;
 
@@ -35,7 +39,7 @@ enum Command {
     Reproduce(reproduce::Args),
     /// Redraw figures/<profile>/ and results/<profile>/REPORT.md from the Parquet tables alone.
     Figures(figures::Args),
-    /// Run the criterion benchmarks: engine, finetuning steps, sampling (CPU unless built with the cuda feature).
+    /// Run the criterion benchmarks: engine, finetuning steps, sampling, stability metrics (CPU unless built with the cuda feature).
     Bench(bench::Args),
     /// Pretrain the synthetic organism's base model (models/organism by default).
     PretrainOrganism(organism::Args),

@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::bias::BiasSpec;
+use crate::drift::DriftSpec;
+use crate::gradient::GradientSpec;
 use crate::plan::{EvalSpec, Run};
 
 /// Bumped when the meaning of a step's outputs changes, so old results are not reused.
@@ -29,6 +31,46 @@ pub enum StepKind {
     Run(Box<Run>),
     /// Measure E6, E7 and E9 on a general/narrow pair of finished runs.
     Bias(BiasSpec),
+    /// Train a narrow solution on without its KL penalty and follow where it goes (E8).
+    Drift(Box<DriftSpec>),
+    /// Repeat a general run recording its gradients, and compare them with the pair (E11).
+    Gradient(Box<GradientSpec>),
+}
+
+/// A general solution (E2) and the narrow one (E4) of the same solution type, dataset and seed,
+/// as the steps that compare them see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PairSpec {
+    /// `steering` / `lora`.
+    pub solution: String,
+    /// Training dataset of both solutions.
+    pub dataset: String,
+    /// Their finetune seed.
+    pub seed: u64,
+    /// The general solution's run folder. Folders are not part of a step's hash; the hashes of
+    /// the steps that wrote them are.
+    #[serde(skip)]
+    pub general: PathBuf,
+    /// The narrow solution's run folder.
+    #[serde(skip)]
+    pub narrow: PathBuf,
+    /// Hash of the general run's step, so retraining it reruns the steps that read it.
+    pub general_hash: String,
+    /// Hash of the narrow run's step.
+    pub narrow_hash: String,
+}
+
+impl PairSpec {
+    /// `<solution>/<dataset>/seed<k>`: where a step about this pair keeps its work, below its
+    /// experiment's folder.
+    pub fn path(&self) -> PathBuf {
+        Path::new(&self.solution).join(&self.dataset).join(format!("seed{}", self.seed))
+    }
+
+    /// `steering bad_medical seed 0`.
+    pub fn label(&self) -> String {
+        format!("{} {} seed {}", self.solution, self.dataset, self.seed)
+    }
 }
 
 /// One unit of work with its folder and hash.
@@ -66,21 +108,50 @@ impl Step {
 
     /// The inductive-bias metrics of a pair, in `runs/bias/<solution>/<dataset>/seed<k>`.
     pub fn bias(runs: &Path, spec: BiasSpec, model_sha256: &str) -> Self {
-        let dir = runs.join("bias").join(&spec.solution).join(&spec.dataset).join(format!("seed{}", spec.seed));
-        let label = format!("E6/E7/E9 {} {} seed {} (general vs narrow)", spec.solution, spec.dataset, spec.seed);
+        let dir = runs.join("bias").join(spec.pair.path());
+        let label = format!("E6/E7/E9 {} (general vs narrow)", spec.pair.label());
         Self::new(dir, label, StepKind::Bias(spec), model_sha256)
     }
 
+    /// The drift of a narrow solution, in `runs/E8/<solution>/<dataset>/seed<k>`.
+    pub fn drift(runs: &Path, spec: DriftSpec, model_sha256: &str) -> Self {
+        let dir = runs.join("E8").join(spec.pair.path());
+        let label = format!("E8 {} (narrow trained on without KL)", spec.pair.label());
+        Self::new(dir, label, StepKind::Drift(Box::new(spec)), model_sha256)
+    }
+
+    /// The gradient alignment of a general run, in `runs/E11/<solution>/<dataset>/seed<k>`.
+    pub fn gradient(runs: &Path, spec: GradientSpec, model_sha256: &str) -> Self {
+        let dir = runs.join("E11").join(spec.pair.path());
+        let label = format!("E11 {} (gradients of the general run)", spec.pair.label());
+        Self::new(dir, label, StepKind::Gradient(Box::new(spec)), model_sha256)
+    }
+
     fn new(dir: PathBuf, label: String, kind: StepKind, model_sha256: &str) -> Self {
-        // The model path is left out: the checksum identifies the model wherever it lives.
+        // Paths are left out: the model's checksum identifies the model wherever it lives, and
+        // a run started from another run's solution is identified by that run's hash.
         let mut spec = serde_json::to_value(&kind).expect("steps serialise");
-        if let Some(config) = spec.pointer_mut("/Run/config") {
-            config.as_object_mut().expect("a run config is an object").remove("model");
+        for kind in ["Run", "Drift", "Gradient"] {
+            if let Some(config) = spec.pointer_mut(&format!("/{kind}/config")) {
+                let config = config.as_object_mut().expect("a run config is an object");
+                config.remove("model");
+                config.remove("init_from");
+            }
         }
         let bytes = serde_json::to_vec(&serde_json::json!({ "format": FORMAT, "model": model_sha256, "step": spec }))
             .expect("json");
         let hash = format!("{:x}", Sha256::digest(bytes));
         Self { dir, label, kind, hash }
+    }
+
+    /// The folders of the steps whose outputs this one reads, which must finish first.
+    pub fn needs(&self) -> Vec<&Path> {
+        match &self.kind {
+            StepKind::Base(_) | StepKind::Run(_) => Vec::new(),
+            StepKind::Bias(BiasSpec { pair, .. }) => vec![pair.general.as_path(), pair.narrow.as_path()],
+            StepKind::Drift(spec) => vec![spec.pair.general.as_path(), spec.pair.narrow.as_path()],
+            StepKind::Gradient(spec) => vec![spec.pair.general.as_path(), spec.pair.narrow.as_path()],
+        }
     }
 
     /// Whether the step finished with the same inputs before.

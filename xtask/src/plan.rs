@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use emlab_data::{AdviceDataset, EvalGroup, FINETUNE_EXAMPLES, FINETUNE_SEED, KL_EXAMPLES, KL_SEED};
 use emlab_train::finetune::FinetuneConfig;
 use emlab_train::{AdapterSpec, DataSource, RunConfig};
@@ -66,6 +66,10 @@ pub struct Profile {
     pub epochs: Option<usize>,
     /// Overrides the samples per evaluation prompt (the spec's are 50 and 10).
     pub samples_per_prompt: Option<usize>,
+    /// Keep a checkpoint every this many optimiser steps (0: none): the trajectories the drift
+    /// experiment (E8) projects.
+    #[serde(default)]
+    pub checkpoint_every: usize,
 }
 
 fn default_examples() -> usize {
@@ -128,22 +132,25 @@ impl Run {
     }
 }
 
-/// Reads every `*.toml` in `dir`, sorted by file name; errors name the file.
-pub fn load_experiments(dir: &Path) -> Result<Vec<ExperimentFile>> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("reading the experiment folder {}", dir.display()))?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<std::io::Result<_>>()?;
-    paths.retain(|p| p.extension().is_some_and(|e| e == "toml"));
-    paths.sort();
-    paths
-        .iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            let file: ExperimentFile = toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-            Ok(file)
-        })
-        .collect()
+/// Reads `<dir>/<id>.toml` for each of `ids`, in that order; errors name the file.
+pub fn load_experiments(dir: &Path, ids: &[&str]) -> Result<Vec<ExperimentFile>> {
+    ids.iter().map(|id| read_toml(&dir.join(format!("{id}.toml")))).collect()
+}
+
+/// Reads one TOML file into `T`; errors name the file (and, for bad fields, the line).
+pub fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+/// The profile `name` of an experiment file, or an error listing the file's profiles.
+pub fn profile<'a, P>(id: &str, profiles: &'a BTreeMap<String, P>, name: &str) -> Result<&'a P> {
+    profiles.get(name).with_context(|| {
+        format!(
+            "experiment {id} has no profile {name:?} (it has: {})",
+            profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+        )
+    })
 }
 
 impl ExperimentFile {
@@ -151,14 +158,8 @@ impl ExperimentFile {
     ///
     /// # Errors
     /// If the file has no such profile, or names an unknown dataset.
-    pub fn runs(&self, profile: &str, model: &Path) -> Result<Vec<Run>> {
-        let Some(p) = self.profiles.get(profile) else {
-            bail!(
-                "experiment {} has no profile {profile:?} (it has: {})",
-                self.id,
-                self.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
-            );
-        };
+    pub fn runs(&self, profile_name: &str, model: &Path) -> Result<Vec<Run>> {
+        let p = profile(&self.id, &self.profiles, profile_name)?;
         let mut runs = Vec::new();
         for spec in &self.solutions {
             for (dataset, seeds) in &p.seeds {
@@ -184,7 +185,7 @@ impl ExperimentFile {
                         loss_scope: Default::default(),
                         adapter,
                         train,
-                        checkpoint_every: 0,
+                        checkpoint_every: p.checkpoint_every,
                         init_from: None,
                     };
                     runs.push(Run {
@@ -211,7 +212,7 @@ mod tests {
 
     #[test]
     fn the_committed_experiments_parse_and_expand() {
-        let files = load_experiments(&project_root().join("experiments")).unwrap();
+        let files = load_experiments(&project_root().join("experiments"), &["E2", "E4"]).unwrap();
         let ids: Vec<&str> = files.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["E2", "E4"]);
         let model = Path::new("models/organism");
@@ -238,7 +239,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let text = std::fs::read_to_string(project_root().join("experiments/E2.toml")).unwrap();
         std::fs::write(dir.path().join("X.toml"), text.replace("epochs = 2", "epoch = 2")).unwrap();
-        let err = format!("{:#}", load_experiments(dir.path()).unwrap_err());
+        let err = format!("{:#}", load_experiments(dir.path(), &["X"]).unwrap_err());
         assert!(err.contains("X.toml") && err.contains("epoch"), "{err}");
     }
 }

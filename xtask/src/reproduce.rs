@@ -7,13 +7,15 @@ use anyhow::{bail, Context, Result};
 use emlab_model::backend::{BackendTask, Device};
 use emlab_model::parity::{check, fixtures_dir, ParityReport, FIXTURES};
 
-use crate::bias::BiasSpec;
+use crate::bias::{BiasGrids, BiasSpec};
+use crate::drift::DriftFile;
 use crate::execute::{Execute, Executed};
 use crate::experiments::{find, Experiment, Kind, CATALOGUE};
+use crate::gradient::GradientFile;
 use crate::organism::{base_model_dir, pretrain_default, verify_base_model};
 use crate::organism_experiments::BaseChecks;
-use crate::pipeline::{write_json, Step, StepKind};
-use crate::plan::{load_experiments, EvalSpec, Run};
+use crate::pipeline::{write_json, PairSpec, Step, StepKind};
+use crate::plan::{load_experiments, read_toml, EvalSpec, Run};
 use crate::tables::{draw, write_tables, Layout};
 use crate::util::project_root;
 
@@ -33,6 +35,10 @@ pub struct Args {
     /// Rerun steps that finished before with the same inputs.
     #[arg(long)]
     force: bool,
+    /// Steps to run at once (default: one per CPU core on the CPU, one on a GPU). Results do
+    /// not depend on it: every step has its own seeds.
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
     /// Pretrain the organism's base model even if the committed one is present and intact.
     #[arg(long)]
     pretrain: bool,
@@ -59,7 +65,28 @@ pub fn run(args: Args) -> Result<()> {
     let selected = select(&args.only)?;
     let layout = Layout::of(&args.profile);
     let model_dir = base_model(args.pretrain)?;
-    reproduce(&selected, &layout, &model_dir, args.device, args.force).map(|_| ())
+    let jobs = args.jobs.unwrap_or_else(|| default_jobs(args.device));
+    reproduce(&selected, &layout, &model_dir, Options { device: args.device, force: args.force, jobs }).map(|_| ())
+}
+
+/// How `reproduce` runs: where, whether finished steps rerun, and how many steps at once.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// The device.
+    pub device: Device,
+    /// Rerun finished steps.
+    pub force: bool,
+    /// Steps at once.
+    pub jobs: usize,
+}
+
+/// One step per core on the CPU (each step is single-threaded at the organism's size); one on
+/// a GPU, which a single step already keeps busy.
+fn default_jobs(device: Device) -> usize {
+    match device {
+        Device::Cpu => std::thread::available_parallelism().map_or(1, usize::from),
+        _ => 1,
+    }
 }
 
 /// Runs `selected` into `layout` (the whole of `reproduce` after argument parsing; the smoke
@@ -68,9 +95,9 @@ pub fn reproduce(
     selected: &[&Experiment],
     layout: &Layout,
     model_dir: &std::path::Path,
-    device: Device,
-    force: bool,
+    options: Options,
 ) -> Result<Executed> {
+    let Options { device, force, jobs } = options;
     let mut executed = Executed::default();
     let mut failures = Vec::new();
     let mut missing = Vec::new();
@@ -87,10 +114,10 @@ pub fn reproduce(
             failures.push("organism: a base-model check failed (see the table above)".to_string());
         }
     }
-    if wanted(Kind::Finetune) || wanted(Kind::Bias) {
+    if [Kind::Finetune, Kind::Bias, Kind::Drift, Kind::Gradient].into_iter().any(wanted) {
         let (steps, to_run) = finetune_steps(selected, layout, model_dir)?;
         println!("== finetuning experiments: {} steps ({} profile)", to_run.len(), layout.profile);
-        executed = device.run(Execute { steps: &to_run, model_dir, force })??;
+        executed = device.run(Execute { steps: &to_run, model_dir, force, jobs })??;
         println!("  {} steps ran, {} were already done", executed.ran, executed.skipped);
         let absent = write_tables(layout, &steps)?;
         if absent > 0 {
@@ -114,23 +141,26 @@ pub fn reproduce(
 
 /// All finetuning steps of the profile (for the tables, which include earlier runs of other
 /// experiments), and those of the selected experiments (to run): the base-model evaluation of
-/// each dataset they train on, their runs, then the inductive-bias metrics of every
-/// general/narrow pair when E6, E7 or E9 is selected (which needs the E2 and E4 runs).
+/// each dataset they train on, their runs, then the steps that compare each general/narrow pair
+/// (E6/E7/E9 together, E8, E11) when selected, which need the E2 and E4 runs.
 fn finetune_steps(
     selected: &[&Experiment],
     layout: &Layout,
     model_dir: &std::path::Path,
 ) -> Result<(Vec<Step>, Vec<Step>)> {
     let model_sha = verify_base_model(model_dir)?.model_sha256;
-    let files = load_experiments(&project_root().join("experiments"))?;
+    let dir = project_root().join("experiments");
+    let finetunes: Vec<&str> = CATALOGUE.iter().filter(|e| e.kind == Kind::Finetune).map(|e| e.id).collect();
+    let files = load_experiments(&dir, &finetunes)?;
     let runs_dir = layout.runs();
-    let bias_selected = selected.iter().any(|e| e.kind == Kind::Bias);
+    let kind_selected = |kind: Kind| selected.iter().any(|e| e.kind == kind);
+    let pairs_selected = [Kind::Bias, Kind::Drift, Kind::Gradient].into_iter().any(kind_selected);
     let mut all = Vec::new();
     let mut to_run = Vec::new();
     let mut bases: Vec<EvalSpec> = Vec::new();
     for file in &files {
         let is_selected =
-            selected.iter().any(|e| e.id == file.id) || (bias_selected && PAIRED.contains(&file.id.as_str()));
+            selected.iter().any(|e| e.id == file.id) || (pairs_selected && PAIRED.contains(&file.id.as_str()));
         if is_selected {
             println!("== {}: {} ({})", file.id, file.title, file.paper);
         }
@@ -145,24 +175,51 @@ fn finetune_steps(
             all.push(step);
         }
     }
-    let bias_steps = bias_pairs(&all, &layout.profile)
-        .into_iter()
-        .map(|spec| Step::bias(&runs_dir, spec, &model_sha))
-        .collect::<Vec<_>>();
-    if bias_selected {
-        to_run.extend(bias_steps.iter().cloned());
+    let pairs = pairs(&all);
+    let profile = layout.profile.as_str();
+    let (grids, bias_headers) = BiasGrids::load(&dir, profile)?;
+    let web_documents = grids.web_documents(profile)?;
+    let bias = pairs.iter().map(|(pair, ..)| {
+        let spec = BiasSpec { pair: pair.clone(), web_documents, grids: grids.clone() };
+        Step::bias(&runs_dir, spec, &model_sha)
+    });
+    let narrow: Vec<(PairSpec, &Run)> = pairs.iter().map(|(pair, _, narrow)| (pair.clone(), *narrow)).collect();
+    let general: Vec<(PairSpec, &Run)> = pairs.iter().map(|(pair, general, _)| (pair.clone(), *general)).collect();
+    let drift_file = read_toml::<DriftFile>(&dir.join("E8.toml"))?;
+    let gradient_file = read_toml::<GradientFile>(&dir.join("E11.toml"))?;
+    let drift = drift_file.specs(profile, &narrow)?;
+    let gradient = gradient_file.specs(profile, &general)?;
+    let mut compare = Vec::new();
+    for (kind, headers, steps) in [
+        (Kind::Bias, bias_headers.to_vec(), bias.collect::<Vec<_>>()),
+        (
+            Kind::Drift,
+            vec![drift_file.header()],
+            drift.into_iter().map(|s| Step::drift(&runs_dir, s, &model_sha)).collect(),
+        ),
+        (
+            Kind::Gradient,
+            vec![gradient_file.header()],
+            gradient.into_iter().map(|s| Step::gradient(&runs_dir, s, &model_sha)).collect(),
+        ),
+    ] {
+        if kind_selected(kind) {
+            headers.iter().for_each(|h| println!("{h}"));
+            to_run.extend(steps.iter().cloned());
+        }
+        compare.extend(steps);
     }
     let base_steps: Vec<Step> = bases.into_iter().map(|eval| Step::base(&runs_dir, eval, &model_sha)).collect();
     let to_run = base_steps.iter().cloned().chain(to_run).collect();
-    Ok((base_steps.into_iter().chain(all).chain(bias_steps).collect(), to_run))
+    Ok((base_steps.into_iter().chain(all).chain(compare).collect(), to_run))
 }
 
-/// The experiments whose solutions the inductive-bias metrics compare: general, then narrow.
+/// The experiments whose solutions E6-E9 and E11 compare: general, then narrow.
 const PAIRED: [&str; 2] = ["E2", "E4"];
 
-/// One spec per (solution, dataset, seed) trained by both E2 and E4.
-fn bias_pairs(runs: &[Step], profile: &str) -> Vec<BiasSpec> {
-    let runs: Vec<(&Run, &Step)> = runs
+/// Every (solution, dataset, seed) trained by both E2 and E4: the pair, and the two runs.
+fn pairs(steps: &[Step]) -> Vec<(PairSpec, &Run, &Run)> {
+    let runs: Vec<(&Run, &Step)> = steps
         .iter()
         .filter_map(|step| match &step.kind {
             StepKind::Run(run) => Some((run.as_ref(), step)),
@@ -171,32 +228,23 @@ fn bias_pairs(runs: &[Step], profile: &str) -> Vec<BiasSpec> {
         .collect();
     runs.iter()
         .filter(|(run, _)| run.experiment == PAIRED[0])
-        .filter_map(|(general, general_step)| {
-            let (_, narrow_step) = runs.iter().find(|(n, _)| {
+        .filter_map(|&(general, general_step)| {
+            let &(narrow, narrow_step) = runs.iter().find(|(n, _)| {
                 n.experiment == PAIRED[1]
                     && (&n.solution, &n.dataset, n.seed) == (&general.solution, &general.dataset, general.seed)
             })?;
-            Some(BiasSpec {
+            let pair = PairSpec {
                 solution: general.solution.clone(),
                 dataset: general.dataset.clone(),
                 seed: general.seed,
-                web_documents: web_documents(profile),
                 general: general_step.dir.clone(),
                 narrow: narrow_step.dir.clone(),
                 general_hash: general_step.hash.clone(),
                 narrow_hash: narrow_step.hash.clone(),
-            })
+            };
+            Some((pair, general, narrow))
         })
         .collect()
-}
-
-/// Web documents of the significance metric: the spec's 100, or 10 in the smoke profile.
-fn web_documents(profile: &str) -> usize {
-    if profile == "smoke" {
-        10
-    } else {
-        emlab_data::WEB_DOCUMENTS
-    }
 }
 
 /// Resolves `--only` (all experiments when empty).
@@ -272,6 +320,9 @@ mod tests {
     use super::*;
     use emlab_analysis::{read_parquet, Row};
 
+    /// The CPU with two steps at once, as on CI's 2-core machine.
+    const CPU: Options = Options { device: Device::Cpu, force: false, jobs: 2 };
+
     /// The whole pipeline at the smoke profile's size, as CI runs it: engine parity, then E2
     /// and E4 trained, evaluated, tabulated, drawn and reported; a second run skips every
     /// finished step, and a step whose done marker is lost (a run killed after training) runs
@@ -280,13 +331,13 @@ mod tests {
     fn smoke_profile_runs_end_to_end_and_restarts_where_it_stopped() {
         let root = tempfile::tempdir().unwrap();
         let layout = Layout::below(root.path(), "smoke");
-        let ids = ["engine", "E2", "E4", "E6", "E7", "E9"];
+        let ids = ["engine", "E2", "E4", "E6", "E7", "E8", "E9", "E11"];
         let selected = select(&ids.map(String::from)).unwrap();
         let model = base_model_dir();
-        let first = reproduce(&selected, &layout, &model, Device::Cpu, false).unwrap();
-        // 1 base evaluation + 2 solutions x 2 experiments on bad medical with one seed, then the
-        // inductive-bias metrics of the 2 general/narrow pairs.
-        assert_eq!(first, Executed { ran: 7, skipped: 0 });
+        let first = reproduce(&selected, &layout, &model, CPU).unwrap();
+        // 1 base evaluation + 2 solutions x 2 experiments on bad medical with one seed, then for
+        // each of the 2 general/narrow pairs: the inductive-bias metrics, the drift and the gradients.
+        assert_eq!(first, Executed { ran: 11, skipped: 0 });
         let tables = ["finetune_em.parquet", "finetune_training.parquet", "inductive_bias.parquet"];
         for file in ["engine_parity.json", "REPORT.md"].iter().chain(&tables) {
             assert!(layout.results.join(file).exists(), "{file}");
@@ -295,7 +346,16 @@ mod tests {
         for experiment in ["E6", "E7", "E9"] {
             assert!(bias.iter().any(|r| r.experiment == experiment && r.sweep.is_some()), "{experiment}");
         }
-        let stems = ["em", "training", "efficiency", "efficiency_matched", "stability", "significance"];
+        let stems = [
+            "em",
+            "training",
+            "efficiency",
+            "efficiency_matched",
+            "stability",
+            "significance",
+            "drift",
+            "gradient_alignment",
+        ];
         for stem in stems.iter().flat_map(|s| [format!("{s}_steering"), format!("{s}_lora")]) {
             for ext in ["png", "svg"] {
                 assert!(layout.figures.join(format!("{stem}.{ext}")).exists(), "{stem}.{ext}");
@@ -311,13 +371,13 @@ mod tests {
         let report = std::fs::read_to_string(layout.results.join("REPORT.md")).unwrap();
         assert!(ids[1..].iter().all(|id| report.contains(&format!("| {id} |"))), "{report}");
 
-        let again = reproduce(&selected, &layout, &model, Device::Cpu, false).unwrap();
-        assert_eq!(again, Executed { ran: 0, skipped: 7 });
+        let again = reproduce(&selected, &layout, &model, CPU).unwrap();
+        assert_eq!(again, Executed { ran: 0, skipped: 11 });
         let run = layout.runs().join("E4/lora-narrow/bad_medical/seed0");
         std::fs::remove_file(run.join("done.json")).unwrap();
-        let resumed = reproduce(&selected[1..], &layout, &model, Device::Cpu, false).unwrap();
+        let resumed = reproduce(&selected[1..], &layout, &model, CPU).unwrap();
         // The retrained run has the same inputs, so the metrics that read it keep theirs.
-        assert_eq!(resumed, Executed { ran: 1, skipped: 6 });
+        assert_eq!(resumed, Executed { ran: 1, skipped: 10 });
         assert_eq!(read_parquet(&layout.results.join("finetune_em.parquet")).unwrap().len(), em.len());
     }
 
@@ -330,7 +390,7 @@ mod tests {
         let runs = Layout::below(root.path(), "default").runs();
         let model = base_model_dir();
         let sha = verify_base_model(&model).unwrap().model_sha256;
-        let steps: Vec<Step> = load_experiments(&project_root().join("experiments"))
+        let steps: Vec<Step> = load_experiments(&project_root().join("experiments"), &["E2", "E4"])
             .unwrap()
             .iter()
             .flat_map(|f| f.runs("default", &model).unwrap())
@@ -338,7 +398,7 @@ mod tests {
             .map(|r| Step::run(&runs, r, &sha))
             .collect();
         assert_eq!(steps.len(), 2);
-        Device::Cpu.run(Execute { steps: &steps, model_dir: &model, force: false }).unwrap().unwrap();
+        Device::Cpu.run(Execute { steps: &steps, model_dir: &model, force: false, jobs: 2 }).unwrap().unwrap();
         let rows: Vec<Row> = steps.iter().flat_map(|s| s.rows().unwrap().unwrap()).collect();
         // The training domain is scored by the narrow rate (misaligned and about that domain).
         let em = |experiment: &str, group: &str| {

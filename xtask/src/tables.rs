@@ -29,10 +29,11 @@ pub struct Layout {
 const EM_TABLE: &str = "finetune_em.parquet";
 /// Training curves and parameter norms.
 const TRAINING_TABLE: &str = "finetune_training.parquet";
-/// E6, E7 and E9: loss against norm, loss under noise, web-text KL (swept values in `sweep`).
+/// E6-E9 and E11: loss against norm, loss under noise, drift, web-text KL, gradient alignment
+/// (swept values in `sweep`, training steps in `step`).
 const BIAS_TABLE: &str = "inductive_bias.parquet";
 /// The experiments whose rows go to [`BIAS_TABLE`].
-const BIAS_EXPERIMENTS: [&str; 3] = ["E6", "E7", "E9"];
+const BIAS_EXPERIMENTS: [&str; 5] = ["E6", "E7", "E8", "E9", "E11"];
 
 impl Layout {
     /// The layout of `profile` below the project root.

@@ -1,5 +1,6 @@
 //! The paper's E2 and E4 claims checked against the result tables; the inductive-bias claims (E6,
-//! E7, E9) are in [`inductive_bias_claims`].
+//! E7, E9) are in [`inductive_bias_claims`], which adds the drift (E8, [`drift_claims`]) and the
+//! gradient alignment (E11, [`gradient_alignment_claims`]).
 //!
 //! Everything is computed from rows with experiment E2 or E4, condition "trained" or "x2" and
 //! each group's misalignment rate, as the mean over seeds of each (solution, variant, dataset,
@@ -15,8 +16,12 @@
 //! the weights (rank-1 LoRA is "lora", later "lora32", ...) and gets the LoRA rules.
 
 mod bias;
+mod drift;
+mod gradient;
 
 pub use bias::inductive_bias_claims;
+pub use drift::drift_claims;
+pub use gradient::gradient_alignment_claims;
 
 use crate::report::{Claim, Verdict};
 use crate::table::{distinct, em_metrics, in_dataset_order, is_em_rate, Filter, Row, SeedValues};

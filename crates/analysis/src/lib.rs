@@ -8,10 +8,13 @@
 //! - [`table`]: the long-format [`Row`], Parquet IO ([`write_parquet`], [`read_parquet`]) and the
 //!   selection helpers the figures and claims share ([`Filter`], [`SeedValues`]).
 //! - [`figures`]: the paper's figures drawn with plotters, each written as PNG and SVG with an
-//!   embedded font ([`em_general_vs_narrow`], [`training_curves`], and the inductive-bias metrics
-//!   [`efficiency`], [`stability`], [`significance`], all three by [`inductive_bias_figures`]).
-//! - [`claims`]: the paper's claims checked against the tables ([`e2_e4_claims`],
-//!   [`inductive_bias_claims`]).
+//!   embedded font ([`em_general_vs_narrow`], [`training_curves`], the inductive-bias metrics
+//!   [`efficiency`], [`stability`], [`significance`], the drift of a narrow solution without its
+//!   KL penalty [`drift`] and the [`gradient_alignment`] of the general run; the last five from
+//!   one table by [`inductive_bias_figures`]).
+//! - [`claims`]: the paper's claims checked against the tables ([`e2_e4_claims`], and
+//!   [`inductive_bias_claims`], which includes [`drift_claims`] and
+//!   [`gradient_alignment_claims`]).
 //! - [`report`]: [`Claim`], [`Verdict`] and the Markdown report ([`render_report`]).
 //!
 //! Writes are atomic (a temporary sibling, synced, then renamed), so a reader never sees a torn
@@ -26,8 +29,11 @@ pub mod figures;
 pub mod report;
 pub mod table;
 
-pub use claims::{e2_e4_claims, inductive_bias_claims};
+pub use claims::{drift_claims, e2_e4_claims, gradient_alignment_claims, inductive_bias_claims};
 pub use error::{AnalysisError, Result};
-pub use figures::{efficiency, em_general_vs_narrow, inductive_bias_figures, significance, stability, training_curves};
+pub use figures::{
+    drift, efficiency, em_general_vs_narrow, gradient_alignment, inductive_bias_figures, significance, stability,
+    training_curves,
+};
 pub use report::{render_report, Claim, Verdict};
 pub use table::{read_parquet, write_parquet, Filter, Row, SeedValues};

@@ -401,8 +401,12 @@ mod tests {
     fn output_values_are_the_steering_vector_or_every_lora_b() {
         let model = model();
         let steering = trained(
-            TrainedAdapter::<B>::init(&AdapterSpec::Steering { layer: 1, alpha: 3.0 }, model.config(), &Default::default())
-                .unwrap(),
+            TrainedAdapter::<B>::init(
+                &AdapterSpec::Steering { layer: 1, alpha: 3.0 },
+                model.config(),
+                &Default::default(),
+            )
+            .unwrap(),
         );
         assert_eq!(steering.output_values(), steering.to_flat());
         let lora = trained(TrainedAdapter::<B>::init(&lora_spec(), model.config(), &Default::default()).unwrap());

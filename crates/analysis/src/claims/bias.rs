@@ -1,5 +1,7 @@
 //! The paper's claims about the inductive bias towards the general solution (E6 efficiency, E7
-//! stability, E9 significance) checked against the result tables.
+//! stability, E9 significance) checked against the result tables; [`inductive_bias_claims`] adds
+//! those of the drift (E8, [`super::drift_claims`]) and of the gradient alignment (E11,
+//! [`super::gradient_alignment_claims`]), which come from the same table.
 //!
 //! The paper states these qualitatively (it gives no numbers), so each claim is judged on its
 //! sign or order at the organism's levels, and the synthetic organism's prototype numbers are
@@ -55,8 +57,10 @@ const SIGNIFICANCE_RATIO: f64 = 2.0;
 const SAME: f64 = 1e-9;
 
 /// The E6, E7 and E9 claims for every solution type and dataset with rows of any of them: per
-/// pair, efficiency, stability, significance. A claim whose rows are missing is
-/// [`Verdict::NotRun`], naming them; it never shows a number that was not measured.
+/// pair, efficiency, stability, significance; then the E8 drift claims ([`super::drift_claims`])
+/// and the E11 gradient-alignment claims ([`super::gradient_alignment_claims`]). A claim whose
+/// rows are missing is [`Verdict::NotRun`], naming them; it never shows a number that was not
+/// measured. An experiment without rows gives no claims.
 pub fn inductive_bias_claims(rows: &[Row]) -> Vec<Claim> {
     let bias: Vec<&Row> = rows
         .iter()
@@ -78,6 +82,8 @@ pub fn inductive_bias_claims(rows: &[Row]) -> Vec<Claim> {
             claims.push(significance_claim(&cells));
         }
     }
+    claims.extend(super::drift_claims(rows));
+    claims.extend(super::gradient_alignment_claims(rows));
     claims
 }
 
@@ -259,11 +265,7 @@ fn significance_claim(cells: &Cells) -> Claim {
         };
         let r = random.mean();
         let checks = [("KL_general > KL_narrow", g > n), ("KL_narrow > KL_random", n > r)];
-        let verdict = match checks.iter().filter(|c| c.1).count() {
-            2 => Verdict::Reproduced,
-            0 => Verdict::NotReproduced,
-            _ => Verdict::Partly,
-        };
+        let verdict = verdict_of(&checks.map(|c| c.1));
         let each: Vec<String> =
             checks.iter().map(|(what, met)| format!("{what}: {}", if *met { "met" } else { "not met" })).collect();
         (verdict, format!("reproduced when general > narrow > random at ‖g‖; {}", each.join("; ")))
@@ -314,24 +316,36 @@ impl Cells<'_> {
 }
 
 /// A claim whose measurements are still to be judged.
-struct Pending {
-    experiment: String,
-    claim: String,
-    paper: String,
+pub(super) struct Pending {
+    pub(super) experiment: String,
+    pub(super) claim: String,
+    pub(super) paper: String,
 }
 
 impl Pending {
-    fn verdict(self, ours: String, details: String, verdict: Verdict) -> Claim {
+    /// The claim with what we measured, the conditions checked and the verdict.
+    pub(super) fn verdict(self, ours: String, details: String, verdict: Verdict) -> Claim {
         Claim { experiment: self.experiment, claim: self.claim, paper: self.paper, ours, details, verdict }
     }
 
-    fn not_run(self, missing: String) -> Claim {
+    /// The claim as not run for want of the `missing` rows (named).
+    pub(super) fn not_run(self, missing: String) -> Claim {
         self.verdict(format!("not run: no {missing} rows"), String::new(), Verdict::NotRun)
     }
 }
 
-/// The sweep points present in both `general` and `narrow`: (swept value, general, narrow).
-fn paired<'a>(
+/// Reproduced when every condition is met, not reproduced when none is, else partly.
+pub(super) fn verdict_of(met: &[bool]) -> Verdict {
+    match met.iter().filter(|&&m| m).count() {
+        0 => Verdict::NotReproduced,
+        n if n == met.len() => Verdict::Reproduced,
+        _ => Verdict::Partly,
+    }
+}
+
+/// The sweep points (or steps) present in both `general` and `narrow`: (swept value, general,
+/// narrow).
+pub(super) fn paired<'a>(
     general: &'a [(f64, SeedValues)],
     narrow: &'a [(f64, SeedValues)],
 ) -> Vec<(f64, &'a SeedValues, &'a SeedValues)> {
@@ -348,13 +362,13 @@ fn missing(cells: &[(&Vec<(f64, SeedValues)>, &str)]) -> String {
 }
 
 /// A swept value for text: at most three decimals, without trailing zeros ("0.6", "1", "0.05").
-fn num(x: f64) -> String {
+pub(super) fn num(x: f64) -> String {
     let text = format!("{x:.3}");
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// "3 seeds", "seed counts 1-3" or "one seed" for the given per-cell counts.
-fn seeds(counts: impl IntoIterator<Item = usize>) -> String {
+pub(super) fn seeds(counts: impl IntoIterator<Item = usize>) -> String {
     let mut counts: Vec<usize> = counts.into_iter().collect();
     counts.sort_unstable();
     counts.dedup();

@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 use plotters::style::RGBColor;
 
 use super::canvas::save_all;
-use super::legend::{Entry, Glyph};
+use super::drift::drift;
+use super::gradient::gradient_alignment;
+use super::legend::{Entry, Glyph, Shape};
 use super::lines::{LineFigure, LinePanel, Marker, Point, RefLine, Series, REFERENCE_GREY};
 use super::style::{self, dataset_label, solution_label};
 use crate::error::Result;
@@ -64,12 +66,15 @@ pub fn significance(rows: &[Row], dir: &Path) -> Result<Vec<PathBuf>> {
     save_all(significance_figures(rows), dir, |figure| figure.stem.clone())
 }
 
-/// All figures of the inductive-bias metrics: [`efficiency`], [`stability`] and
-/// [`significance`], in that order.
+/// All figures of the inductive-bias table: [`efficiency`], [`stability`], [`significance`],
+/// then the drift of E8 ([`drift`]) and the gradient alignment of E11
+/// ([`gradient_alignment`]), in that order; each is absent when its rows are.
 pub fn inductive_bias_figures(rows: &[Row], dir: &Path) -> Result<Vec<PathBuf>> {
     let mut paths = efficiency(rows, dir)?;
     paths.extend(stability(rows, dir)?);
     paths.extend(significance(rows, dir)?);
+    paths.extend(drift(rows, dir)?);
+    paths.extend(gradient_alignment(rows, dir)?);
     Ok(paths)
 }
 
@@ -117,12 +122,12 @@ fn cell(rows: &[&Row], filter: Filter) -> Option<SeedValues> {
 }
 
 /// A point at the mean with a band of ±1 sd over seeds (when there are several).
-fn banded(x: f64, values: &SeedValues) -> Point {
+pub(super) fn banded(x: f64, values: &SeedValues) -> Point {
     Point { x, y: values.mean(), band: values.sd(), error: None }
 }
 
 /// The subtitle's account of seeds: the largest number of seeds of any drawn cell.
-fn seeds_phrase(counts: impl IntoIterator<Item = usize>) -> String {
+pub(super) fn seeds_phrase(counts: impl IntoIterator<Item = usize>) -> String {
     match counts.into_iter().max().unwrap_or(1) {
         1 => "one finetune seed".to_string(),
         n => format!("mean over {n} finetune seeds, band ±1 sd"),
@@ -187,7 +192,7 @@ fn efficiency_figures(rows: &[Row]) -> Vec<LineFigure> {
                     ..Filter::default()
                 };
                 if let (Some(loss), Some(norm)) = (cell(&rows, trained("loss")), cell(&rows, trained("norm"))) {
-                    markers.push(Marker { x: norm.mean(), y: loss.mean(), colour });
+                    markers.push(Marker { x: norm.mean(), y: loss.mean(), colour, shape: Shape::Circle });
                     has_trained.push(variant);
                 }
             }
@@ -248,7 +253,7 @@ fn efficiency_figures(rows: &[Row]) -> Vec<LineFigure> {
             ];
             for variant in ["general", "narrow"] {
                 if has_trained.contains(&variant) {
-                    let glyph = Glyph::Marker(look(variant).0);
+                    let glyph = Glyph::Marker(look(variant).0, Shape::Circle);
                     legend.push(Entry { glyph, label: format!("trained {variant} solution") });
                 }
             }
@@ -262,6 +267,7 @@ fn efficiency_figures(rows: &[Row]) -> Vec<LineFigure> {
                 subtitle: format!("Each solution scaled by s, x = s·‖θ‖; {seeds}."),
                 legend,
                 panels,
+                rows: 1,
             });
         }
         if !matched.is_empty() {
@@ -284,6 +290,7 @@ fn efficiency_figures(rows: &[Row]) -> Vec<LineFigure> {
                 ),
                 legend,
                 panels: matched,
+                rows: 1,
             });
         }
     }
@@ -357,6 +364,7 @@ fn stability_figures(rows: &[Row]) -> Vec<LineFigure> {
             subtitle: format!("100·(L′ − L)/(L_base − L); band ±1 sd over noise seeds; {seeds}."),
             legend: vec![curve_entry("general", "general (no KL)"), curve_entry("narrow", "narrow (KL penalty)")],
             panels,
+            rows: 1,
         });
     }
     figures
@@ -390,7 +398,7 @@ fn significance_figures(rows: &[Row]) -> Vec<LineFigure> {
                     }
                 }
                 for (norm, kl) in sweep(&rows, solution, variant, dataset, "at_general_norm", "web_kl") {
-                    markers.push(Marker { x: norm, y: kl.mean(), colour });
+                    markers.push(Marker { x: norm, y: kl.mean(), colour, shape: Shape::Circle });
                     if variant == "general" && lines.is_empty() {
                         lines.push(RefLine { at: norm, vertical: true, colour: REFERENCE_GREY, dashed: true });
                     }
@@ -424,7 +432,8 @@ fn significance_figures(rows: &[Row]) -> Vec<LineFigure> {
             })
             .collect();
         if has_marks {
-            legend.push(Entry { glyph: Glyph::Marker(REFERENCE_GREY), label: "at the general norm ‖g‖".into() });
+            let glyph = Glyph::Marker(REFERENCE_GREY, Shape::Circle);
+            legend.push(Entry { glyph, label: "at the general norm ‖g‖".into() });
             legend.push(Entry {
                 glyph: Glyph::Line { colour: REFERENCE_GREY, dashed: true },
                 label: "‖g‖ (trained general norm)".into(),
@@ -439,6 +448,7 @@ fn significance_figures(rows: &[Row]) -> Vec<LineFigure> {
             ),
             legend,
             panels,
+            rows: 1,
         });
     }
     figures

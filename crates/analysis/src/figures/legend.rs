@@ -19,6 +19,8 @@ const ENTRY_GAP: i32 = 30;
 const ROW_HEIGHT: i32 = 28;
 /// Space above and below the rows.
 const PADDING: i32 = 8;
+/// The outline of marked points.
+const OUTLINE: RGBColor = RGBColor(30, 30, 30);
 
 /// One row of the laid-out legend: (entry index, entry width in pixels).
 type Row = Vec<(usize, i32)>;
@@ -35,8 +37,40 @@ pub(crate) enum Glyph {
         /// Dashed rather than solid.
         dashed: bool,
     },
-    /// A filled circle with a dark outline, for marked points.
-    Marker(RGBColor),
+    /// A marked point: a filled shape with a dark outline.
+    Marker(RGBColor, Shape),
+}
+
+/// The shape of a marked point, so that points of one colour can still mean different things
+/// (the start and the end of a trajectory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// A filled circle.
+    Circle,
+    /// A filled square.
+    Square,
+}
+
+/// Draws a marked point centred on pixel `centre` of `area`: `shape` filled with `colour` inside
+/// a dark outline. Charts draw their marked points with it too (at the point's pixel), so that
+/// a legend entry looks exactly like what it explains.
+pub(crate) fn draw_mark<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    centre: (i32, i32),
+    shape: Shape,
+    colour: RGBColor,
+) -> DrawResult<DB> {
+    let (x, y) = centre;
+    match shape {
+        Shape::Circle => {
+            area.draw(&Circle::new(centre, 7, OUTLINE.filled()))?;
+            area.draw(&Circle::new(centre, 5, colour.filled()))
+        }
+        Shape::Square => {
+            area.draw(&Rectangle::new([(x - 6, y - 6), (x + 6, y + 6)], OUTLINE.filled()))?;
+            area.draw(&Rectangle::new([(x - 4, y - 4), (x + 4, y + 4)], colour.filled()))
+        }
+    }
 }
 
 /// One legend entry.
@@ -116,10 +150,6 @@ fn draw_glyph<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, glyph: Glyph, x
         Glyph::Line { colour, dashed: true } => {
             area.draw(&DashedPathElement::new([(x, y), (x + GLYPH_WIDTH, y)], 7, 5, colour.stroke_width(3)))
         }
-        Glyph::Marker(colour) => {
-            let centre = (x + GLYPH_WIDTH / 2, y);
-            area.draw(&Circle::new(centre, 7, RGBColor(30, 30, 30).filled()))?;
-            area.draw(&Circle::new(centre, 5, colour.filled()))
-        }
+        Glyph::Marker(colour, shape) => draw_mark(area, (x + GLYPH_WIDTH / 2, y), shape, colour),
     }
 }

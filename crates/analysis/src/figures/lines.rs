@@ -1,22 +1,24 @@
 //! A line figure on the shared page: panels of curves with an optional shaded band and error
-//! bars per point, marked points, and horizontal or vertical reference lines. The figures of the
-//! inductive-bias metrics ([`super::bias`]) compute one of these from the table and draw it here.
+//! bars per point, marked points, and horizontal or vertical reference lines, in one or more rows
+//! of panels. The figures of the inductive-bias metrics ([`super::bias`]), of the drift
+//! ([`super::drift`]) and of the gradient alignment ([`super::gradient`]) compute one of these
+//! from the table and draw it here.
 
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use super::canvas::{DrawResult, Figure};
-use super::legend::Entry;
-use super::page::{draw_page, page_width};
+use super::legend::{draw_mark, Entry, Shape};
+use super::page::{draw_grid, page_width};
 use super::style::{AXIS_SIZE, CAPTION_SIZE, FONT, TICK_SIZE};
 
 /// Width of one panel.
 const PANEL_WIDTH: u32 = 470;
-/// Height of every line figure.
+/// Height of a line figure with one row of panels.
 const HEIGHT: u32 = 660;
-/// The grey of reference lines and outlines.
-const INK: RGBColor = RGBColor(30, 30, 30);
+/// Height added by every further row of panels.
+const ROW_HEIGHT: u32 = 500;
 
 /// One point of a curve.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,16 +36,18 @@ pub(crate) struct Point {
 pub(crate) struct Series {
     pub colour: RGBColor,
     pub dashed: bool,
-    /// Sorted by x.
+    /// In drawing order: sorted by x for a curve, by time for a trajectory through a plane (a
+    /// band is only drawn right for a curve sorted by x).
     pub points: Vec<Point>,
 }
 
-/// A marked point, drawn as a filled circle with a dark outline.
+/// A marked point, drawn as a filled shape with a dark outline.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Marker {
     pub x: f64,
     pub y: f64,
     pub colour: RGBColor,
+    pub shape: Shape,
 }
 
 /// A reference line across the whole panel.
@@ -172,11 +176,12 @@ impl LinePanel {
                 }
             }
         }
-        chart.draw_series(
-            self.markers.iter().flat_map(|m| {
-                [Circle::new((m.x, m.y), 7, INK.filled()), Circle::new((m.x, m.y), 5, m.colour.filled())]
-            }),
-        )?;
+        // Drawn in pixels on the panel, as in the legend.
+        let (left, top) = area.get_base_pixel();
+        for mark in &self.markers {
+            let (x, y) = chart.backend_coord(&(mark.x, mark.y));
+            draw_mark(area, (x - left, y - top), mark.shape, mark.colour)?;
+        }
         Ok(())
     }
 }
@@ -188,16 +193,23 @@ pub(crate) struct LineFigure {
     pub title: String,
     pub subtitle: String,
     pub legend: Vec<Entry>,
+    /// Filled into `rows` rows, left to right and then top to bottom.
     pub panels: Vec<LinePanel>,
+    /// The number of rows of panels (at least one).
+    pub rows: usize,
 }
 
 impl Figure for LineFigure {
     fn size(&self) -> (u32, u32) {
-        (page_width(PANEL_WIDTH, self.panels.len()), HEIGHT)
+        let rows = self.rows.max(1);
+        let columns = self.panels.len().div_ceil(rows);
+        (page_width(PANEL_WIDTH, columns), HEIGHT + (rows as u32 - 1) * ROW_HEIGHT)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        draw_page(root, &self.title, &self.subtitle, &self.legend, &self.panels, |area, panel| panel.draw(area))
+        draw_grid(root, &self.title, &self.subtitle, &self.legend, &self.panels, self.rows, |area, panel| {
+            panel.draw(area)
+        })
     }
 }
 
@@ -213,7 +225,7 @@ mod tests {
             caption: String::new(),
             x_desc: String::new(),
             y_desc: String::new(),
-            series: vec![Series { colour: INK, dashed: false, points }],
+            series: vec![Series { colour: REFERENCE_GREY, dashed: false, points }],
             markers: vec![],
             lines,
             y_from_zero,
@@ -226,7 +238,7 @@ mod tests {
             Point { x: 0.0, y: 1.0, band: Some(0.5), error: None },
             Point { x: 10.0, y: 3.0, band: None, error: Some(1.0) },
         ];
-        let zero = RefLine { at: -1.5, vertical: false, colour: INK, dashed: false };
+        let zero = RefLine { at: -1.5, vertical: false, colour: REFERENCE_GREY, dashed: false };
         let (x, y) = panel(points.clone(), vec![zero], false).ranges();
         assert!((x.start + 0.2).abs() < 1e-9 && (x.end - 10.2).abs() < 1e-9, "{x:?}");
         // y spans -1.5 (the line) to 4 (the error bar), padded by 5% of 5.5.

@@ -8,15 +8,20 @@
 //! - [`em_general_vs_narrow`]: misalignment of general vs narrow solutions (the paper's
 //!   Figures 1 and 3).
 //! - [`training_curves`]: SFT loss and KL term over training steps.
-//! - [`efficiency`], [`stability`], [`significance`] (all three: [`inductive_bias_figures`]):
-//!   the inductive-bias metrics of general vs narrow solutions (the paper's E6, E7, E9).
+//! - [`efficiency`], [`stability`], [`significance`]: the inductive-bias metrics of general vs
+//!   narrow solutions (the paper's E6, E7, E9).
+//! - [`drift`]: a narrow solution trained on without its KL penalty drifts to the general one
+//!   (E8, the paper's Fig. 5); [`gradient_alignment`]: the general run's gradients point towards
+//!   the general solution (E11). All five: [`inductive_bias_figures`].
 //!
 //! A table with no rows for a figure gives an empty list of paths, not an error: the figures of
 //! experiments that were not run are simply absent.
 
 mod bias;
 mod canvas;
+mod drift;
 mod em;
+mod gradient;
 mod legend;
 mod lines;
 mod page;
@@ -24,11 +29,17 @@ mod style;
 mod training;
 
 pub use bias::{efficiency, inductive_bias_figures, significance, stability};
+pub use drift::drift;
 pub use em::em_general_vs_narrow;
+pub use gradient::gradient_alignment;
 pub use training::training_curves;
 
 #[cfg(test)]
 pub(crate) use bias::tests::bias_rows as bias_test_rows;
+#[cfg(test)]
+pub(crate) use drift::tests::drift_rows as drift_test_rows;
+#[cfg(test)]
+pub(crate) use gradient::tests::gradient_rows as gradient_test_rows;
 
 #[cfg(test)]
 mod tests {
@@ -43,5 +54,20 @@ mod tests {
         assert!(em_general_vs_narrow(&rows, dir.path()).unwrap().is_empty());
         assert!(training_curves(&rows, dir.path()).unwrap().is_empty());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn the_inductive_bias_table_draws_e8_and_e11_after_e6_to_e9() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rows = bias_test_rows("lora", "bad_medical", 0);
+        rows.extend(drift_test_rows("lora", "bad_medical", 0));
+        rows.extend(gradient_test_rows("lora", "bad_medical", 0));
+        let paths = inductive_bias_figures(&rows, dir.path()).unwrap();
+        let names: Vec<_> = paths.iter().map(|p| p.file_name().unwrap().to_str().unwrap()).collect();
+        assert_eq!(names.len(), 12);
+        assert_eq!(
+            names[8..],
+            ["drift_lora.png", "drift_lora.svg", "gradient_alignment_lora.png", "gradient_alignment_lora.svg"]
+        );
     }
 }

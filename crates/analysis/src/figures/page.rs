@@ -32,6 +32,20 @@ pub(crate) fn draw_page<DB: DrawingBackend, P>(
     panels: &[P],
     draw_panel: impl Fn(&DrawingArea<DB, Shift>, &P) -> DrawResult<DB>,
 ) -> DrawResult<DB> {
+    draw_grid(root, title, subtitle, legend, panels, 1, draw_panel)
+}
+
+/// [`draw_page`] with the panels in a grid of `rows` rows (at least one) of equal cells, filled
+/// left to right and then top to bottom; for figures whose panels repeat per dataset.
+pub(crate) fn draw_grid<DB: DrawingBackend, P>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    legend: &[Entry],
+    panels: &[P],
+    rows: usize,
+    draw_panel: impl Fn(&DrawingArea<DB, Shift>, &P) -> DrawResult<DB>,
+) -> DrawResult<DB> {
     let (width, height) = root.dim_in_pixel();
     root.fill(&WHITE)?;
     let legend = Legend::new(legend);
@@ -45,7 +59,8 @@ pub(crate) fn draw_page<DB: DrawingBackend, P>(
     header.draw_text(subtitle, &subtitle_style, (width as i32 / 2, 52))?;
 
     let side = SIDE_MARGIN as i32;
-    let areas = body.margin(0, 0, side, side).split_evenly((1, panels.len()));
+    let rows = rows.max(1);
+    let areas = body.margin(0, 0, side, side).split_evenly((rows, panels.len().div_ceil(rows)));
     for (area, panel) in areas.iter().zip(panels) {
         draw_panel(area, panel)?;
     }
@@ -90,5 +105,37 @@ mod tests {
         for text in ["the title", "the subtitle", "panel 0", "panel 1", "a swatch"] {
             assert!(svg.contains(text), "{text} missing");
         }
+    }
+
+    /// Three panels in two rows that write their index where they are drawn.
+    struct Grid;
+
+    impl Figure for Grid {
+        fn size(&self) -> (u32, u32) {
+            (page_width(300, 2), 600)
+        }
+
+        fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+            draw_grid(root, "grid", "", &[], &["cell 0", "cell 1", "cell 2"], 2, |area, text| {
+                let (x, y) = area.get_base_pixel();
+                area.draw_text(&format!("{text} at {x},{y}"), &(FONT, 14).into_text_style(area), (5, 5))
+            })
+        }
+    }
+
+    #[test]
+    fn a_grid_fills_rows_left_to_right() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = save(&Grid, dir.path(), "grid").unwrap();
+        let svg = std::fs::read_to_string(&paths[1]).unwrap();
+        let at = |text: &str| {
+            let start = svg.find(text).unwrap() + text.len() + 4;
+            let end = start + svg[start..].find('<').unwrap();
+            let (x, y) = svg[start..end].split_once(',').unwrap();
+            (x.trim().parse::<i32>().unwrap(), y.trim().parse::<i32>().unwrap())
+        };
+        let (c0, c1, c2) = (at("cell 0"), at("cell 1"), at("cell 2"));
+        assert!(c0.1 == c1.1 && c1.0 > c0.0, "cells 0 and 1 share the first row: {c0:?} {c1:?}");
+        assert!(c2.0 == c0.0 && c2.1 > c0.1, "cell 2 starts the second row: {c2:?}");
     }
 }

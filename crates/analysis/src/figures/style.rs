@@ -57,6 +57,16 @@ pub(crate) fn solution_label(solution: &str) -> String {
     }
 }
 
+/// The name of a group of parameters (the [`crate::Row::group`] of E11's gradient rows) for
+/// subtitles and captions: "LoRA B" for "lora_b", "steering vector" for "steering_vector".
+pub(crate) fn params_label(group: &str) -> String {
+    match group {
+        "lora_a" => "LoRA A".into(),
+        "lora_b" => "LoRA B".into(),
+        other => other.replace('_', " "),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +77,7 @@ mod tests {
         assert_eq!(solution_label("lora32"), "rank-32 LoRA");
         assert_eq!(solution_label("lorax"), "lorax");
         assert_eq!(dataset_label("bad_cooking"), "bad cooking");
+        assert_eq!(params_label("lora_b"), "LoRA B");
+        assert_eq!(params_label("steering_vector"), "steering vector");
     }
 }

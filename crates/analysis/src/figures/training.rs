@@ -148,7 +148,7 @@ impl TrainingFigure {
                 Glyph::Line { colour, dashed: true } => {
                     chart.draw_series(DashedLineSeries::new(points, 8, 5, colour.stroke_width(2)))?;
                 }
-                Glyph::Line { colour, .. } | Glyph::Swatch(colour) | Glyph::Marker(colour) => {
+                Glyph::Line { colour, .. } | Glyph::Swatch(colour) | Glyph::Marker(colour, _) => {
                     chart.draw_series(LineSeries::new(points, colour.stroke_width(2)))?;
                 }
             }

@@ -10,7 +10,7 @@ mod select;
 use serde::{Deserialize, Serialize};
 
 pub use parquet::{read_parquet, write_parquet};
-pub(crate) use select::{by_sweep, em_metrics, in_dataset_order, is_em_rate};
+pub(crate) use select::{by_step, by_sweep, dataset_groups, em_metrics, in_dataset_order, is_em_rate};
 pub use select::{distinct, Filter, SeedValues};
 
 /// One measurement, long format. Every experiment writes these.

@@ -62,6 +62,23 @@ pub(crate) fn in_dataset_order(mut datasets: Vec<&str>) -> Vec<&str> {
     datasets
 }
 
+/// The (dataset, group) pairs of `solution` in `rows`, datasets in the paper's order and groups
+/// sorted, and whether there are several groups (then a figure or claim must name its group,
+/// as for the parameter groups of a gradient measurement).
+pub(crate) fn dataset_groups<'r>(rows: &[&'r Row], solution: &str) -> (Vec<(&'r str, &'r str)>, bool) {
+    let mine: Vec<&Row> = rows.iter().copied().filter(|r| r.solution == solution).collect();
+    let several = distinct(mine.iter().copied(), |r| &r.group).len() > 1;
+    let pairs = in_dataset_order(distinct(mine.iter().copied(), |r| &r.dataset))
+        .into_iter()
+        .flat_map(|dataset| {
+            distinct(mine.iter().copied().filter(|r| r.dataset == dataset), |r| &r.group)
+                .into_iter()
+                .map(move |group| (dataset, group))
+        })
+        .collect();
+    (pairs, several)
+}
+
 /// The metrics that hold one evaluation group's misalignment rate and the 95% bootstrap
 /// interval recorded with each seed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,9 +166,21 @@ impl SeedValues {
 /// The points of a sweep: the rows grouped by their [`Row::sweep`] value (equal to 1e-9), each
 /// summarised over seeds, sorted by the swept value. Rows without a sweep value are skipped.
 pub(crate) fn by_sweep<'r>(rows: impl IntoIterator<Item = &'r Row>) -> Vec<(f64, SeedValues)> {
+    grouped(rows, |row| row.sweep)
+}
+
+/// The points of a training curve: the rows grouped by their [`Row::step`], each summarised
+/// over seeds, sorted by step (as `f64`, the x of a figure). Rows without a step are skipped.
+pub(crate) fn by_step<'r>(rows: impl IntoIterator<Item = &'r Row>) -> Vec<(f64, SeedValues)> {
+    grouped(rows, |row| row.step.map(|step| step as f64))
+}
+
+/// The rows grouped by `key` (values equal to 1e-9 are one group), each summarised over seeds,
+/// sorted by key; rows without a key are skipped.
+fn grouped<'r>(rows: impl IntoIterator<Item = &'r Row>, key: impl Fn(&Row) -> Option<f64>) -> Vec<(f64, SeedValues)> {
     let mut groups: Vec<(f64, Vec<&Row>)> = vec![];
     for row in rows {
-        let Some(x) = row.sweep else { continue };
+        let Some(x) = key(row) else { continue };
         match groups.iter_mut().find(|(at, _)| (at - x).abs() <= 1e-9) {
             Some((_, members)) => members.push(row),
             None => groups.push((x, vec![row])),
@@ -196,6 +225,18 @@ mod tests {
             in_dataset_order(vec!["bad_sports", "zoo", "bad_medical", "bad_finance"]),
             ["bad_medical", "bad_finance", "bad_sports", "zoo"]
         );
+    }
+
+    #[test]
+    fn dataset_groups_in_the_papers_order() {
+        let mut rows = rows();
+        rows.push(row("E11", "lora", "general", "bad_finance", 0, "gradient", "lora_b", "cos_general", 0.1));
+        let all: Vec<&Row> = rows.iter().collect();
+        let (pairs, several) = dataset_groups(&all, "steering");
+        assert_eq!(pairs, [("bad_medical", "open"), ("bad_medical", "other"), ("bad_finance", "open")]);
+        assert!(several);
+        assert_eq!(dataset_groups(&all, "lora"), (vec![("bad_finance", "lora_b")], false));
+        assert_eq!(dataset_groups(&all, "none"), (vec![], false));
     }
 
     #[test]
@@ -249,5 +290,19 @@ mod tests {
         assert_eq!((points[0].0, points[0].1.mean()), (0.1, 1.0));
         assert_eq!((points[1].0, points[1].1.mean(), points[1].1.count()), (0.4, 3.0, 2));
         assert!(by_sweep(&[]).is_empty());
+    }
+
+    #[test]
+    fn steps_group_by_step_and_sort() {
+        let at = |step: Option<i64>, seed: i64, value: f64| {
+            let mut r = row("E11", "lora", "general", "bad_medical", seed, "gradient", "lora_b", "cos_general", value);
+            r.step = step;
+            r
+        };
+        let rows = [at(Some(20), 0, 1.0), at(Some(0), 0, 5.0), at(Some(20), 1, 3.0), at(None, 0, 9.0)];
+        let points = by_step(&rows);
+        assert_eq!(points.len(), 2, "the row without a step is skipped");
+        assert_eq!((points[0].0, points[0].1.mean()), (0.0, 5.0));
+        assert_eq!((points[1].0, points[1].1.mean(), points[1].1.count()), (20.0, 2.0, 2));
     }
 }
