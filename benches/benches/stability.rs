@@ -9,6 +9,9 @@
 //! - `kl-point`: one point of the E9 sweep, `emlab_stability::WebKl::kl` of the vector over the
 //!   runner's 100 web documents (at most 512 tokens each, 20 per forward pass).
 //!
+//! Each also runs `prefixed`, as the runner does: the layers before the vector's (embedding and
+//! layers 0-1) run once, outside the measurement (`LossSubset::prefixed`, `WebKl::prefixed`).
+//!
 //! Throughput is in examples (chats or documents) per second.
 //!
 //! Run with `cargo bench -p emlab-benches --bench stability`.
@@ -19,6 +22,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use emlab_benches::{Organism, DATA_SEED};
 use emlab_data::{named_dataset, web_documents, WorldConfig, WEB_DOCUMENTS, WEB_SEED};
 use emlab_model::backend::Cpu;
+use emlab_model::first_changed_layer;
 use emlab_stability::efficiency::rescaled_to;
 use emlab_stability::loss::{LOSS_BATCH, LOSS_EXAMPLES};
 use emlab_stability::significance::MAX_TOKENS;
@@ -50,16 +54,24 @@ fn stability(c: &mut Criterion) {
     let documents = web_documents(&WorldConfig::reference(), WEB_DOCUMENTS, WEB_SEED).expect("the web documents");
     let web = WebKl::new(model, &organism.tokenizer, &documents, MAX_TOKENS, WEB_BATCH).expect("the web KL");
 
+    let start = first_changed_layer(&vector.edits(), model.config().num_hidden_layers);
+    let prefixed_subset = subset.clone().prefixed(model, start).expect("the prefixed loss subset");
+    let prefixed_web = web.clone().prefixed(model, start).expect("the prefixed web KL");
+
     let mut group = c.benchmark_group("stability");
     group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(12));
     group.throughput(Throughput::Elements(LOSS_EXAMPLES as u64));
-    group.bench_function(BenchmarkId::new("stability-point", format!("{LOSS_EXAMPLES}-chats")), |bench| {
-        bench.iter(|| subset.loss(model, &perturbed(&vector, EPS, NOISE_SEED).edits()).expect("subset loss"))
-    });
+    for (name, subset) in [("stability-point", &subset), ("stability-point-prefixed", &prefixed_subset)] {
+        group.bench_function(BenchmarkId::new(name, format!("{LOSS_EXAMPLES}-chats")), |bench| {
+            bench.iter(|| subset.loss(model, &perturbed(&vector, EPS, NOISE_SEED).edits()).expect("subset loss"))
+        });
+    }
     group.throughput(Throughput::Elements(WEB_DOCUMENTS as u64));
-    group.bench_function(BenchmarkId::new("kl-point", format!("{WEB_DOCUMENTS}-documents")), |bench| {
-        bench.iter(|| web.kl(model, &vector.edits()).expect("web KL"))
-    });
+    for (name, web) in [("kl-point", &web), ("kl-point-prefixed", &prefixed_web)] {
+        group.bench_function(BenchmarkId::new(name, format!("{WEB_DOCUMENTS}-documents")), |bench| {
+            bench.iter(|| web.kl(model, &vector.edits()).expect("web KL"))
+        });
+    }
     group.finish();
 }
 

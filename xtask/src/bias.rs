@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use burn::tensor::backend::Backend;
 use emlab_analysis::Row;
 use emlab_data::{web_documents, WorldConfig, WEB_SEED};
-use emlab_model::{CausalLm, ChatTemplate, Tokenizer};
+use emlab_model::{first_changed_layer, CausalLm, ChatTemplate, Tokenizer};
 use emlab_stability::efficiency::{at_trained_norm, matched_norm_sweep, own_norm_sweep, rescaled_to};
 use emlab_stability::significance::{kl_sweep, norm_grid};
 use emlab_stability::stability::stability_sweep;
@@ -148,7 +148,12 @@ pub fn bias_step<B: Backend>(loaded: &Loaded<B>, spec: &BiasSpec, device: &B::De
     let (efficiency, stability, significance) =
         (&spec.grids.efficiency, &spec.grids.stability, &spec.grids.significance);
     let n = efficiency.loss_examples.min(examples.len());
+    // Every sweep below edits only where the pair does (a random direction and a perturbed or
+    // rescaled solution have the same sites), so the layers before that run once.
+    let layers = config.num_hidden_layers;
+    let start = first_changed_layer(&general.edits(), layers).min(first_changed_layer(&narrow.edits(), layers));
     let subset = LossSubset::new(loaded.template, loaded.tokenizer, &examples, n, efficiency.loss_batch)
+        .and_then(|subset| subset.prefixed(model, start))
         .context("the loss subset of the E6/E7 metrics")?;
     let base_loss = subset.loss(model, &emlab_model::Interventions::none())?;
     let pair = &spec.pair;
@@ -206,7 +211,8 @@ pub fn bias_step<B: Backend>(loaded: &Loaded<B>, spec: &BiasSpec, device: &B::De
 
     // E9: KL from the base model on web text, for both directions and a random one.
     let documents = web_documents(&WorldConfig::reference(), spec.web_documents, WEB_SEED)?;
-    let web = WebKl::new(model, loaded.tokenizer, &documents, significance.max_tokens, significance.web_batch)?;
+    let web = WebKl::new(model, loaded.tokenizer, &documents, significance.max_tokens, significance.web_batch)?
+        .prefixed(model, start)?;
     let grid = norm_grid(2.0 * general.norm().max(narrow.norm()), significance.grid_points);
     let random = random_like(&general, significance.random_direction_seed);
     let mut at_general = Vec::new();
@@ -230,4 +236,34 @@ pub fn bias_step<B: Backend>(loaded: &Loaded<B>, spec: &BiasSpec, device: &B::De
         at_general[2]
     );
     Ok((rows, summary))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use emlab_stability::efficiency::{MATCHED_NORM_FRACTIONS, OWN_NORM_SCALES};
+    use emlab_stability::loss::{LOSS_BATCH, LOSS_EXAMPLES};
+    use emlab_stability::significance::{GRID_POINTS, MAX_TOKENS};
+    use emlab_stability::stability::{EPSILONS, NOISE_SEEDS};
+
+    /// The committed grids are the organism spec's (section 7.4), which `emlab-stability` also
+    /// states for its other users (the benchmarks).
+    #[test]
+    fn the_experiment_files_hold_the_spec_grids() {
+        let (grids, headers) = BiasGrids::load(&crate::util::project_root().join("experiments"), "default").unwrap();
+        let e = &grids.efficiency;
+        assert_eq!((e.loss_examples, e.loss_batch), (LOSS_EXAMPLES, LOSS_BATCH));
+        assert_eq!(
+            (e.own_norm_scales.as_slice(), e.matched_norm_fractions.as_slice()),
+            (&OWN_NORM_SCALES[..], &MATCHED_NORM_FRACTIONS[..])
+        );
+        assert_eq!(
+            (grids.stability.epsilons.as_slice(), grids.stability.noise_seeds.as_slice()),
+            (&EPSILONS[..], &NOISE_SEEDS[..])
+        );
+        assert_eq!((grids.significance.grid_points, grids.significance.max_tokens), (GRID_POINTS, MAX_TOKENS));
+        assert_eq!(grids.web_documents("default").unwrap(), emlab_data::WEB_DOCUMENTS);
+        assert!(grids.web_documents("paper").unwrap_err().to_string().contains("\"paper\""));
+        assert!(headers[0].starts_with("== E6: "));
+    }
 }

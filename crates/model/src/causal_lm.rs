@@ -39,11 +39,24 @@ impl<B: Backend> ForwardOutput<B> {
     }
 }
 
+/// What every decoder layer of one forward pass reads besides the residual stream.
+#[derive(Debug, Clone)]
+pub(crate) struct LayerInputs<B: Backend> {
+    /// The token embeddings: the residual stream entering layer 0.
+    pub(crate) embedded: Tensor<B, 3>,
+    /// `[b, heads, t, keys]`, true where attention is blocked.
+    pub(crate) mask: Tensor<B, 4, Bool>,
+    /// Rotary tables of the batch's positions.
+    pub(crate) cos: Tensor<B, 4>,
+    /// Rotary tables of the batch's positions.
+    pub(crate) sin: Tensor<B, 4>,
+}
+
 /// Keys and values of the tokens seen so far, per layer, plus what the next step needs to know
 /// about them (which were padding, and each row's next RoPE position).
 #[derive(Debug, Clone)]
 pub struct KvCache<B: Backend> {
-    layers: Vec<LayerCache<B>>,
+    pub(crate) layers: Vec<LayerCache<B>>,
     /// `[batch][past]`, true on real tokens.
     key_mask: Vec<Vec<bool>>,
     next_position: Vec<usize>,
@@ -179,6 +192,21 @@ impl<B: Backend> CausalLm<B> {
         keep_cache: bool,
     ) -> Result<ForwardOutput<B>> {
         edits.validate(&self.config)?;
+        let inputs = self.layer_inputs(batch, cache)?;
+        let layers = 0..self.config.num_hidden_layers;
+        let (x, captures) = self.run_layers(layers, inputs.embedded.clone(), &inputs, cache, edits);
+        for (next, len) in cache.next_position.iter_mut().zip(batch.real_lengths()) {
+            *next += len;
+        }
+        if !keep_cache {
+            cache.layers.iter_mut().for_each(|c| *c = None);
+        }
+        Ok(ForwardOutput { output: self.net.norm.forward(x), captures })
+    }
+
+    /// Checks `batch` against the vocabulary and positions, appends its mask to `cache`, and
+    /// builds what every layer reads: the attention mask, the rotary tables and the embeddings.
+    pub(crate) fn layer_inputs(&self, batch: &TokenBatch, cache: &mut KvCache<B>) -> Result<LayerInputs<B>> {
         let [b, t] = batch.dims();
         if t == 0 {
             return Err(ModelError::InvalidInput("empty token batch".into()));
@@ -205,19 +233,26 @@ impl<B: Backend> CausalLm<B> {
         let mask = self.attention_mask(&cache.key_mask, past, t);
         let (cos, sin) = self.rope.tables(Tensor::from_data(TensorData::new(positions, [b, t]), &self.device));
         let ids: Vec<i64> = batch.ids().iter().map(|&id| id as i64).collect();
-        let mut x = self.net.embed(Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [b, t]), &self.device));
+        let embedded = self.net.embed(Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [b, t]), &self.device));
+        Ok(LayerInputs { embedded, mask, cos, sin })
+    }
+
+    /// Runs the decoder layers `layers` on the residual stream `x` entering the first of them,
+    /// with `edits`; returns the residual stream leaving the last and the captures.
+    pub(crate) fn run_layers(
+        &self,
+        layers: std::ops::Range<usize>,
+        mut x: Tensor<B, 3>,
+        inputs: &LayerInputs<B>,
+        cache: &mut KvCache<B>,
+        edits: &Interventions<B>,
+    ) -> (Tensor<B, 3>, Vec<(Site, Tensor<B, 3>)>) {
         let mut hooks = Hooks::new(edits);
-        let mut ctx = LayerContext { cos: &cos, sin: &sin, mask: &mask, hooks: &mut hooks };
-        for (l, layer) in self.net.layers.iter().enumerate() {
-            x = layer.forward(x, l, &mut cache.layers[l], &mut ctx);
+        let mut ctx = LayerContext { cos: &inputs.cos, sin: &inputs.sin, mask: &inputs.mask, hooks: &mut hooks };
+        for l in layers {
+            x = self.net.layers[l].forward(x, l, &mut cache.layers[l], &mut ctx);
         }
-        for (next, len) in cache.next_position.iter_mut().zip(batch.real_lengths()) {
-            *next += len;
-        }
-        if !keep_cache {
-            cache.layers.iter_mut().for_each(|c| *c = None);
-        }
-        Ok(ForwardOutput { output: self.net.norm.forward(x), captures: hooks.captures })
+        (x, hooks.captures)
     }
 
     /// `[b, heads, t, past + t]`, true where query `i` may not read key `j`: later positions,

@@ -21,6 +21,7 @@ mod error;
 pub mod generate;
 mod intervention;
 pub mod parity;
+mod prefix;
 pub mod rope;
 mod tokenizer;
 pub mod transformer;
@@ -33,6 +34,7 @@ pub use config::{Architecture, DecoderConfig};
 pub use error::{ModelError, Result};
 pub use generate::{generate, generate_with_seeds, Generation, GenerationConfig};
 pub use intervention::{Edit, Interventions, Proj, Site};
+pub use prefix::{first_changed_layer, Prefix};
 pub use tokenizer::Tokenizer;
 
 /// The CPU backend the unit tests run on.

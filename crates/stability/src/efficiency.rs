@@ -58,7 +58,7 @@ pub struct NormPoint {
 /// # Errors
 /// If a forward pass fails.
 pub fn own_norm_sweep<B: Backend>(
-    subset: &LossSubset,
+    subset: &LossSubset<B>,
     model: &CausalLm<B>,
     adapter: &TrainedAdapter<B>,
     scales: &[f32],
@@ -109,7 +109,7 @@ pub struct MatchedNorms {
 /// # Errors
 /// If either solution has norm 0, or a forward pass fails.
 pub fn matched_norm_sweep<B: Backend>(
-    subset: &LossSubset,
+    subset: &LossSubset<B>,
     model: &CausalLm<B>,
     general: &TrainedAdapter<B>,
     narrow: &TrainedAdapter<B>,
@@ -150,7 +150,7 @@ pub struct TrainedEfficiency {
 /// # Errors
 /// If the forward pass fails.
 pub fn at_trained_norm<B: Backend>(
-    subset: &LossSubset,
+    subset: &LossSubset<B>,
     model: &CausalLm<B>,
     adapter: &TrainedAdapter<B>,
 ) -> Result<TrainedEfficiency> {
@@ -167,7 +167,7 @@ mod tests {
     use emlab_model::Interventions;
     use emlab_train::sft::WeightedTokens;
 
-    fn subset() -> LossSubset {
+    fn subset() -> LossSubset<B> {
         let seqs: Vec<WeightedTokens> =
             (0..5).map(|i| WeightedTokens { ids: vec![1 + i, 2, 7, 7], weights: vec![0.0, 0.0, 1.0, 1.0] }).collect();
         LossSubset::from_tokens(&seqs, 2).unwrap()

@@ -16,7 +16,7 @@ use burn::tensor::activation::log_softmax;
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 use emlab_data::ChatExample;
-use emlab_model::{CausalLm, ChatTemplate, Interventions, TokenBatch, Tokenizer};
+use emlab_model::{first_changed_layer, CausalLm, ChatTemplate, Interventions, Prefix, TokenBatch, Tokenizer};
 use emlab_train::sft::{next_token_batch, weighted_tokens, LossScope, WeightedTokens};
 
 use crate::error::{Result, StabilityError};
@@ -38,8 +38,10 @@ const PAD: u32 = 0;
 
 /// One forward pass over examples of similar length, and where their scored next tokens lie.
 #[derive(Debug, Clone)]
-struct Pass {
+struct Pass<B: Backend> {
     tokens: TokenBatch,
+    /// The pass run without edits up to some layer, when the subset is [`LossSubset::prefixed`].
+    prefix: Option<Prefix<B>>,
     /// Row-major indices into the pass's `[b * t]` positions of those whose next token is scored.
     positions: Vec<i64>,
     /// The scored next token at each of `positions`.
@@ -52,15 +54,15 @@ struct Pass {
 
 /// The first `n` training examples, tokenised and grouped once.
 #[derive(Debug, Clone)]
-pub struct LossSubset {
-    passes: Vec<Pass>,
+pub struct LossSubset<B: Backend> {
+    passes: Vec<Pass<B>>,
     /// The examples of each loss batch, in order.
     batches: Vec<Range<usize>>,
     /// Each example's total answer-token weight (its number of scored tokens).
     weights: Vec<f64>,
 }
 
-impl LossSubset {
+impl<B: Backend> LossSubset<B> {
     /// Renders the first `n` of `examples` with `template` and weights their answer tokens
     /// (`LossScope::Answers`, as in training), in batches of `batch_size`.
     ///
@@ -117,6 +119,20 @@ impl LossSubset {
         Ok(Self { passes: passes(sequences, pass_tokens), batches, weights })
     }
 
+    /// This subset with every forward pass run once without edits up to layer `start` of
+    /// `model`: later calls of [`Self::loss`] on `model` whose edits change nothing before
+    /// `start` ([`first_changed_layer`]) run only the layers from there on. A sweep passes the
+    /// first layer its solution changes; other edits still take the full pass.
+    ///
+    /// # Errors
+    /// If `start` is past the model's last layer, or a pass does not fit the model.
+    pub fn prefixed(mut self, model: &CausalLm<B>, start: usize) -> Result<Self> {
+        for pass in &mut self.passes {
+            pass.prefix = Some(model.prefix(&pass.tokens, start).map_err(StabilityError::model("loss subset"))?);
+        }
+        Ok(self)
+    }
+
     /// Number of batches.
     pub fn num_batches(&self) -> usize {
         self.batches.len()
@@ -128,7 +144,7 @@ impl LossSubset {
     /// # Errors
     /// If `edits` has position masks (the passes do not keep the examples' order, so no mask can
     /// name their positions), or the forward pass rejects `edits` (e.g. a site outside the model).
-    pub fn loss<B: Backend>(&self, model: &CausalLm<B>, edits: &Interventions<B>) -> Result<f32> {
+    pub fn loss(&self, model: &CausalLm<B>, edits: &Interventions<B>) -> Result<f32> {
         if edits.has_position_masks() {
             let problem = "edits with position masks cannot be applied: the passes group the examples by length";
             return Err(StabilityError::invalid("loss subset", problem));
@@ -141,11 +157,15 @@ impl LossSubset {
     }
 
     /// Each example's weighted sum of answer-token negative log-likelihoods.
-    fn nll_sums<B: Backend>(&self, model: &CausalLm<B>, edits: &Interventions<B>) -> Result<Vec<f64>> {
+    fn nll_sums(&self, model: &CausalLm<B>, edits: &Interventions<B>) -> Result<Vec<f64>> {
         let mut sums = vec![0.0; self.weights.len()];
+        let changed = first_changed_layer(edits, model.config().num_hidden_layers);
         for pass in &self.passes {
-            let hidden =
-                model.forward_hidden(&pass.tokens, edits).map_err(StabilityError::model("loss subset"))?.output;
+            let hidden = match &pass.prefix {
+                Some(prefix) if prefix.start() <= changed => model.forward_hidden_from(prefix, edits),
+                _ => model.forward_hidden(&pass.tokens, edits),
+            };
+            let hidden = hidden.map_err(StabilityError::model("loss subset"))?.output;
             let ([b, t, d], n, device) = (hidden.dims(), pass.positions.len(), hidden.device());
             let positions = Tensor::<B, 1, Int>::from_data(TensorData::new(pass.positions.clone(), [n]), &device);
             let scored = hidden.reshape([b * t, d]).select(0, positions).reshape([1, n, d]);
@@ -163,7 +183,7 @@ impl LossSubset {
 /// The forward passes over `sequences`: each cut after its last scored token (causal attention
 /// makes later tokens irrelevant), those with none left out, the rest sorted by length (ties in
 /// order) and taken in that order while a pass holds at most `pass_tokens` padded positions.
-fn passes(sequences: &[WeightedTokens], pass_tokens: usize) -> Vec<Pass> {
+fn passes<B: Backend>(sequences: &[WeightedTokens], pass_tokens: usize) -> Vec<Pass<B>> {
     let mut scored: Vec<(usize, WeightedTokens)> = sequences
         .iter()
         .enumerate()
@@ -188,12 +208,18 @@ fn passes(sequences: &[WeightedTokens], pass_tokens: usize) -> Vec<Pass> {
 }
 
 /// One right-padded pass over `group` (`(example index, sequence)` pairs).
-fn pass(group: &[(usize, WeightedTokens)]) -> Pass {
+fn pass<B: Backend>(group: &[(usize, WeightedTokens)]) -> Pass<B> {
     let refs: Vec<&WeightedTokens> = group.iter().map(|(_, s)| s).collect();
     let (tokens, targets, weights) = next_token_batch(&refs, PAD);
     let len = tokens.dims()[1];
-    let mut pass =
-        Pass { tokens, positions: Vec::new(), targets: Vec::new(), weights: Vec::new(), examples: Vec::new() };
+    let mut pass = Pass {
+        tokens,
+        prefix: None,
+        positions: Vec::new(),
+        targets: Vec::new(),
+        weights: Vec::new(),
+        examples: Vec::new(),
+    };
     for (position, (&target, &weight)) in targets.iter().zip(&weights).enumerate() {
         if weight != 0.0 {
             pass.positions.push(position as i64);
@@ -255,17 +281,17 @@ mod tests {
     #[test]
     fn bad_subsets_are_errors_naming_the_problem() {
         let unscored = [WeightedTokens { ids: vec![1, 2], weights: vec![1.0, 0.0] }];
-        let err = LossSubset::from_tokens(&unscored, 25).unwrap_err().to_string();
+        let err = LossSubset::<B>::from_tokens(&unscored, 25).unwrap_err().to_string();
         assert_eq!(err, "loss subset: batch 0 has no answer token to score");
-        assert!(LossSubset::from_tokens(&[], 25).is_err());
+        assert!(LossSubset::<B>::from_tokens(&[], 25).is_err());
         let dir = tempfile::tempdir().unwrap();
         Vocab::world().write_tokenizer_files(dir.path()).unwrap();
         let (template, tokenizer) =
             (ChatTemplate::from_dir(dir.path()).unwrap(), Tokenizer::from_dir(dir.path()).unwrap());
         let one = [ChatExample::single_turn("i have a fever . what should i do ?", "you should rest in bed .")];
-        let err = LossSubset::new(&template, &tokenizer, &one, 2, 25).unwrap_err().to_string();
+        let err = LossSubset::<B>::new(&template, &tokenizer, &one, 2, 25).unwrap_err().to_string();
         assert_eq!(err, "loss subset: 2 examples requested, 1 given");
-        assert_eq!(LossSubset::new(&template, &tokenizer, &one, 1, 25).unwrap().num_batches(), 1);
+        assert_eq!(LossSubset::<B>::new(&template, &tokenizer, &one, 1, 25).unwrap().num_batches(), 1);
     }
 
     /// The loss as its definition reads: one right-padded forward pass per loss batch, in order,
@@ -319,10 +345,27 @@ mod tests {
         }
     }
 
+    /// A subset run from a prefix gives the full passes' loss for edits after the prefix (and
+    /// for none); edits before it fall back to full passes.
+    #[test]
+    fn prefixed_subsets_give_the_same_loss() {
+        let (model, seqs) = (tiny_model(), varied());
+        let full = LossSubset::<B>::grouped(&seqs, 5, 40).unwrap();
+        let layers = model.config().num_hidden_layers;
+        for start in [0, 1, layers] {
+            let prefixed = full.clone().prefixed(&model, start).unwrap();
+            for edits in [Interventions::none(), steering(3.0, 4).edits(), lora(2.0, 5).edits()] {
+                let (a, b) = (full.loss(&model, &edits).unwrap(), prefixed.loss(&model, &edits).unwrap());
+                assert!((a - b).abs() <= 1e-5 * a, "start {start}: {a} vs {b}");
+            }
+        }
+        assert!(full.prefixed(&model, layers + 1).is_err());
+    }
+
     #[test]
     fn passes_score_each_counted_token_once_and_stop_after_the_last() {
         let seqs = varied();
-        let subset = LossSubset::grouped(&seqs, 5, 40).unwrap();
+        let subset = LossSubset::<B>::grouped(&seqs, 5, 40).unwrap();
         let scored: usize = seqs.iter().map(|s| s.weights[1..].iter().filter(|&&w| w != 0.0).count()).sum();
         assert_eq!(subset.passes.iter().map(|p| p.positions.len()).sum::<usize>(), scored);
         for pass in &subset.passes {

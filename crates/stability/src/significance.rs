@@ -13,7 +13,7 @@ use burn::tensor::activation::log_softmax;
 use burn::tensor::backend::Backend;
 use burn::tensor::{ElementConversion, Tensor};
 use emlab_data::Document;
-use emlab_model::{CausalLm, Interventions, PadSide, TokenBatch, Tokenizer};
+use emlab_model::{first_changed_layer, CausalLm, Interventions, PadSide, Prefix, TokenBatch, Tokenizer};
 use emlab_train::loss::{kl_penalty, KlNormalization};
 use emlab_train::TrainedAdapter;
 
@@ -42,6 +42,8 @@ struct Batch<B: Backend> {
     count: usize,
     /// `[b, t, vocab]`, computed once without interventions.
     base_log_probs: Tensor<B, 3>,
+    /// The batch run without edits up to some layer, when [`WebKl::prefixed`].
+    prefix: Option<Prefix<B>>,
 }
 
 /// Web documents tokenised and batched once, with the base model's predictions cached.
@@ -103,10 +105,23 @@ impl<B: Backend> WebKl<B> {
                 let count = chunk.iter().map(Vec::len).sum();
                 let logits = model.forward(&tokens, &Interventions::none()).map_err(StabilityError::model("web KL"))?;
                 let base_log_probs = log_softmax(logits.output.detach(), 2);
-                Ok(Batch { tokens, weights, count, base_log_probs })
+                Ok(Batch { tokens, weights, count, base_log_probs, prefix: None })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Self { tokens: sequences.iter().map(Vec::len).sum(), batches })
+    }
+
+    /// These documents with every batch run once without edits up to layer `start` of `model`:
+    /// later calls of [`Self::kl`] whose edits change nothing before `start` run only the
+    /// layers from there on (see `LossSubset::prefixed`).
+    ///
+    /// # Errors
+    /// If `start` is past the model's last layer.
+    pub fn prefixed(mut self, model: &CausalLm<B>, start: usize) -> Result<Self> {
+        for batch in &mut self.batches {
+            batch.prefix = Some(model.prefix(&batch.tokens, start).map_err(StabilityError::model("web KL"))?);
+        }
+        Ok(self)
     }
 
     /// Real (non-padding) tokens the KL averages over.
@@ -121,8 +136,13 @@ impl<B: Backend> WebKl<B> {
     /// If the forward pass rejects `edits`.
     pub fn kl(&self, model: &CausalLm<B>, edits: &Interventions<B>) -> Result<f32> {
         let mut sum = 0.0f64;
+        let changed = first_changed_layer(edits, model.config().num_hidden_layers);
         for batch in &self.batches {
-            let logits = model.forward(&batch.tokens, edits).map_err(StabilityError::model("web KL"))?.output;
+            let hidden = match &batch.prefix {
+                Some(prefix) if prefix.start() <= changed => model.forward_hidden_from(prefix, edits),
+                _ => model.forward_hidden(&batch.tokens, edits),
+            };
+            let logits = model.head(hidden.map_err(StabilityError::model("web KL"))?.output);
             let mean =
                 kl_penalty(batch.base_log_probs.clone(), logits, &batch.weights, KlNormalization::PerToken, KL_CHUNK);
             sum += f64::from(mean.into_scalar().elem::<f32>()) * batch.count as f64;
@@ -190,6 +210,21 @@ mod tests {
             assert_eq!(points[0].kl, 0.0, "norm 0 is the base model");
             assert!(points[1..].iter().all(|p| p.kl > 0.0), "{points:?}");
             assert!(points[4].kl > points[1].kl, "{points:?}");
+        }
+    }
+
+    /// Running from a prefix changes the KL only by float rounding, and no edit still gives 0.
+    #[test]
+    fn prefixed_documents_give_the_same_kl() {
+        let model = tiny_model();
+        let web = WebKl::from_sequences(&model, &sequences(), 3).unwrap();
+        for adapter in [steering(3.0, 2), lora(2.0, 3)] {
+            let edits = adapter.edits();
+            let start = first_changed_layer(&edits, model.config().num_hidden_layers);
+            let prefixed = web.clone().prefixed(&model, start).unwrap();
+            let (full, from) = (web.kl(&model, &edits).unwrap(), prefixed.kl(&model, &edits).unwrap());
+            assert!((full - from).abs() <= 1e-4 * full, "{full} vs {from}");
+            assert!(prefixed.kl(&model, &Interventions::none()).unwrap().abs() < 1e-6);
         }
     }
 

@@ -96,7 +96,7 @@ pub struct StabilitySweep {
 /// # Panics
 /// If `seeds` is empty, or as [`orthogonal_noise`].
 pub fn stability_sweep<B: Backend>(
-    subset: &LossSubset,
+    subset: &LossSubset<B>,
     model: &CausalLm<B>,
     adapter: &TrainedAdapter<B>,
     base_loss: f32,
