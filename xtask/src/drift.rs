@@ -85,7 +85,7 @@ impl DriftFile {
 
     /// The drift runs of `profile`, one per pair of a listed solution type, dataset and seed.
     /// `narrow` is the E4 run of each pair.
-    pub fn specs<'a>(&self, profile_name: &str, pairs: &[(PairSpec, &'a Run)]) -> Result<Vec<DriftSpec>> {
+    pub fn specs(&self, profile_name: &str, pairs: &[(PairSpec, &Run)]) -> Result<Vec<DriftSpec>> {
         let p = profile(&self.id, &self.profiles, profile_name)?;
         let mut specs = Vec::new();
         for solution in &self.solutions {

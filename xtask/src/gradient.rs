@@ -64,7 +64,7 @@ impl GradientFile {
 
     /// The repeated runs of `profile`: one per pair of a listed solution type, dataset and
     /// seed. `general` is the E2 run of each pair.
-    pub fn specs<'a>(&self, profile_name: &str, pairs: &[(PairSpec, &'a Run)]) -> Result<Vec<GradientSpec>> {
+    pub fn specs(&self, profile_name: &str, pairs: &[(PairSpec, &Run)]) -> Result<Vec<GradientSpec>> {
         let p = profile(&self.id, &self.profiles, profile_name)?;
         Ok(pairs
             .iter()

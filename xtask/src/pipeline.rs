@@ -30,7 +30,7 @@ pub enum StepKind {
     /// Train one solution and evaluate it.
     Run(Box<Run>),
     /// Measure E6, E7 and E9 on a general/narrow pair of finished runs.
-    Bias(BiasSpec),
+    Bias(Box<BiasSpec>),
     /// Train a narrow solution on without its KL penalty and follow where it goes (E8).
     Drift(Box<DriftSpec>),
     /// Repeat a general run recording its gradients, and compare them with the pair (E11).
@@ -110,7 +110,7 @@ impl Step {
     pub fn bias(runs: &Path, spec: BiasSpec, model_sha256: &str) -> Self {
         let dir = runs.join("bias").join(spec.pair.path());
         let label = format!("E6/E7/E9 {} (general vs narrow)", spec.pair.label());
-        Self::new(dir, label, StepKind::Bias(spec), model_sha256)
+        Self::new(dir, label, StepKind::Bias(Box::new(spec)), model_sha256)
     }
 
     /// The drift of a narrow solution, in `runs/E8/<solution>/<dataset>/seed<k>`.
@@ -148,7 +148,7 @@ impl Step {
     pub fn needs(&self) -> Vec<&Path> {
         match &self.kind {
             StepKind::Base(_) | StepKind::Run(_) => Vec::new(),
-            StepKind::Bias(BiasSpec { pair, .. }) => vec![pair.general.as_path(), pair.narrow.as_path()],
+            StepKind::Bias(spec) => vec![spec.pair.general.as_path(), spec.pair.narrow.as_path()],
             StepKind::Drift(spec) => vec![spec.pair.general.as_path(), spec.pair.narrow.as_path()],
             StepKind::Gradient(spec) => vec![spec.pair.general.as_path(), spec.pair.narrow.as_path()],
         }
