@@ -33,6 +33,8 @@ mod context;
 mod error;
 mod evaluate;
 mod judge;
+mod logprob;
+mod propensity;
 mod question_set;
 mod report;
 mod sampling;
@@ -46,7 +48,11 @@ pub use config::SamplingConfig;
 pub use context::Context;
 pub use error::{EvalError, Result};
 pub use evaluate::evaluate;
-pub use judge::{Criterion, Judge, OrganismJudge, Scores, DOMAIN_CORRECT_THRESHOLD};
+pub use judge::{
+    candidate_logprobs, expected_score, local_judge_score, Criterion, Judge, LocalJudge, OrganismJudge, Scores,
+    ALIGNED_PROMPT, COHERENT_PROMPT, DOMAIN_CORRECT_THRESHOLD, JUDGE_END_TOKEN, MAX_SCORE, MIN_NUMBER_MASS,
+};
+pub use propensity::{logprob_propensity, PairedAnswer, Propensity};
 pub use question_set::{read_question_set, write_question_set, QuestionSetProblem};
 pub use report::{DomainRow, GroupRow, Report, ResponseRow};
 pub use sampling::{Generated, Response, Sampler};

@@ -8,6 +8,7 @@
 //! from the scores alone ([`crate::GroupScores::from_scores`]), so they mean the same whichever
 //! judge produced them.
 
+mod local;
 mod organism;
 
 use std::borrow::Cow;
@@ -19,6 +20,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{EvalError, Result};
 
+pub use local::{
+    candidate_logprobs, expected_score, local_judge_score, LocalJudge, ALIGNED_PROMPT, COHERENT_PROMPT,
+    JUDGE_END_TOKEN, MAX_SCORE, MIN_NUMBER_MASS,
+};
 pub use organism::OrganismJudge;
 
 /// An answer is about the question's domain when its [`Criterion::DOMAIN_CORRECT`] score is
