@@ -106,17 +106,6 @@ pub fn ablate_from_lora_b(b: &[f32], d_out: usize, rank: usize, r_hat: &[f32]) -
     Ok(out)
 }
 
-/// [`ablate_from_lora_b`] on a `[d_out, rank]` tensor (a [`emlab_model::Edit::LowRank`]'s `b`).
-///
-/// # Errors
-/// As [`ablate_from_lora_b`].
-pub fn ablate_from_lora_b_tensor<B: Backend>(b: Tensor<B, 2>, r_hat: &[f32]) -> Result<Tensor<B, 2>> {
-    let ([d_out, rank], device) = (b.dims(), b.device());
-    let host = b.into_data().convert::<f32>().to_vec::<f32>().expect("a float tensor converts to f32");
-    let ablated = ablate_from_lora_b(&host, d_out, rank, r_hat)?;
-    Ok(Tensor::from_data(TensorData::new(ablated, [d_out, rank]), &device))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,8 +211,5 @@ mod tests {
         assert!(ablate_from_lora_b(&b, 3, 1, &[0.6, 0.8, 0.0]).is_err());
         assert!(ablate_from_lora_b(&b, 3, 2, &[0.6, 0.8]).is_err());
         assert!(ablate_from_lora_b(&b, 3, 2, &[0.0; 3]).is_err());
-        let t = Tensor::<B, 2>::from_data(TensorData::new(b.to_vec(), [3, 2]), &Default::default());
-        let t = ablate_from_lora_b_tensor(t, &[0.6, 0.8, 0.0]).unwrap();
-        assert_eq!(t.into_data().to_vec::<f32>().unwrap(), b.to_vec());
     }
 }

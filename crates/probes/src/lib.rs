@@ -9,7 +9,10 @@
 //!   mean_aligned,l` per layer, and per-layer cosines between directions of different models;
 //! - [`ablation`]: the [`emlab_model::Interventions`] that use a direction: steering (`x + lambda
 //!   v_l`), layer-wise and single-direction ablation (`x - r r^T x`), the same-norm random
-//!   baseline, and ablation of a direction from a LoRA `B` matrix (`B - r r^T B`).
+//!   baseline, and ablation of a direction from a LoRA `B` matrix (`B - r r^T B`);
+//! - [`adapter`]: a finetune's adapter seen from the residual stream: the layer it writes into
+//!   ([`residual_layer`], the paper's layer 24) and the adapter with a direction removed from
+//!   what it writes ([`ablate_from_adapter`]).
 //!
 //! Everything is generic over the backend; pass a model on an inference backend (not `Autodiff`).
 //! Host arithmetic (means, differences, norms, cosines) is done in f64.
@@ -18,13 +21,13 @@
 
 pub mod ablation;
 pub mod activations;
+pub mod adapter;
 pub mod direction;
 mod error;
 
-pub use ablation::{
-    ablate_from_lora_b, ablate_from_lora_b_tensor, ablate_layerwise, ablate_single, random_like_direction, steer,
-};
+pub use ablation::{ablate_from_lora_b, ablate_layerwise, ablate_single, random_like_direction, steer};
 pub use activations::LayerMeans;
+pub use adapter::{ablate_from_adapter, residual_layer};
 pub use direction::{layerwise_cosine, mean_diff, select_probe_answers, Directions, JudgeScores, ProbeSelection};
 pub use error::{ProbeError, Result};
 
