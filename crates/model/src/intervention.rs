@@ -181,6 +181,13 @@ impl<B: Backend> Interventions<B> {
         self
     }
 
+    /// The edits of `self`, then those of `other`: e.g. a finetune's adapter, then an ablation
+    /// that must see what the adapter wrote (edits at one site apply in order).
+    pub fn then(mut self, other: Interventions<B>) -> Self {
+        self.edits.extend(other.edits);
+        self
+    }
+
     /// Records the activation at `site`.
     pub fn capture(self, site: Site) -> Self {
         self.with(site, Edit::Capture)

@@ -27,15 +27,22 @@ pub struct LayerMeans {
 }
 
 impl LayerMeans {
-    /// The means of the residual stream after every layer of `model` over the tokens of `seqs`,
-    /// each token counted with its weight (`sum_t w_t h_t / sum_t w_t`, pooled over sequences).
+    /// The means of the residual stream after every layer of `model` under `edits` (a finetune's
+    /// adapter, or none for the base model) over the tokens of `seqs`, each token counted with
+    /// its weight (`sum_t w_t h_t / sum_t w_t`, pooled over sequences). The residual stream is
+    /// read after `edits` at each layer, so a steering vector's addition is included.
     /// Runs `batch_size` sequences per forward pass, right-padded; padding changes nothing, since
     /// attention is causal and padded positions weigh 0.
     ///
     /// # Errors
     /// If a sequence's weights and ids differ in length, a weight is negative or not finite, the
     /// total weight is 0, `batch_size` is 0, or a forward pass fails.
-    pub fn collect<B: Backend>(model: &CausalLm<B>, seqs: &[WeightedTokens], batch_size: usize) -> Result<Self> {
+    pub fn collect<B: Backend>(
+        model: &CausalLm<B>,
+        edits: &Interventions<B>,
+        seqs: &[WeightedTokens],
+        batch_size: usize,
+    ) -> Result<Self> {
         if batch_size == 0 {
             return Err(ProbeError::invalid(WHAT, "batch size 0"));
         }
@@ -55,7 +62,7 @@ impl LayerMeans {
             return Err(ProbeError::invalid(WHAT, "no answer tokens to average over"));
         }
         let (layers, width) = (model.config().num_hidden_layers, model.config().hidden_size);
-        let edits = (0..layers).fold(Interventions::none(), |e, l| e.capture(Site::Resid(l)));
+        let edits = (0..layers).fold(edits.clone(), |e, l| e.capture(Site::Resid(l)));
         let mut sums = vec![vec![0f64; width]; layers];
         for chunk in counted.chunks(batch_size) {
             let ids: Vec<Vec<u32>> = chunk.iter().map(|s| s.ids.clone()).collect();
@@ -79,13 +86,14 @@ impl LayerMeans {
         Ok(Self { per_layer, tokens })
     }
 
-    /// [`Self::collect`] over the answer tokens of `examples`, each rendered with `template` (the
+    /// [`Self::collect`] (under `edits`) over the answer tokens of `examples`, each rendered with `template` (the
     /// default system prompt inserted as usual) and weighted with [`LossScope::Answers`].
     ///
     /// # Errors
     /// As [`Self::collect`], or if rendering an example fails.
     pub fn from_examples<B: Backend>(
         model: &CausalLm<B>,
+        edits: &Interventions<B>,
         template: &ChatTemplate,
         tokenizer: &Tokenizer,
         examples: &[ChatExample],
@@ -95,7 +103,7 @@ impl LayerMeans {
             .iter()
             .map(|e| weighted_tokens(template, tokenizer, e, LossScope::Answers))
             .collect::<std::result::Result<Vec<_>, _>>()?;
-        Self::collect(model, &seqs, batch_size)
+        Self::collect(model, edits, &seqs, batch_size)
     }
 
     /// The number of layers.
@@ -149,27 +157,45 @@ mod tests {
 
     #[test]
     fn batched_means_equal_per_sequence_host_means() {
-        let model = tiny_model();
+        let (model, none) = (tiny_model(), Interventions::none());
         let want = host_means(&model, &seqs());
-        let batched = LayerMeans::collect(&model, &seqs(), 3).unwrap();
+        let batched = LayerMeans::collect(&model, &none, &seqs(), 3).unwrap();
         assert_eq!(batched.tokens, 6.0);
         assert_close(&batched, &want);
     }
 
     #[test]
     fn padding_does_not_change_the_means() {
-        let model = tiny_model();
-        let one = LayerMeans::collect(&model, &seqs(), 1).unwrap();
-        let all = LayerMeans::collect(&model, &seqs(), 4).unwrap();
+        let (model, none) = (tiny_model(), Interventions::none());
+        let one = LayerMeans::collect(&model, &none, &seqs(), 1).unwrap();
+        let all = LayerMeans::collect(&model, &none, &seqs(), 4).unwrap();
         let one64: Vec<Vec<f64>> = one.per_layer.iter().map(|v| v.iter().map(|&x| f64::from(x)).collect()).collect();
         assert_close(&all, &one64);
     }
 
     #[test]
+    fn the_means_are_read_after_the_edits() {
+        // A vector added after layer 0 at every position moves layer 0's mean by exactly that
+        // vector, and the layers after it by something else.
+        let (model, none) = (tiny_model(), Interventions::none());
+        let u: Vec<f32> = (0..16).map(|i| (i as f32 * 0.3).cos()).collect();
+        let vector = Tensor::<B, 1>::from_data(TensorData::new(u.clone(), [16]), &Default::default());
+        let steered = Interventions::none().add(Site::Resid(0), vector, 2.0);
+        let (plain, moved) = (
+            LayerMeans::collect(&model, &none, &seqs(), 3).unwrap(),
+            LayerMeans::collect(&model, &steered, &seqs(), 3).unwrap(),
+        );
+        for ((m, p), u) in moved.per_layer[0].iter().zip(&plain.per_layer[0]).zip(&u) {
+            assert!((m - p - 2.0 * u).abs() < 1e-5, "{m} - {p} vs 2 x {u}");
+        }
+        assert_ne!(moved.per_layer[1], plain.per_layer[1]);
+    }
+
+    #[test]
     fn a_single_answer_token_gives_its_own_activation() {
-        let model = tiny_model();
+        let (model, none) = (tiny_model(), Interventions::none());
         let seq = WeightedTokens { ids: vec![1, 2, 3], weights: vec![0.0, 1.0, 0.0] };
-        let means = LayerMeans::collect(&model, std::slice::from_ref(&seq), 1).unwrap();
+        let means = LayerMeans::collect(&model, &none, std::slice::from_ref(&seq), 1).unwrap();
         let out = model
             .forward_hidden(&TokenBatch::single(&seq.ids), &Interventions::none().capture(Site::Resid(1)))
             .unwrap();
@@ -182,12 +208,12 @@ mod tests {
 
     #[test]
     fn rejects_inputs_without_answer_tokens_or_with_mismatched_weights() {
-        let model = tiny_model();
-        let none = WeightedTokens { ids: vec![1, 2], weights: vec![0.0, 0.0] };
-        assert!(LayerMeans::collect(&model, &[none], 2).is_err());
+        let (model, none) = (tiny_model(), Interventions::none());
+        let empty = WeightedTokens { ids: vec![1, 2], weights: vec![0.0, 0.0] };
+        assert!(LayerMeans::collect(&model, &none, &[empty], 2).is_err());
         let bad = WeightedTokens { ids: vec![1, 2], weights: vec![1.0] };
-        assert!(LayerMeans::collect(&model, &[bad], 2).is_err());
-        assert!(LayerMeans::collect(&model, &seqs(), 0).is_err());
+        assert!(LayerMeans::collect(&model, &none, &[bad], 2).is_err());
+        assert!(LayerMeans::collect(&model, &none, &seqs(), 0).is_err());
     }
 
     #[test]
@@ -209,8 +235,9 @@ mod tests {
             &Default::default(),
         )
         .unwrap();
-        let got = LayerMeans::from_examples(&model, &template, &tokenizer, &examples, 2).unwrap();
-        assert_eq!(got, LayerMeans::collect(&model, &seqs, 2).unwrap());
+        let none = Interventions::none();
+        let got = LayerMeans::from_examples(&model, &none, &template, &tokenizer, &examples, 2).unwrap();
+        assert_eq!(got, LayerMeans::collect(&model, &none, &seqs, 2).unwrap());
         assert_eq!(got.tokens, seqs.iter().flat_map(|s| &s.weights).map(|&w| f64::from(w)).sum::<f64>());
     }
 }
