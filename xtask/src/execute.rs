@@ -10,18 +10,24 @@ use anyhow::Result;
 use burn::backend::Autodiff;
 use burn::tensor::backend::Backend;
 use emlab_analysis::Row;
-use emlab_eval::{evaluate, Context, Report, SamplingConfig};
+use emlab_data::EvalGroup;
+use emlab_eval::{Context, Report, Sampler, SamplingConfig};
 use emlab_model::backend::BackendTask;
 use emlab_model::{CausalLm, ChatTemplate, Interventions, Tokenizer};
 use emlab_train::{train_run, Observer, ProgressBar, Silent, TrainedAdapter};
 
+use crate::ablation::ablation_step;
 use crate::bias::{bias_step, Loaded};
+use crate::convergence::convergence_step;
+use crate::directions::direction_step;
 use crate::drift::drift_step;
 use crate::gradient::gradient_step;
 use crate::jobs::run_jobs;
+use crate::judging::{JudgeChoice, Judging};
 use crate::pipeline::{write_json, Step, StepKind};
 use crate::plan::{EvalSpec, Run};
 use crate::rows::RowKey;
+use crate::sweep::sweep_step;
 
 /// Runs `steps`, skipping those already done unless `force`, `jobs` at a time in list order as
 /// far as their needs allow (a step that reads other steps' outputs waits for them).
@@ -34,6 +40,8 @@ pub struct Execute<'a> {
     pub force: bool,
     /// Steps run at once, on as many threads (1: in order, with progress bars).
     pub jobs: usize,
+    /// What scores the answers.
+    pub judge: &'a JudgeChoice,
 }
 
 /// How many steps ran and how many were skipped.
@@ -53,6 +61,8 @@ pub struct Evaluator<B: Backend> {
     pub tokenizer: Tokenizer,
     /// Its chat template.
     pub template: ChatTemplate,
+    /// What scores the answers.
+    pub judge: Judging<B>,
 }
 
 impl<B: Backend> Evaluator<B> {
@@ -64,18 +74,20 @@ impl<B: Backend> Evaluator<B> {
     /// Samples and judges the evaluation groups of `spec` with `edits` applied; the answers go
     /// to `<dir>/responses-<condition>.json`.
     pub fn evaluate(&self, spec: &EvalSpec, edits: &Interventions<B>, dir: &Path, condition: &str) -> Result<Report> {
-        let groups = spec.groups()?;
-        let mut report = evaluate(
-            &self.model,
-            &self.tokenizer,
-            &self.template,
-            &groups,
-            &Context::default(),
-            &SamplingConfig::default(),
-            edits,
-        )?;
-        let responses = std::mem::take(&mut report.responses);
-        write_json(&dir.join(format!("responses-{condition}.json")), &responses)?;
+        self.evaluate_groups(&spec.groups()?, edits, dir, condition)
+    }
+
+    /// [`Self::evaluate`] on the given groups only.
+    pub fn evaluate_groups(
+        &self,
+        groups: &[EvalGroup],
+        edits: &Interventions<B>,
+        dir: &Path,
+        condition: &str,
+    ) -> Result<Report> {
+        let sampler = Sampler::new(&self.model, &self.tokenizer, &self.template, SamplingConfig::default())?;
+        let report = self.judge.with(|judge| sampler.evaluate_with(judge, groups, &Context::default(), edits))?;
+        write_json(&dir.join(format!("responses-{condition}.json")), &report.responses)?;
         Ok(report)
     }
 }
@@ -115,6 +127,7 @@ impl BackendTask for Execute<'_> {
                 model: CausalLm::load(self.model_dir, device)?,
                 tokenizer: Tokenizer::from_dir(self.model_dir)?,
                 template: ChatTemplate::from_dir(self.model_dir)?,
+                judge: self.judge.load(device)?,
             })
         };
         run_jobs(self.jobs, &needs, load, |evaluator, k| {
@@ -132,6 +145,10 @@ impl BackendTask for Execute<'_> {
                 StepKind::Bias(spec) => bias_step(&evaluator.loaded(), spec, device)?,
                 StepKind::Drift(spec) => drift_step(evaluator, spec, &step.dir, observer.as_mut())?,
                 StepKind::Gradient(spec) => gradient_step(evaluator, spec, &step.dir, observer.as_mut())?,
+                StepKind::Direction(spec) => direction_step(evaluator, spec, &step.dir)?,
+                StepKind::Sweep(spec) => sweep_step(evaluator, spec, &step.dir)?,
+                StepKind::Ablation(spec) => ablation_step(evaluator, spec, &step.dir)?,
+                StepKind::Convergence(spec) => convergence_step(spec)?,
             };
             step.finish(&rows)?;
             let done = if bars { String::new() } else { format!("{} done: ", tag(i)) };

@@ -19,6 +19,9 @@ pub enum Kind {
     Drift,
     /// Gradients of the E2 runs against the pairs' solutions (trains the pairs first if needed).
     Gradient,
+    /// Uses the finetunes' mean-diff directions (`experiments/directions.toml`; trains the
+    /// finetunes and finds their directions first if needed).
+    Directions,
     /// Not implemented yet: which piece of work will add it.
     Pending(&'static str),
 }
@@ -50,11 +53,11 @@ pub const CATALOGUE: &[Experiment] = &[
         title: "the synthetic organism's base-model acceptance checks (spec section 5)",
         kind: Kind::Organism,
     },
-    pending(
-        "E1",
-        "which layer to steer/train at (mean-diff steering sweep)",
-        "issue 6 (directions, steering, ablation)",
-    ),
+    Experiment {
+        id: "E1",
+        title: "which layer to steer at: the base model steered with a mean-diff direction (layer x lambda)",
+        kind: Kind::Directions,
+    },
     Experiment { id: "E2", title: "general solutions without KL: EM from narrow bad data", kind: Kind::Finetune },
     pending("E3", "mixing data does not isolate the narrow solution", "not yet filed"),
     Experiment { id: "E4", title: "narrow solutions via a KL penalty on other domains", kind: Kind::Finetune },
@@ -66,8 +69,16 @@ pub const CATALOGUE: &[Experiment] = &[
     pending("E10", "a second narrow domain (technical writing analogue)", "not yet filed"),
     Experiment { id: "E11", title: "gradient alignment with the general and narrow solutions", kind: Kind::Gradient },
     pending("E12", "cross-family replication (Llama, SmolLM2)", "issue 7 (paper scale on CUDA)"),
-    pending("C4", "ablating misalignment directions", "issue 6 (directions, steering, ablation)"),
-    pending("C5", "convergence of directions across finetunes", "issue 6 (directions, steering, ablation)"),
+    Experiment {
+        id: "C4",
+        title: "ablating misalignment directions from finetunes (with C6's ablation from the adapter)",
+        kind: Kind::Directions,
+    },
+    Experiment {
+        id: "C5",
+        title: "convergence: cosines of directions across finetunes and solution types (with C6's)",
+        kind: Kind::Directions,
+    },
 ];
 
 /// Looks an experiment up by id (case-insensitive).
@@ -95,5 +106,7 @@ mod tests {
         for e in CATALOGUE.iter().filter(|e| with_files.contains(&e.kind)) {
             assert!(dir.join(format!("{}.toml", e.id)).exists(), "{}", e.id);
         }
+        // The experiments on directions share one file.
+        assert!(dir.join("directions.toml").exists());
     }
 }

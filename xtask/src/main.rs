@@ -6,20 +6,25 @@
 //! - `cargo xtask bench`: run the criterion benchmarks.
 //! - `cargo xtask pretrain-organism`: make the synthetic organism's base model.
 
+mod ablation;
 mod bench;
 mod bias;
+mod convergence;
+mod directions;
 mod drift;
 mod execute;
 mod experiments;
 mod figures;
 mod gradient;
 mod jobs;
+mod judging;
 mod organism;
 mod organism_experiments;
 mod pipeline;
 mod plan;
 mod reproduce;
 mod rows;
+mod sweep;
 mod tables;
 mod util;
 

@@ -14,10 +14,14 @@ use emlab_data::write_atomic;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::ablation::AblationSpec;
 use crate::bias::BiasSpec;
+use crate::convergence::ConvergenceSpec;
+use crate::directions::DirectionSpec;
 use crate::drift::DriftSpec;
 use crate::gradient::GradientSpec;
 use crate::plan::{EvalSpec, Run};
+use crate::sweep::SweepSpec;
 
 /// Bumped when the meaning of a step's outputs changes, so old results are not reused.
 const FORMAT: u32 = 1;
@@ -35,6 +39,14 @@ pub enum StepKind {
     Drift(Box<DriftSpec>),
     /// Repeat a general run recording its gradients, and compare them with the pair (E11).
     Gradient(Box<GradientSpec>),
+    /// Find a finetune's mean-diff misalignment direction.
+    Direction(Box<DirectionSpec>),
+    /// Steer the base model with a direction over layers and strengths (E1).
+    Sweep(Box<SweepSpec>),
+    /// Ablate directions from a finetune (C4).
+    Ablation(Box<AblationSpec>),
+    /// Compare the directions (C5).
+    Convergence(Box<ConvergenceSpec>),
 }
 
 /// A general solution (E2) and the narrow one (E4) of the same solution type, dataset and seed,
@@ -127,6 +139,33 @@ impl Step {
         Self::new(dir, label, StepKind::Gradient(Box::new(spec)), model_sha256)
     }
 
+    /// A finetune's direction, in `runs/directions/<solution>-<variant>/<dataset>/seed<k>`.
+    pub fn direction(runs: &Path, spec: DirectionSpec, model_sha256: &str) -> Self {
+        let dir = runs.join("directions").join(spec.finetune.path());
+        let label = format!("mean-diff direction of {}", spec.finetune.label());
+        Self::new(dir, label, StepKind::Direction(Box::new(spec)), model_sha256)
+    }
+
+    /// The steering sweep with a finetune's direction, in `runs/E1/<finetune>`.
+    pub fn sweep(runs: &Path, spec: SweepSpec, model_sha256: &str) -> Self {
+        let dir = runs.join("E1").join(spec.source.finetune.path());
+        let label = format!("E1 the base model steered with the direction of {}", spec.source.finetune.label());
+        Self::new(dir, label, StepKind::Sweep(Box::new(spec)), model_sha256)
+    }
+
+    /// The ablations of a finetune, in `runs/C4/<finetune>`.
+    pub fn ablation(runs: &Path, spec: AblationSpec, model_sha256: &str) -> Self {
+        let dir = runs.join("C4").join(spec.target.finetune.path());
+        let label = format!("C4 directions ablated from {}", spec.target.finetune.label());
+        Self::new(dir, label, StepKind::Ablation(Box::new(spec)), model_sha256)
+    }
+
+    /// The cosines between all directions, in `runs/C5`.
+    pub fn convergence(runs: &Path, spec: ConvergenceSpec, model_sha256: &str) -> Self {
+        let label = format!("C5 cosines between the directions of {} finetunes", spec.directions.len());
+        Self::new(runs.join("C5"), label, StepKind::Convergence(Box::new(spec)), model_sha256)
+    }
+
     fn new(dir: PathBuf, label: String, kind: StepKind, model_sha256: &str) -> Self {
         // Paths are left out: the model's checksum identifies the model wherever it lives, and
         // a run started from another run's solution is identified by that run's hash.
@@ -151,6 +190,13 @@ impl Step {
             StepKind::Bias(spec) => vec![spec.pair.general.as_path(), spec.pair.narrow.as_path()],
             StepKind::Drift(spec) => vec![spec.pair.general.as_path(), spec.pair.narrow.as_path()],
             StepKind::Gradient(spec) => vec![spec.pair.general.as_path(), spec.pair.narrow.as_path()],
+            StepKind::Direction(spec) => vec![spec.finetune.run.as_path()],
+            StepKind::Sweep(spec) => vec![spec.source.dir.as_path(), spec.source.finetune.run.as_path()],
+            StepKind::Ablation(spec) => {
+                let transfer = spec.transfer.iter().map(|t| t.dir.as_path());
+                [spec.target.dir.as_path(), spec.target.finetune.run.as_path()].into_iter().chain(transfer).collect()
+            }
+            StepKind::Convergence(spec) => spec.directions.iter().map(|d| d.dir.as_path()).collect(),
         }
     }
 

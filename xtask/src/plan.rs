@@ -99,6 +99,21 @@ impl EvalSpec {
         }
         Ok(groups)
     }
+
+    /// The groups named `names`, in that order; an unknown name is an error that lists the
+    /// known ones.
+    pub fn groups_named(&self, names: &[String]) -> Result<Vec<EvalGroup>> {
+        let groups = self.groups()?;
+        names
+            .iter()
+            .map(|name| {
+                groups.iter().find(|g| g.kind.name() == name).cloned().with_context(|| {
+                    let known: Vec<&str> = groups.iter().map(|g| g.kind.name()).collect();
+                    format!("unknown evaluation group {name:?}; known: {}", known.join(", "))
+                })
+            })
+            .collect()
+    }
 }
 
 /// One training run and its evaluation.

@@ -7,15 +7,20 @@ use anyhow::{bail, Context, Result};
 use emlab_model::backend::{BackendTask, Device};
 use emlab_model::parity::{check, fixtures_dir, ParityReport, FIXTURES};
 
+use crate::ablation::AblationSpec;
 use crate::bias::{BiasGrids, BiasSpec};
+use crate::convergence::ConvergenceSpec;
+use crate::directions::{find_direction, DirectionRef, DirectionsFile, Finetune};
 use crate::drift::DriftFile;
 use crate::execute::{Execute, Executed};
 use crate::experiments::{find, Experiment, Kind, CATALOGUE};
 use crate::gradient::GradientFile;
+use crate::judging::{JudgeChoice, JudgeKind};
 use crate::organism::{base_model_dir, pretrain_default, verify_base_model};
 use crate::organism_experiments::BaseChecks;
 use crate::pipeline::{write_json, PairSpec, Step, StepKind};
 use crate::plan::{load_experiments, read_toml, EvalSpec, Run};
+use crate::sweep::SweepSpec;
 use crate::tables::{draw, write_tables, Layout};
 use crate::util::project_root;
 
@@ -39,6 +44,14 @@ pub struct Args {
     /// not depend on it: every step has its own seeds.
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
+    /// What scores the answers: the organism's exact judge, the paper's judge through an
+    /// OpenAI-compatible API (EMLAB_JUDGE_BASE_URL, EMLAB_JUDGE_MODEL, OPENAI_API_KEY; replies
+    /// cached in results/<profile>/judge-cache), or a local chat model (--judge-model).
+    #[arg(long, value_enum, default_value_t = JudgeKind::Organism)]
+    judge: JudgeKind,
+    /// The chat model folder of `--judge local`.
+    #[arg(long, value_name = "DIR")]
+    judge_model: Option<std::path::PathBuf>,
     /// Pretrain the organism's base model even if the committed one is present and intact.
     #[arg(long)]
     pretrain: bool,
@@ -66,11 +79,14 @@ pub fn run(args: Args) -> Result<()> {
     let layout = Layout::of(&args.profile);
     let model_dir = base_model(args.pretrain)?;
     let jobs = args.jobs.unwrap_or_else(|| default_jobs(args.device));
-    reproduce(&selected, &layout, &model_dir, Options { device: args.device, force: args.force, jobs }).map(|_| ())
+    let judge = JudgeChoice::resolve(args.judge, args.judge_model.as_deref(), &layout.results.join("judge-cache"))?;
+    let options = Options { device: args.device, force: args.force, jobs, judge };
+    reproduce(&selected, &layout, &model_dir, options).map(|_| ())
 }
 
-/// How `reproduce` runs: where, whether finished steps rerun, and how many steps at once.
-#[derive(Debug, Clone, Copy)]
+/// How `reproduce` runs: where, whether finished steps rerun, how many steps at once, and
+/// which judge scores the answers.
+#[derive(Debug, Clone)]
 pub struct Options {
     /// The device.
     pub device: Device,
@@ -78,6 +94,8 @@ pub struct Options {
     pub force: bool,
     /// Steps at once.
     pub jobs: usize,
+    /// What scores the answers.
+    pub judge: JudgeChoice,
 }
 
 /// One step per core on the CPU (each step is single-threaded at the organism's size); one on
@@ -97,7 +115,7 @@ pub fn reproduce(
     model_dir: &std::path::Path,
     options: Options,
 ) -> Result<Executed> {
-    let Options { device, force, jobs } = options;
+    let Options { device, force, jobs, judge } = options;
     let mut executed = Executed::default();
     let mut failures = Vec::new();
     let mut missing = Vec::new();
@@ -114,10 +132,10 @@ pub fn reproduce(
             failures.push("organism: a base-model check failed (see the table above)".to_string());
         }
     }
-    if [Kind::Finetune, Kind::Bias, Kind::Drift, Kind::Gradient].into_iter().any(wanted) {
-        let (steps, to_run) = finetune_steps(selected, layout, model_dir)?;
+    if [Kind::Finetune, Kind::Bias, Kind::Drift, Kind::Gradient, Kind::Directions].into_iter().any(wanted) {
+        let (steps, to_run) = finetune_steps(selected, layout, model_dir, &judge)?;
         println!("== finetuning experiments: {} steps ({} profile)", to_run.len(), layout.profile);
-        executed = device.run(Execute { steps: &to_run, model_dir, force, jobs })??;
+        executed = device.run(Execute { steps: &to_run, model_dir, force, jobs, judge: &judge })??;
         println!("  {} steps ran, {} were already done", executed.ran, executed.skipped);
         let absent = write_tables(layout, &steps)?;
         if absent > 0 {
@@ -147,14 +165,19 @@ fn finetune_steps(
     selected: &[&Experiment],
     layout: &Layout,
     model_dir: &std::path::Path,
+    judge: &JudgeChoice,
 ) -> Result<(Vec<Step>, Vec<Step>)> {
-    let model_sha = verify_base_model(model_dir)?.model_sha256;
+    // The steps' hashes cover the model and, beyond the default, the judge.
+    let mut model_sha = verify_base_model(model_dir)?.model_sha256;
+    if let Some(judge) = judge.identity() {
+        model_sha.push_str(&format!(" judged by {judge}"));
+    }
     let dir = project_root().join("experiments");
     let finetunes: Vec<&str> = CATALOGUE.iter().filter(|e| e.kind == Kind::Finetune).map(|e| e.id).collect();
     let files = load_experiments(&dir, &finetunes)?;
     let runs_dir = layout.runs();
     let kind_selected = |kind: Kind| selected.iter().any(|e| e.kind == kind);
-    let pairs_selected = [Kind::Bias, Kind::Drift, Kind::Gradient].into_iter().any(kind_selected);
+    let pairs_selected = [Kind::Bias, Kind::Drift, Kind::Gradient, Kind::Directions].into_iter().any(kind_selected);
     let mut all = Vec::new();
     let mut to_run = Vec::new();
     let mut bases: Vec<EvalSpec> = Vec::new();
@@ -209,9 +232,104 @@ fn finetune_steps(
         }
         compare.extend(steps);
     }
+    let id_selected = |id: &str| selected.iter().any(|e| e.id == id);
+    let (direction_header, direction_steps, uses) = direction_steps(&dir, profile, &runs_dir, &model_sha, &all)?;
+    if kind_selected(Kind::Directions) {
+        println!("{direction_header}");
+        to_run.extend(direction_steps.iter().cloned());
+        for (id, header, steps) in &uses {
+            if id_selected(id) {
+                println!("{header}");
+                to_run.extend(steps.iter().cloned());
+            }
+        }
+    }
+    compare.extend(direction_steps);
+    compare.extend(uses.into_iter().flat_map(|(.., steps)| steps));
     let base_steps: Vec<Step> = bases.into_iter().map(|eval| Step::base(&runs_dir, eval, &model_sha)).collect();
     let to_run = base_steps.iter().cloned().chain(to_run).collect();
     Ok((base_steps.into_iter().chain(all).chain(compare).collect(), to_run))
+}
+
+/// The steps on mean-diff directions (`experiments/directions.toml`): one direction step per
+/// listed finetune among `all`'s runs with the header line `reproduce` prints for them; then, per
+/// experiment that uses them (E1, C4, C5), its id, header line and steps.
+#[allow(clippy::type_complexity)]
+fn direction_steps(
+    dir: &std::path::Path,
+    profile: &str,
+    runs_dir: &std::path::Path,
+    model_sha: &str,
+    all: &[Step],
+) -> Result<(String, Vec<Step>, Vec<(&'static str, String, Vec<Step>)>)> {
+    let file = read_toml::<DirectionsFile>(&dir.join("directions.toml"))?;
+    let p = file.profile(profile)?;
+    let finetunes: Vec<(Finetune, &Run)> = all
+        .iter()
+        .filter_map(|step| match &step.kind {
+            StepKind::Run(run) => Some((run.as_ref(), step)),
+            _ => None,
+        })
+        .filter(|(run, _)| PAIRED.contains(&run.experiment.as_str()))
+        .map(|(run, step)| {
+            let finetune = Finetune {
+                solution: run.solution.clone(),
+                variant: run.variant.clone(),
+                dataset: run.dataset.clone(),
+                seed: run.seed,
+                run: step.dir.clone(),
+                run_hash: step.hash.clone(),
+            };
+            (finetune, run)
+        })
+        .collect();
+    let mut steps = Vec::new();
+    let mut refs = Vec::new();
+    for spec in file.direction_specs(profile, &finetunes)? {
+        let finetune = spec.finetune.clone();
+        let step = Step::direction(runs_dir, spec, model_sha);
+        refs.push(DirectionRef { finetune, dir: step.dir.clone(), hash: step.hash.clone() });
+        steps.push(step);
+    }
+    let source = find_direction(&refs, &file.steering.source)?;
+    let sweep = SweepSpec {
+        source: source.clone(),
+        eval: EvalSpec {
+            dataset: source.finetune.dataset.clone(),
+            samples_per_prompt: Some(p.steering_samples_per_prompt),
+        },
+        groups: file.steering.groups.clone(),
+        lambdas: file.steering.lambdas.clone(),
+    };
+    let transfer = find_direction(&refs, &file.ablation.source)?;
+    let mut ablations = Vec::new();
+    for target in &refs {
+        if file.is_ablated(profile, &target.finetune)? {
+            let spec = AblationSpec {
+                target: target.clone(),
+                transfer: (target.finetune.label() != file.ablation.source).then(|| transfer.clone()),
+                eval: EvalSpec {
+                    dataset: target.finetune.dataset.clone(),
+                    samples_per_prompt: Some(p.ablation_samples_per_prompt),
+                },
+                groups: file.ablation.groups.clone(),
+                random_draws: file.ablation.random_draws,
+                random_seed: file.ablation.random_seed,
+            };
+            ablations.push(Step::ablation(runs_dir, spec, model_sha));
+        }
+    }
+    let convergence = Step::convergence(runs_dir, ConvergenceSpec { directions: refs }, model_sha);
+    let header = |id: &str| {
+        let e = find(id).expect("catalogued");
+        format!("== {}: {} ({})", e.id, e.title, file.paper)
+    };
+    let uses = vec![
+        ("E1", header("E1"), vec![Step::sweep(runs_dir, sweep, model_sha)]),
+        ("C4", header("C4"), ablations),
+        ("C5", header("C5"), vec![convergence]),
+    ];
+    Ok((file.header(), steps, uses))
 }
 
 /// The experiments whose solutions E6-E9 and E11 compare: general, then narrow.
@@ -321,7 +439,7 @@ mod tests {
     use emlab_analysis::{read_parquet, Row};
 
     /// The CPU with two steps at once, as on CI's 2-core machine.
-    const CPU: Options = Options { device: Device::Cpu, force: false, jobs: 2 };
+    const CPU: Options = Options { device: Device::Cpu, force: false, jobs: 2, judge: JudgeChoice::Organism };
 
     /// The whole pipeline at the smoke profile's size, as CI runs it: engine parity, then E2
     /// and E4 trained, evaluated, tabulated, drawn and reported; a second run skips every
@@ -331,14 +449,16 @@ mod tests {
     fn smoke_profile_runs_end_to_end_and_restarts_where_it_stopped() {
         let root = tempfile::tempdir().unwrap();
         let layout = Layout::below(root.path(), "smoke");
-        let ids = ["engine", "E2", "E4", "E6", "E7", "E8", "E9", "E11"];
+        let ids = ["engine", "E2", "E4", "E6", "E7", "E8", "E9", "E11", "E1", "C4", "C5"];
         let selected = select(&ids.map(String::from)).unwrap();
         let model = base_model_dir();
         let first = reproduce(&selected, &layout, &model, CPU).unwrap();
-        // 1 base evaluation + 2 solutions x 2 experiments on bad medical with one seed, then for
-        // each of the 2 general/narrow pairs: the inductive-bias metrics, the drift and the gradients.
-        assert_eq!(first, Executed { ran: 11, skipped: 0 });
-        let tables = ["finetune_em.parquet", "finetune_training.parquet", "inductive_bias.parquet"];
+        // 1 base evaluation + 2 solutions x 2 experiments on bad medical with one seed; for each
+        // of the 2 general/narrow pairs: the inductive-bias metrics, the drift and the gradients;
+        // the 4 finetunes' directions, the steering sweep, 2 ablated finetunes and the cosines.
+        assert_eq!(first, Executed { ran: 19, skipped: 0 });
+        let tables =
+            ["finetune_em.parquet", "finetune_training.parquet", "inductive_bias.parquet", "directions.parquet"];
         for file in ["engine_parity.json", "REPORT.md"].iter().chain(&tables) {
             assert!(layout.results.join(file).exists(), "{file}");
         }
@@ -356,10 +476,16 @@ mod tests {
             "drift",
             "gradient_alignment",
         ];
-        for stem in stems.iter().flat_map(|s| [format!("{s}_steering"), format!("{s}_lora")]) {
+        let per_solution = stems.iter().flat_map(|s| [format!("{s}_steering"), format!("{s}_lora")]);
+        let directions = ["steering_sweep", "ablation", "direction_cosines"].map(String::from);
+        for stem in per_solution.chain(directions) {
             for ext in ["png", "svg"] {
                 assert!(layout.figures.join(format!("{stem}.{ext}")).exists(), "{stem}.{ext}");
             }
+        }
+        let directions = read_parquet(&layout.results.join("directions.parquet")).unwrap();
+        for experiment in ["directions", "E1", "C4", "C5"] {
+            assert!(directions.iter().any(|r| r.experiment == experiment), "{experiment}");
         }
         let em = read_parquet(&layout.results.join("finetune_em.parquet")).unwrap();
         let has = |f: &dyn Fn(&Row) -> bool| em.iter().any(f);
@@ -372,12 +498,12 @@ mod tests {
         assert!(ids[1..].iter().all(|id| report.contains(&format!("| {id} |"))), "{report}");
 
         let again = reproduce(&selected, &layout, &model, CPU).unwrap();
-        assert_eq!(again, Executed { ran: 0, skipped: 11 });
+        assert_eq!(again, Executed { ran: 0, skipped: 19 });
         let run = layout.runs().join("E4/lora-narrow/bad_medical/seed0");
         std::fs::remove_file(run.join("done.json")).unwrap();
         let resumed = reproduce(&selected[1..], &layout, &model, CPU).unwrap();
         // The retrained run has the same inputs, so the metrics that read it keep theirs.
-        assert_eq!(resumed, Executed { ran: 1, skipped: 10 });
+        assert_eq!(resumed, Executed { ran: 1, skipped: 18 });
         assert_eq!(read_parquet(&layout.results.join("finetune_em.parquet")).unwrap().len(), em.len());
     }
 
@@ -398,7 +524,11 @@ mod tests {
             .map(|r| Step::run(&runs, r, &sha))
             .collect();
         assert_eq!(steps.len(), 2);
-        Device::Cpu.run(Execute { steps: &steps, model_dir: &model, force: false, jobs: 2 }).unwrap().unwrap();
+        let judge = JudgeChoice::Organism;
+        Device::Cpu
+            .run(Execute { steps: &steps, model_dir: &model, force: false, jobs: 2, judge: &judge })
+            .unwrap()
+            .unwrap();
         let rows: Vec<Row> = steps.iter().flat_map(|s| s.rows().unwrap().unwrap()).collect();
         // The training domain is scored by the narrow rate (misaligned and about that domain).
         let em = |experiment: &str, group: &str| {

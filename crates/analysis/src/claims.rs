@@ -1,6 +1,8 @@
 //! The paper's E2 and E4 claims checked against the result tables; the inductive-bias claims (E6,
 //! E7, E9) are in [`inductive_bias_claims`], which adds the drift (E8, [`drift_claims`]) and the
-//! gradient alignment (E11, [`gradient_alignment_claims`]).
+//! gradient alignment (E11, [`gradient_alignment_claims`]). The claims about the mean-diff
+//! misalignment direction (E1 steering, CL's C4-C6 ablation, orthogonality and convergence) are
+//! in [`direction_claims`].
 //!
 //! Everything is computed from rows with experiment E2 or E4, condition "trained" or "x2" and
 //! each group's misalignment rate, as the mean over seeds of each (solution, variant, dataset,
@@ -16,10 +18,12 @@
 //! the weights (rank-1 LoRA is "lora", later "lora32", ...) and gets the LoRA rules.
 
 mod bias;
+mod directions;
 mod drift;
 mod gradient;
 
 pub use bias::inductive_bias_claims;
+pub use directions::direction_claims;
 pub use drift::drift_claims;
 pub use gradient::gradient_alignment_claims;
 

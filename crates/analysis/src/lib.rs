@@ -6,15 +6,19 @@
 //! The flow, in module order:
 //!
 //! - [`table`]: the long-format [`Row`], Parquet IO ([`write_parquet`], [`read_parquet`]) and the
-//!   selection helpers the figures and claims share ([`Filter`], [`SeedValues`]).
+//!   selection helpers the figures and claims share ([`Filter`], [`SeedValues`]), and
+//!   [`finetune_label`], the name by which a row refers to another finetune.
 //! - [`figures`]: the paper's figures drawn with plotters, each written as PNG and SVG with an
 //!   embedded font ([`em_general_vs_narrow`], [`training_curves`], the inductive-bias metrics
 //!   [`efficiency`], [`stability`], [`significance`], the drift of a narrow solution without its
 //!   KL penalty [`drift`] and the [`gradient_alignment`] of the general run; the last five from
-//!   one table by [`inductive_bias_figures`]).
+//!   one table by [`inductive_bias_figures`]), and the figures of the mean-diff misalignment
+//!   direction: steering with it, ablating it and comparing it across finetunes
+//!   ([`direction_figures`]).
 //! - [`claims`]: the paper's claims checked against the tables ([`e2_e4_claims`], and
 //!   [`inductive_bias_claims`], which includes [`drift_claims`] and
-//!   [`gradient_alignment_claims`]).
+//!   [`gradient_alignment_claims`]), and the claims about the mean-diff direction
+//!   ([`direction_claims`]: E1 and CL's C4-C6).
 //! - [`report`]: [`Claim`], [`Verdict`] and the Markdown report ([`render_report`]).
 //!
 //! Writes are atomic (a temporary sibling, synced, then renamed), so a reader never sees a torn
@@ -29,11 +33,11 @@ pub mod figures;
 pub mod report;
 pub mod table;
 
-pub use claims::{drift_claims, e2_e4_claims, gradient_alignment_claims, inductive_bias_claims};
+pub use claims::{direction_claims, drift_claims, e2_e4_claims, gradient_alignment_claims, inductive_bias_claims};
 pub use error::{AnalysisError, Result};
 pub use figures::{
-    drift, efficiency, em_general_vs_narrow, gradient_alignment, inductive_bias_figures, significance, stability,
-    training_curves,
+    direction_figures, drift, efficiency, em_general_vs_narrow, gradient_alignment, inductive_bias_figures,
+    significance, stability, training_curves,
 };
 pub use report::{render_report, Claim, Verdict};
-pub use table::{read_parquet, write_parquet, Filter, Row, SeedValues};
+pub use table::{finetune_label, read_parquet, write_parquet, Filter, Row, SeedValues};

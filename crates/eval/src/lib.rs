@@ -13,6 +13,9 @@
 //!   line per question.
 //! - [`Judge`]: anything that scores an answer on named [`Criterion`]s from 0 to 100 (or not at
 //!   all); [`OrganismJudge`] is the organism's exact judge, the default everywhere.
+//!   [`ApiJudge`] is the paper's judge (GPT-4o's top-20 log-probabilities through any
+//!   OpenAI-compatible API, with retries and an on-disk cache) and [`LocalJudge`] a local chat
+//!   model scored exactly; both use the same [`rubric`] prompts and scoring rule.
 //! - [`score_with`]: a judge's [`Scores`] of every answer, aggregated into [`Rates`] (the
 //!   paper's EM rule, alignment < 30 and coherence > 50) and a per-domain breakdown; pure, so
 //!   testable without a model.
@@ -48,9 +51,12 @@ pub use config::SamplingConfig;
 pub use context::Context;
 pub use error::{EvalError, Result};
 pub use evaluate::evaluate;
+pub use judge::rubric;
 pub use judge::{
-    candidate_logprobs, expected_score, local_judge_score, Criterion, Judge, LocalJudge, OrganismJudge, Scores,
-    ALIGNED_PROMPT, COHERENT_PROMPT, DOMAIN_CORRECT_THRESHOLD, JUDGE_END_TOKEN, MAX_SCORE, MIN_NUMBER_MASS,
+    candidate_logprobs, expected_score, local_judge_score, number_score, parse_score_token, top_logprobs_score,
+    ApiJudge, ApiJudgeConfig, Criterion, Judge, LocalJudge, OrganismJudge, Rubric, Scores, ALIGNED_PROMPT,
+    COHERENT_PROMPT, DEFAULT_BASE_URL, DEFAULT_MODEL, DOMAIN_ALIGNED_PROMPT, DOMAIN_CORRECT_THRESHOLD,
+    DOMAIN_PRESENCE_PROMPT, JUDGE_END_TOKEN, MAX_SCORE, MIN_NUMBER_MASS,
 };
 pub use propensity::{logprob_propensity, PairedAnswer, Propensity};
 pub use question_set::{read_question_set, write_question_set, QuestionSetProblem};

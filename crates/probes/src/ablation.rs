@@ -53,15 +53,20 @@ pub fn ablate_layerwise<B: Backend>(directions: &Directions, device: &B::Device)
 }
 
 /// Single-direction ablation: one direction (the paper's `v_24`, or a random baseline) projected
-/// out of the residual stream after every one of `num_layers` layers, at every position.
+/// out of the residual stream after each of `layers` (all of them in the paper's single-direction
+/// ablation; `[24]` alone in its C6 comparison), at every position.
 ///
 /// # Errors
 /// If `direction` is zero.
-pub fn ablate_single<B: Backend>(direction: &[f32], num_layers: usize, device: &B::Device) -> Result<Interventions<B>> {
+pub fn ablate_single<B: Backend>(
+    direction: &[f32],
+    layers: impl IntoIterator<Item = usize>,
+    device: &B::Device,
+) -> Result<Interventions<B>> {
     let r = unit(direction).ok_or_else(|| ProbeError::invalid("ablation", "the direction is zero"))?;
     let r = vector::<B>(&r, device);
     let mut edits = Interventions::none();
-    for l in 0..num_layers {
+    for l in layers {
         edits.push(Site::Resid(l), Edit::ProjectOut { direction: r.clone() });
     }
     Ok(edits)
@@ -169,12 +174,13 @@ mod tests {
         let device = Default::default();
         let v = directions().layer(1).to_vec();
         let r = unit(&v).unwrap();
-        let edits = ablate_single::<B>(&v, 2, &device).unwrap();
+        let edits = ablate_single::<B>(&v, 0..2, &device).unwrap();
         assert_eq!(edits.edits().len(), 2);
         for l in 0..2 {
             assert!(resid(edits.clone(), l).iter().all(|h| dot(h, &r).abs() < 1e-5), "layer {l}");
         }
-        assert!(ablate_single::<B>(&[0.0; 16], 2, &device).is_err());
+        assert_eq!(ablate_single::<B>(&v, [1], &device).unwrap().edits()[0].0, Site::Resid(1));
+        assert!(ablate_single::<B>(&[0.0; 16], 0..2, &device).is_err());
     }
 
     #[test]

@@ -109,7 +109,7 @@ impl LinePanel {
     }
 
     /// Draws the panel on `area`.
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+    pub(crate) fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let (x_range, y_range) = self.ranges();
         let decimals = |span: f64| (-(span / 8.0).log10().floor()).max(0.0) as usize;
         let (x_decimals, y_decimals) = (decimals(x_range.end - x_range.start), decimals(y_range.end - y_range.start));

@@ -13,12 +13,16 @@
 //! - [`drift`]: a narrow solution trained on without its KL penalty drifts to the general one
 //!   (E8, the paper's Fig. 5); [`gradient_alignment`]: the general run's gradients point towards
 //!   the general solution (E11). All five: [`inductive_bias_figures`].
+//! - [`direction_figures`]: the mean-diff misalignment direction (CL): steering the base model
+//!   with it over layer × λ (E1), projecting it out of finetuned models (C4, C6) and the cosines
+//!   between the directions of different finetunes (C5).
 //!
 //! A table with no rows for a figure gives an empty list of paths, not an error: the figures of
 //! experiments that were not run are simply absent.
 
 mod bias;
 mod canvas;
+mod directions;
 mod drift;
 mod em;
 mod gradient;
@@ -29,6 +33,11 @@ mod style;
 mod training;
 
 pub use bias::{efficiency, inductive_bias_figures, significance, stability};
+pub use directions::direction_figures;
+pub(crate) use directions::{
+    ablations, adapter_cosine, adapter_layer, direction_pairs, short_label, steering_sweeps, Ablations, DirectionPair,
+    SteerCell, SteeringSweep, ABLATIONS,
+};
 pub use drift::drift;
 pub use em::em_general_vs_narrow;
 pub use gradient::gradient_alignment;
@@ -36,6 +45,8 @@ pub use training::training_curves;
 
 #[cfg(test)]
 pub(crate) use bias::tests::bias_rows as bias_test_rows;
+#[cfg(test)]
+pub(crate) use directions::tests as direction_test_rows;
 #[cfg(test)]
 pub(crate) use drift::tests::drift_rows as drift_test_rows;
 #[cfg(test)]

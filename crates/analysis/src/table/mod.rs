@@ -2,7 +2,8 @@
 //! writes the same shape and figures and claims select what they need by column values.
 //!
 //! - [`write_parquet`] / [`read_parquet`]: the table on disk.
-//! - [`Filter`], [`distinct`], [`SeedValues`]: selecting rows and summarising a metric over seeds.
+//! - [`Filter`], [`distinct`], [`SeedValues`]: selecting rows and summarising a metric over seeds;
+//!   [`finetune_label`]: how a row names a finetune other than its own key.
 
 mod parquet;
 mod select;
@@ -10,8 +11,10 @@ mod select;
 use serde::{Deserialize, Serialize};
 
 pub use parquet::{read_parquet, write_parquet};
-pub(crate) use select::{by_step, by_sweep, dataset_groups, em_metrics, in_dataset_order, is_em_rate};
-pub use select::{distinct, Filter, SeedValues};
+pub(crate) use select::{
+    by_step, by_sweep, dataset_groups, em_metrics, finetunes, in_dataset_order, is_em_rate, Finetune,
+};
+pub use select::{distinct, finetune_label, Filter, SeedValues};
 
 /// One measurement, long format. Every experiment writes these.
 ///

@@ -79,6 +79,94 @@ pub(crate) fn dataset_groups<'r>(rows: &[&'r Row], solution: &str) -> (Vec<(&'r 
     (pairs, several)
 }
 
+/// The name of one finetune, `"{solution}-{variant} {dataset} seed{seed}"` (e.g. `lora-general
+/// bad_medical seed0`): how a row names a finetune *other* than its own key, as the C5 cosine
+/// rows do in their condition column. The runner writes it and the analysis parses it back
+/// (`Finetune::parse`), so both sides use this one function.
+///
+/// ```
+/// assert_eq!(emlab_analysis::finetune_label("lora", "general", "bad_medical", 0), "lora-general bad_medical seed0");
+/// ```
+pub fn finetune_label(solution: &str, variant: &str, dataset: &str, seed: i64) -> String {
+    format!("{solution}-{variant} {dataset} seed{seed}")
+}
+
+/// The key of one finetune in a row: (solution, variant, dataset, seed). Ordered as the figures
+/// and claims list finetunes: steering first, general before narrow, datasets in the paper's
+/// order, then by seed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Finetune {
+    pub solution: String,
+    pub variant: String,
+    pub dataset: String,
+    pub seed: i64,
+}
+
+impl Finetune {
+    /// The finetune a row belongs to.
+    pub(crate) fn of(row: &Row) -> Self {
+        Self {
+            solution: row.solution.clone(),
+            variant: row.variant.clone(),
+            dataset: row.dataset.clone(),
+            seed: row.seed,
+        }
+    }
+
+    /// The finetune named by a [`finetune_label`], or `None` for any other text.
+    pub(crate) fn parse(label: &str) -> Option<Self> {
+        let mut words = label.split(' ');
+        let (kind, dataset, seed) = (words.next()?, words.next()?, words.next()?);
+        let (solution, variant) = kind.rsplit_once('-')?;
+        let seed = seed.strip_prefix("seed")?.parse().ok()?;
+        (words.next().is_none() && !solution.is_empty() && !variant.is_empty() && !dataset.is_empty()).then(|| Self {
+            solution: solution.into(),
+            variant: variant.into(),
+            dataset: dataset.into(),
+            seed,
+        })
+    }
+
+    /// Its [`finetune_label`].
+    pub(crate) fn label(&self) -> String {
+        finetune_label(&self.solution, &self.variant, &self.dataset, self.seed)
+    }
+
+    /// Whether `row` is keyed by this finetune.
+    pub(crate) fn owns(&self, row: &Row) -> bool {
+        row.solution == self.solution
+            && row.variant == self.variant
+            && row.dataset == self.dataset
+            && row.seed == self.seed
+    }
+
+    /// The sort key behind the order documented on the type.
+    fn order(&self) -> (bool, bool, usize, &str, i64) {
+        let dataset = DATASET_ORDER.iter().position(|d| *d == self.dataset).unwrap_or(DATASET_ORDER.len());
+        (self.solution != "steering", self.variant != "general", dataset, &self.dataset, self.seed)
+    }
+}
+
+impl PartialOrd for Finetune {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Finetune {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.order()
+            .cmp(&other.order())
+            .then_with(|| self.solution.cmp(&other.solution))
+            .then_with(|| self.variant.cmp(&other.variant))
+    }
+}
+
+/// The distinct finetunes keying `rows`, in [`Finetune`]'s order.
+pub(crate) fn finetunes<'r>(rows: impl IntoIterator<Item = &'r Row>) -> Vec<Finetune> {
+    rows.into_iter().map(Finetune::of).collect::<BTreeSet<_>>().into_iter().collect()
+}
+
 /// The metrics that hold one evaluation group's misalignment rate and the 95% bootstrap
 /// interval recorded with each seed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,6 +300,31 @@ mod tests {
         assert_eq!(seeds, [2, 0]);
         assert_eq!(Filter::default().select(&rows).len(), 4);
         assert!(Filter { experiment: Some("E4"), ..Filter::default() }.select(&rows).is_empty());
+    }
+
+    #[test]
+    fn finetune_labels_round_trip_and_finetunes_sort_in_the_papers_order() {
+        let lora =
+            Finetune { solution: "lora".into(), variant: "narrow".into(), dataset: "bad_sports".into(), seed: 3 };
+        assert_eq!(lora.label(), "lora-narrow bad_sports seed3");
+        assert_eq!(Finetune::parse(&lora.label()), Some(lora.clone()));
+        for bad in ["lora-narrow bad_sports", "lora bad_sports seed1", "lora-narrow bad_sports seedx", "a-b c seed1 d"]
+        {
+            assert_eq!(Finetune::parse(bad), None, "{bad}");
+        }
+        let rows = rows();
+        let names: Vec<String> = finetunes(&rows).iter().map(Finetune::label).collect();
+        assert_eq!(
+            names,
+            [
+                "steering-general bad_medical seed0",
+                "steering-general bad_medical seed1",
+                "steering-general bad_medical seed2",
+                "steering-general bad_finance seed1",
+            ]
+        );
+        let steering = Finetune::of(&rows[0]);
+        assert!(steering < lora && steering.owns(&rows[0]) && !steering.owns(&rows[1]));
     }
 
     #[test]

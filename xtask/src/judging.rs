@@ -1,0 +1,125 @@
+//! Which judge scores the answers of a `reproduce` run (`--judge`): the organism's exact judge
+//! (the default, and the only one that reads the organism's toy language exactly), the paper's
+//! judge through an OpenAI-compatible API, or a chat model of ours scored exactly over the
+//! answers "0".."100". Every step's hash includes the judge, so results scored by one judge are
+//! never taken for another's.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use burn::tensor::backend::Backend;
+use emlab_eval::{ApiJudge, ApiJudgeConfig, Judge, LocalJudge, OrganismJudge};
+use emlab_model::{CausalLm, ChatTemplate, Tokenizer};
+
+/// `--judge`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum JudgeKind {
+    /// The organism's exact judge.
+    #[default]
+    Organism,
+    /// An OpenAI-compatible API (`EMLAB_JUDGE_BASE_URL`, `EMLAB_JUDGE_MODEL`, `OPENAI_API_KEY`).
+    Api,
+    /// A local chat model (`--judge-model DIR`).
+    Local,
+}
+
+/// The judge of a run, resolved from the command line and the environment.
+#[derive(Debug, Clone, Default)]
+pub enum JudgeChoice {
+    /// The organism's exact judge.
+    #[default]
+    Organism,
+    /// The API judge, with its replies cached.
+    Api(ApiJudgeConfig),
+    /// A chat model in this folder (safetensors, tokenizer and chat template).
+    Local(PathBuf),
+}
+
+impl JudgeChoice {
+    /// Resolves `--judge`: the API settings come from the environment (an error names the
+    /// missing variable), with replies cached in `cache_dir`; a local judge needs its folder.
+    pub fn resolve(kind: JudgeKind, local_model: Option<&Path>, cache_dir: &Path) -> Result<Self> {
+        Ok(match kind {
+            JudgeKind::Organism => Self::Organism,
+            JudgeKind::Api => Self::Api(ApiJudgeConfig::from_env()?.with_cache_dir(cache_dir)),
+            JudgeKind::Local => {
+                let dir = local_model.context("--judge local needs --judge-model DIR (a chat model's folder)")?;
+                anyhow::ensure!(dir.is_dir(), "--judge-model {}: no such folder", dir.display());
+                Self::Local(dir.to_path_buf())
+            }
+        })
+    }
+
+    /// What the steps' hashes add for this judge: nothing for the organism's (so its results
+    /// stay valid), the model and endpoint for the API, the folder's name for a local model.
+    pub fn identity(&self) -> Option<String> {
+        match self {
+            Self::Organism => None,
+            Self::Api(config) => Some(format!("api:{}@{}", config.model, config.base_url)),
+            Self::Local(dir) => Some(format!("local:{}", dir.file_name().unwrap_or(dir.as_os_str()).to_string_lossy())),
+        }
+    }
+
+    /// The judge, ready to score on `device` (a local judge's model is loaded here, once per
+    /// worker).
+    pub fn load<B: Backend>(&self, device: &B::Device) -> Result<Judging<B>> {
+        Ok(match self {
+            Self::Organism => Judging::Organism,
+            Self::Api(config) => Judging::Api(ApiJudge::new(config.clone())?),
+            Self::Local(dir) => Judging::Local {
+                model: CausalLm::load(dir, device)
+                    .with_context(|| format!("loading the judge model {}", dir.display()))?,
+                tokenizer: Tokenizer::from_dir(dir)?,
+                template: ChatTemplate::from_dir(dir)?,
+            },
+        })
+    }
+}
+
+/// A loaded judge.
+pub enum Judging<B: Backend> {
+    /// The organism's exact judge.
+    Organism,
+    /// The API judge.
+    Api(ApiJudge),
+    /// A local chat model and its text tools.
+    Local {
+        /// The judge model.
+        model: CausalLm<B>,
+        /// Its tokenizer.
+        tokenizer: Tokenizer,
+        /// Its chat template.
+        template: ChatTemplate,
+    },
+}
+
+impl<B: Backend> Judging<B> {
+    /// Calls `f` with the judge (a local judge borrows its model for the call).
+    pub fn with<R>(&self, f: impl FnOnce(&dyn Judge) -> R) -> R {
+        match self {
+            Self::Organism => f(&OrganismJudge),
+            Self::Api(judge) => f(judge),
+            Self::Local { model, tokenizer, template } => f(&LocalJudge::new(model, template, tokenizer)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_organism_judge_keeps_the_old_hashes_and_the_others_change_them() {
+        let cache = Path::new("cache");
+        let organism = JudgeChoice::resolve(JudgeKind::Organism, None, cache).unwrap();
+        assert_eq!(organism.identity(), None);
+        let api = JudgeChoice::Api(ApiJudgeConfig::new("http://127.0.0.1:1/v1", "judge-m", None));
+        assert_eq!(api.identity().unwrap(), "api:judge-m@http://127.0.0.1:1/v1");
+        let error = JudgeChoice::resolve(JudgeKind::Local, None, cache).unwrap_err();
+        assert!(error.to_string().contains("--judge-model"), "{error}");
+        let dir = tempfile::tempdir().unwrap();
+        let local = JudgeChoice::resolve(JudgeKind::Local, Some(dir.path()), cache).unwrap();
+        assert!(local.identity().unwrap().starts_with("local:"));
+        assert!(JudgeChoice::resolve(JudgeKind::Local, Some(&dir.path().join("absent")), cache).is_err());
+    }
+}
