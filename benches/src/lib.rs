@@ -1,5 +1,5 @@
 //! Shared workloads of the criterion benchmarks (`benches/engine.rs`, `benches/finetune.rs`,
-//! `benches/sampling.rs`, `benches/stability.rs`), so the benchmarks and anything that wants to reproduce their numbers
+//! `benches/sampling.rs`, `benches/stability.rs`, `benches/probes.rs`), so the benchmarks and anything that wants to reproduce their numbers
 //! build exactly the same models and inputs.
 
 use std::path::PathBuf;

@@ -1,5 +1,5 @@
 //! `cargo xtask bench`: runs the criterion benchmarks (`benches/benches/`: `engine.rs`, `finetune.rs`,
-//! `sampling.rs`, `stability.rs`).
+//! `sampling.rs`, `stability.rs`, `probes.rs`).
 
 use std::process::Command;
 
@@ -15,7 +15,7 @@ pub struct Args {
 }
 
 /// The bench targets of `benches/Cargo.toml`, run in this order.
-const TARGETS: [&str; 4] = ["engine", "finetune", "sampling", "stability"];
+const TARGETS: [&str; 5] = ["engine", "finetune", "sampling", "stability", "probes"];
 
 /// Runs `cargo bench -p emlab-benches` on every target from the workspace root.
 pub fn run(args: Args) -> Result<()> {
