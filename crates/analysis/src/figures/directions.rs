@@ -32,6 +32,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::axes::{category_tick, draw_bar_mesh};
 use super::canvas::{save, DrawResult, Figure};
 use super::legend::{Entry, Glyph};
 use super::lines::{LinePanel, Point, RefLine, Series, REFERENCE_GREY};
@@ -304,16 +305,6 @@ pub fn direction_figures(rows: &[Row], dir: &Path) -> Result<Vec<PathBuf>> {
 /// The grey level of a heat map's zero.
 const LIGHTEST: f64 = 238.0;
 
-/// The label of the category at `at` on an axis of categories centred on the integers (plotters
-/// puts at most one tick per category there when asked for no more labels than categories);
-/// empty between categories.
-fn category_tick(ticks: &[String], at: f64) -> String {
-    match ticks.get(at.round() as usize) {
-        Some(text) if (at - at.round()).abs() < 1e-9 && at >= 0.0 => text.clone(),
-        _ => String::new(),
-    }
-}
-
 /// How a heat map's values map to colours.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Scale {
@@ -455,19 +446,7 @@ impl BarPanel {
             .x_label_area_size(40)
             .y_label_area_size(66)
             .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..self.y_max)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .bold_line_style(RGBColor(225, 225, 225))
-            .light_line_style(TRANSPARENT)
-            .x_labels(n)
-            .y_labels(6)
-            .x_label_formatter(&|x| category_tick(&self.groups, *x))
-            .y_label_formatter(&|y| format!("{y:.0}"))
-            .y_desc(self.y_desc.as_str())
-            .label_style((FONT, TICK_SIZE))
-            .axis_desc_style((FONT, AXIS_SIZE))
-            .draw()?;
+        draw_bar_mesh(&mut chart, &self.groups, &self.y_desc, None)?;
         let width = 0.84 / self.series.len().max(1) as f64;
         for &Bar { group, series, height, whisker } in &self.bars {
             let slot = self.series.iter().position(|&s| s == series).unwrap_or_default();

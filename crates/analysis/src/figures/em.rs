@@ -13,6 +13,7 @@ use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
+use super::axes::draw_bar_mesh;
 use super::canvas::{save_all, DrawResult, Figure};
 use super::legend::{Entry, Glyph};
 use super::page::{draw_page, page_width};
@@ -221,26 +222,8 @@ impl EmFigure {
             .x_label_area_size(52)
             .y_label_area_size(66)
             .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..100.0)?;
-        // With at most n labels on a range of width n, plotters puts its ticks on the integers,
-        // the centres of the categories; anything else gets no label.
-        let tick_label = |x: &f64| match self.categories.get(x.round() as usize) {
-            Some(&c) if (x - x.round()).abs() < 1e-9 && *x >= 0.0 => CATEGORIES[c].2.to_string(),
-            _ => String::new(),
-        };
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .bold_line_style(RGBColor(225, 225, 225))
-            .light_line_style(TRANSPARENT)
-            .x_labels(n)
-            .y_labels(6)
-            .x_label_formatter(&tick_label)
-            .y_label_formatter(&|y| format!("{y:.0}"))
-            .y_desc("misaligned answers (%)")
-            .x_desc("solution")
-            .label_style((FONT, TICK_SIZE))
-            .axis_desc_style((FONT, AXIS_SIZE))
-            .draw()?;
+        let ticks: Vec<String> = self.categories.iter().map(|&c| CATEGORIES[c].2.to_string()).collect();
+        draw_bar_mesh(&mut chart, &ticks, "misaligned answers (%)", Some("solution"))?;
 
         let width = 0.8 / self.groups.len() as f64;
         for bar in &panel.bars {

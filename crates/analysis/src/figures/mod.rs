@@ -20,6 +20,7 @@
 //! A table with no rows for a figure gives an empty list of paths, not an error: the figures of
 //! experiments that were not run are simply absent.
 
+mod axes;
 mod bias;
 mod canvas;
 mod directions;
