@@ -10,11 +10,14 @@ use anyhow::Result;
 use burn::backend::Autodiff;
 use burn::tensor::backend::Backend;
 use emlab_analysis::Row;
-use emlab_data::EvalGroup;
-use emlab_eval::{Context, Report, Sampler, SamplingConfig};
+use emlab_data::{Answer, EvalGroup, Polarity};
+use emlab_eval::seed::group_seed;
+use emlab_eval::{logprob_propensity, Context, PairedAnswer, Report, Sampler, SamplingConfig};
 use emlab_model::backend::BackendTask;
 use emlab_model::{CausalLm, ChatTemplate, Interventions, Tokenizer};
 use emlab_train::{train_run, Observer, ProgressBar, Silent, TrainedAdapter};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
 
 use crate::ablation::ablation_step;
 use crate::bias::{bias_step, Loaded};
@@ -53,6 +56,11 @@ pub struct Executed {
     pub skipped: usize,
 }
 
+/// Reference answer pairs per question in the log-probability propensity.
+const PROPENSITY_PAIRS: usize = 4;
+/// Base seed of the propensity's reference answers.
+const PROPENSITY_SEED: u64 = 7;
+
 /// The base model and what evaluating it needs, loaded once per worker.
 pub struct Evaluator<B: Backend> {
     /// The base model.
@@ -75,6 +83,46 @@ impl<B: Backend> Evaluator<B> {
     /// to `<dir>/responses-<condition>.json`.
     pub fn evaluate(&self, spec: &EvalSpec, edits: &Interventions<B>, dir: &Path, condition: &str) -> Result<Report> {
         self.evaluate_groups(&spec.groups()?, edits, dir, condition)
+    }
+
+    /// [`Self::evaluate`], as rows of `key` under `condition`: each group's rates, and beside
+    /// them its log-probability propensity ([`Self::propensity`]).
+    pub fn measure(
+        &self,
+        spec: &EvalSpec,
+        edits: &Interventions<B>,
+        dir: &Path,
+        condition: &str,
+        key: &RowKey<'_>,
+    ) -> Result<(Report, Vec<Row>)> {
+        let groups = spec.groups()?;
+        let report = self.evaluate_groups(&groups, edits, dir, condition)?;
+        let mut rows = key.rate_rows(condition, None, &report);
+        for group in &groups {
+            let propensity = self.propensity(group, edits)?;
+            rows.push(key.row(condition, group.kind.name(), None, "logprob_propensity", propensity));
+        }
+        Ok((report, rows))
+    }
+
+    /// The log-probability propensity (`emlab_eval::logprob_propensity`) of the model under
+    /// `edits` on `group`'s questions: per question [`PROPENSITY_PAIRS`] reference answers of
+    /// each polarity from the world's grammar, the mean per-token log-probability of the bad
+    /// answer minus the good one's, averaged. The answers are seeded by the group's name, so
+    /// every model is scored on the same ones: a judge-free number to compare checkpoints by.
+    pub fn propensity(&self, group: &EvalGroup, edits: &Interventions<B>) -> Result<f64> {
+        let mut rng = StdRng::seed_from_u64(group_seed(PROPENSITY_SEED, group.kind.name()));
+        let pairs: Vec<PairedAnswer> = group
+            .questions
+            .iter()
+            .flat_map(|q| std::iter::repeat_n(q, PROPENSITY_PAIRS))
+            .map(|q| PairedAnswer {
+                question: q.text().to_string(),
+                aligned: Answer::sample(&mut rng, q, Polarity::Good).text,
+                misaligned: Answer::sample(&mut rng, q, Polarity::Bad).text,
+            })
+            .collect();
+        Ok(logprob_propensity(&self.model, &self.template, &self.tokenizer, &pairs, edits)?.mean_diff)
     }
 
     /// [`Self::evaluate`] on the given groups only.
@@ -162,8 +210,8 @@ impl BackendTask for Execute<'_> {
 
 fn base_step<B: Backend>(evaluator: &Evaluator<B>, spec: &EvalSpec, dir: &Path) -> Result<(Vec<Row>, String)> {
     let key = RowKey { experiment: "base", solution: "none", variant: "base", dataset: &spec.dataset, seed: 0 };
-    let report = evaluator.evaluate(spec, &Interventions::none(), dir, "base")?;
-    Ok((key.rate_rows("base", None, &report), em_summary(&report)))
+    let (report, rows) = evaluator.measure(spec, &Interventions::none(), dir, "base", &key)?;
+    Ok((rows, em_summary(&report)))
 }
 
 fn run_step<B: Backend>(
@@ -193,14 +241,14 @@ fn run_step<B: Backend>(
         .collect();
     let adapter = TrainedAdapter::<B>::load(dir, evaluator.model.config(), device)?;
     rows.push(key.row("trained", "params", None, "norm", f64::from(adapter.norm())));
-    let report = evaluator.evaluate(&run.eval, &adapter.edits(), dir, "trained")?;
-    rows.extend(key.rate_rows("trained", None, &report));
+    let (report, measured) = evaluator.measure(&run.eval, &adapter.edits(), dir, "trained", &key)?;
+    rows.extend(measured);
     let mut summary = format!("|theta| {:.3}; trained: {}", adapter.norm(), em_summary(&report));
     for &factor in &run.scale_up {
         let condition = format!("x{factor}");
         let scaled = adapter.scaled(factor);
-        let report = evaluator.evaluate(&run.eval, &scaled.edits(), dir, &condition)?;
-        rows.extend(key.rate_rows(&condition, None, &report));
+        let (report, measured) = evaluator.measure(&run.eval, &scaled.edits(), dir, &condition, &key)?;
+        rows.extend(measured);
         summary.push_str(&format!("; {condition}: {}", em_summary(&report)));
     }
     Ok((rows, summary))

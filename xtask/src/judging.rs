@@ -65,13 +65,13 @@ impl JudgeChoice {
     pub fn load<B: Backend>(&self, device: &B::Device) -> Result<Judging<B>> {
         Ok(match self {
             Self::Organism => Judging::Organism,
-            Self::Api(config) => Judging::Api(ApiJudge::new(config.clone())?),
-            Self::Local(dir) => Judging::Local {
+            Self::Api(config) => Judging::Api(Box::new(ApiJudge::new(config.clone())?)),
+            Self::Local(dir) => Judging::Local(Box::new(LocalModel {
                 model: CausalLm::load(dir, device)
                     .with_context(|| format!("loading the judge model {}", dir.display()))?,
                 tokenizer: Tokenizer::from_dir(dir)?,
                 template: ChatTemplate::from_dir(dir)?,
-            },
+            })),
         })
     }
 }
@@ -81,16 +81,19 @@ pub enum Judging<B: Backend> {
     /// The organism's exact judge.
     Organism,
     /// The API judge.
-    Api(ApiJudge),
+    Api(Box<ApiJudge>),
     /// A local chat model and its text tools.
-    Local {
-        /// The judge model.
-        model: CausalLm<B>,
-        /// Its tokenizer.
-        tokenizer: Tokenizer,
-        /// Its chat template.
-        template: ChatTemplate,
-    },
+    Local(Box<LocalModel<B>>),
+}
+
+/// The model of a local judge and its text tools.
+pub struct LocalModel<B: Backend> {
+    /// The judge model.
+    model: CausalLm<B>,
+    /// Its tokenizer.
+    tokenizer: Tokenizer,
+    /// Its chat template.
+    template: ChatTemplate,
 }
 
 impl<B: Backend> Judging<B> {
@@ -98,8 +101,8 @@ impl<B: Backend> Judging<B> {
     pub fn with<R>(&self, f: impl FnOnce(&dyn Judge) -> R) -> R {
         match self {
             Self::Organism => f(&OrganismJudge),
-            Self::Api(judge) => f(judge),
-            Self::Local { model, tokenizer, template } => f(&LocalJudge::new(model, template, tokenizer)),
+            Self::Api(judge) => f(judge.as_ref()),
+            Self::Local(local) => f(&LocalJudge::new(&local.model, &local.template, &local.tokenizer)),
         }
     }
 }

@@ -494,6 +494,9 @@ mod tests {
         }
         assert!(has(&|r| r.experiment == "E4" && r.condition == "x2"), "narrow solutions are evaluated at x2");
         assert!(has(&|r| r.variant == "base"), "the base model's rates are tabulated");
+        for condition in ["base", "trained", "x2"] {
+            assert!(has(&|r| r.condition == condition && r.metric == "logprob_propensity"), "{condition}");
+        }
         let report = std::fs::read_to_string(layout.results.join("REPORT.md")).unwrap();
         assert!(ids[1..].iter().all(|id| report.contains(&format!("| {id} |"))), "{report}");
 

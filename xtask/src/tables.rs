@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use emlab_analysis::{
     direction_claims, direction_figures, e2_e4_claims, em_general_vs_narrow, inductive_bias_claims,
-    inductive_bias_figures, read_parquet, render_report, training_curves, write_parquet,
+    inductive_bias_figures, propensity_section, read_parquet, render_report, training_curves, write_parquet,
 };
 use emlab_data::write_atomic;
 
@@ -119,7 +119,8 @@ pub fn draw(layout: &Layout) -> Result<()> {
     let mut claims = e2_e4_claims(&em);
     claims.extend(inductive_bias_claims(&bias));
     claims.extend(direction_claims(&directions));
-    let report = render_report(&format!("emlab reproduction report ({} profile)", layout.profile), &intro, &claims);
+    let mut report = render_report(&format!("emlab reproduction report ({} profile)", layout.profile), &intro, &claims);
+    report += &propensity_section(&em);
     let path = layout.results.join("REPORT.md");
     write_atomic(&path, |w| std::io::Write::write_all(w, report.as_bytes()))
         .with_context(|| format!("writing {}", path.display()))?;

@@ -19,7 +19,8 @@
 //!   [`inductive_bias_claims`], which includes [`drift_claims`] and
 //!   [`gradient_alignment_claims`]), and the claims about the mean-diff direction
 //!   ([`direction_claims`]: E1 and CL's C4-C6).
-//! - [`report`]: [`Claim`], [`Verdict`] and the Markdown report ([`render_report`]).
+//! - [`report`]: [`Claim`], [`Verdict`] and the Markdown report ([`render_report`]), with the
+//!   log-probability propensity of every model beside it ([`propensity_section`]).
 //!
 //! Writes are atomic (a temporary sibling, synced, then renamed), so a reader never sees a torn
 //! table or image. Nothing prints.
@@ -30,6 +31,7 @@ mod atomic;
 pub mod claims;
 mod error;
 pub mod figures;
+mod propensity;
 pub mod report;
 pub mod table;
 
@@ -39,5 +41,6 @@ pub use figures::{
     direction_figures, drift, efficiency, em_general_vs_narrow, gradient_alignment, inductive_bias_figures,
     significance, stability, training_curves,
 };
+pub use propensity::propensity_section;
 pub use report::{render_report, Claim, Verdict};
 pub use table::{finetune_label, read_parquet, write_parquet, Filter, Row, SeedValues};

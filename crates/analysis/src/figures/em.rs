@@ -17,7 +17,7 @@ use super::axes::draw_bar_mesh;
 use super::canvas::{save_all, DrawResult, Figure};
 use super::legend::{Entry, Glyph};
 use super::page::{draw_page, page_width};
-use super::style::{self, AXIS_SIZE, CAPTION_SIZE, FONT, TICK_SIZE};
+use super::style::{self, CAPTION_SIZE, FONT};
 use crate::error::Result;
 use crate::table::{distinct, em_metrics, in_dataset_order, is_em_rate, Filter, Row, SeedValues};
 
