@@ -108,11 +108,21 @@ impl LinePanel {
         (x, y)
     }
 
+    /// One x label per integer when every curve's x is a whole number over a short span
+    /// (layers, a few steps), so that no tick falls between them: how many; `None` otherwise.
+    fn integer_ticks(&self, x_range: &std::ops::Range<f64>) -> Option<usize> {
+        let mut xs = self.series.iter().flat_map(|s| &s.points).map(|p| p.x);
+        let span = (x_range.end - x_range.start).floor();
+        (xs.all(|x| x.fract() == 0.0) && (1.0..=12.0).contains(&span)).then_some(span as usize + 1)
+    }
+
     /// Draws the panel on `area`.
     pub(crate) fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let (x_range, y_range) = self.ranges();
         let decimals = |span: f64| (-(span / 8.0).log10().floor()).max(0.0) as usize;
-        let (x_decimals, y_decimals) = (decimals(x_range.end - x_range.start), decimals(y_range.end - y_range.start));
+        let integer_ticks = self.integer_ticks(&x_range);
+        let x_decimals = if integer_ticks.is_some() { 0 } else { decimals(x_range.end - x_range.start) };
+        let y_decimals = decimals(y_range.end - y_range.start);
         let mut chart = ChartBuilder::on(area)
             .caption(&self.caption, (FONT, CAPTION_SIZE))
             .margin(10)
@@ -124,7 +134,7 @@ impl LinePanel {
             .configure_mesh()
             .bold_line_style(RGBColor(225, 225, 225))
             .light_line_style(TRANSPARENT)
-            .x_labels(7)
+            .x_labels(integer_ticks.unwrap_or(7))
             .y_labels(8)
             .x_desc(self.x_desc.as_str())
             .y_desc(self.y_desc.as_str())
@@ -247,5 +257,16 @@ mod tests {
         assert_eq!(y.start, 0.0, "non-negative values from zero");
         let (x, _) = panel(vec![Point { x: 2.0, y: 2.0, band: None, error: None }], vec![], false).ranges();
         assert!(x.end > x.start, "a single point still has a range");
+    }
+
+    #[test]
+    fn whole_number_x_over_a_short_span_gets_one_tick_per_integer() {
+        let at = |xs: &[f64]| xs.iter().map(|&x| Point { x, y: 1.0, band: None, error: None }).collect();
+        let layers = panel(at(&[0.0, 1.0, 2.0, 3.0]), vec![], false);
+        assert_eq!(layers.integer_ticks(&layers.ranges().0), Some(4));
+        let fractions = panel(at(&[0.0, 0.5, 1.0]), vec![], false);
+        assert_eq!(fractions.integer_ticks(&fractions.ranges().0), None);
+        let steps = panel(at(&[0.0, 100.0]), vec![], false);
+        assert_eq!(steps.integer_ticks(&steps.ranges().0), None, "a long span keeps plotters' ticks");
     }
 }
