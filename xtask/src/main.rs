@@ -4,10 +4,12 @@
 //! - `cargo xtask reproduce`: run the paper's experiments end to end and write `results/`.
 //! - `cargo xtask figures`: redraw the figures and the report from the Parquet tables.
 //! - `cargo xtask bench`: run the criterion benchmarks.
+//! - `cargo xtask bench-gpu`: tokens/s of the PyTorch anchor's workloads on random Qwen2.5-shaped models.
 //! - `cargo xtask pretrain-organism`: make the synthetic organism's base model.
 
 mod ablation;
 mod bench;
+mod bench_gpu;
 mod bias;
 mod convergence;
 mod directions;
@@ -46,6 +48,8 @@ enum Command {
     Figures(figures::Args),
     /// Run the criterion benchmarks: engine, finetuning steps, sampling, stability metrics (CPU unless built with the cuda feature).
     Bench(bench::Args),
+    /// Time the PyTorch anchor's workloads (steering, KL steering, rank-1 LoRA, forward) on random Qwen2.5-shaped models and write JSON.
+    BenchGpu(bench_gpu::Args),
     /// Pretrain the synthetic organism's base model (models/organism by default).
     PretrainOrganism(organism::Args),
 }
@@ -55,6 +59,7 @@ fn main() -> Result<()> {
         Command::Reproduce(args) => reproduce::run(args),
         Command::Figures(args) => figures::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::BenchGpu(args) => bench_gpu::run(args),
         Command::PretrainOrganism(args) => organism::run(args),
     }
 }
