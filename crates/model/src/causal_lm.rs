@@ -2,12 +2,13 @@
 
 use std::path::Path;
 
-use burn::tensor::{backend::Backend, Bool, Int, Tensor, TensorData};
+use burn::tensor::{backend::Backend, Bool, FloatDType, Int, Tensor, TensorData};
 
 use crate::batch::TokenBatch;
 use crate::config::DecoderConfig;
 use crate::error::{ModelError, Result};
 use crate::intervention::{Hooks, Interventions, Site};
+use crate::precision;
 use crate::rope::Rope;
 use crate::transformer::{LayerCache, LayerContext, Transformer, WeightSink, WeightSource};
 use crate::weights::Checkpoint;
@@ -80,14 +81,35 @@ impl<B: Backend> KvCache<B> {
 }
 
 impl<B: Backend> CausalLm<B> {
-    /// Loads a Hugging Face checkpoint folder (`config.json` + safetensors, single or sharded).
+    /// Loads a Hugging Face checkpoint folder (`config.json` + safetensors, single or sharded)
+    /// in the dtype it is stored in where the backend has it (a bf16 Qwen2.5 stays bf16 on a
+    /// GPU, as `torch_dtype="auto"` loads it), else in f32 (the CPU backend has no bf16).
+    pub fn load(dir: &Path, device: &B::Device) -> Result<Self> {
+        Self::load_with(dir, None, device)
+    }
+
+    /// Loads a checkpoint folder with its weights in `dtype`.
     ///
     /// Each tensor is converted and placed on `device` as it is read; no random model is built
-    /// first. Fails naming the tensor if one is missing, unexpected or of the wrong shape.
-    pub fn load(dir: &Path, device: &B::Device) -> Result<Self> {
+    /// first. Fails naming the tensor if one is missing, unexpected or of the wrong shape, and
+    /// if the backend cannot hold `dtype`.
+    pub fn load_as(dir: &Path, dtype: FloatDType, device: &B::Device) -> Result<Self> {
+        Self::load_with(dir, Some(dtype), device)
+    }
+
+    fn load_with(dir: &Path, dtype: Option<FloatDType>, device: &B::Device) -> Result<Self> {
         let config = DecoderConfig::from_dir(dir)?;
         let ckpt = Checkpoint::open(dir)?;
-        let net = Transformer::build(&mut WeightSource::Checkpoint(&ckpt), &config, device)?;
+        let dtype = dtype.unwrap_or_else(|| {
+            let stored = ckpt.stored_dtype().unwrap_or(FloatDType::F32);
+            if precision::supports::<B>(stored, device) {
+                stored
+            } else {
+                FloatDType::F32
+            }
+        });
+        check_supported::<B>(dtype, device)?;
+        let net = Transformer::build(&mut WeightSource::checkpoint(&ckpt, dtype), &config, device)?;
         // A tied model's checkpoint may still carry the (identical) head; HF ignores it too.
         let ignored: &[&str] = if config.tie_word_embeddings { &["lm_head.weight"] } else { &[] };
         ckpt.finish(ignored)?;
@@ -96,8 +118,15 @@ impl<B: Backend> CausalLm<B> {
 
     /// A model with seeded random weights: N(0, 0.02) matrices, unit norms, zero biases.
     pub fn init_random(config: DecoderConfig, seed: u64, device: &B::Device) -> Result<Self> {
+        Self::init_random_as(config, seed, FloatDType::F32, device)
+    }
+
+    /// [`Self::init_random`] with the weights in `dtype`, created in it (a 14B shape in bf16
+    /// never exists in f32). The same seed gives the same values, rounded to `dtype`.
+    pub fn init_random_as(config: DecoderConfig, seed: u64, dtype: FloatDType, device: &B::Device) -> Result<Self> {
         config.validate()?;
-        let net = Transformer::build(&mut WeightSource::random(seed, 0.02), &config, device)?;
+        check_supported::<B>(dtype, device)?;
+        let net = Transformer::build(&mut WeightSource::random(seed, 0.02, dtype), &config, device)?;
         Ok(Self::from_parts(net, config, device))
     }
 
@@ -123,6 +152,11 @@ impl<B: Backend> CausalLm<B> {
     /// The model's configuration.
     pub fn config(&self) -> &DecoderConfig {
         &self.config
+    }
+
+    /// The dtype of the weights and activations (see [`crate::precision`]).
+    pub fn dtype(&self) -> FloatDType {
+        self.net.embed_tokens.weight.val().dtype().into()
     }
 
     /// The device the weights live on.
@@ -231,7 +265,9 @@ impl<B: Backend> CausalLm<B> {
             row.extend_from_slice(&batch.mask()[r * t..(r + 1) * t]);
         }
         let mask = self.attention_mask(&cache.key_mask, past, t);
+        // HF computes the tables in f32 and casts them to the activations' dtype.
         let (cos, sin) = self.rope.tables(Tensor::from_data(TensorData::new(positions, [b, t]), &self.device));
+        let (cos, sin) = (cos.cast(self.dtype()), sin.cast(self.dtype()));
         let ids: Vec<i64> = batch.ids().iter().map(|&id| id as i64).collect();
         let embedded = self.net.embed(Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [b, t]), &self.device));
         Ok(LayerInputs { embedded, mask, cos, sin })
@@ -271,4 +307,15 @@ impl<B: Backend> CausalLm<B> {
         Tensor::<B, 4, Bool>::from_data(TensorData::new(blocked, [b, 1, t, keys]), &self.device)
             .expand([b, heads, t, keys])
     }
+}
+
+/// An error, rather than a backend panic later, when `B` cannot hold `dtype` on `device`.
+fn check_supported<B: Backend>(dtype: FloatDType, device: &B::Device) -> Result<()> {
+    if precision::supports::<B>(dtype, device) {
+        return Ok(());
+    }
+    Err(ModelError::InvalidInput(format!(
+        "this backend cannot hold {} tensors on {device:?} (the CPU backend has f32 and f64; bf16 and f16 need --device cuda)",
+        precision::dtype_name(dtype)
+    )))
 }

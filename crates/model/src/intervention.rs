@@ -25,6 +25,7 @@ use burn::tensor::{backend::Backend, Tensor};
 
 use crate::config::DecoderConfig;
 use crate::error::{ModelError, Result};
+use crate::precision::widen;
 
 /// A linear projection inside a decoder layer, named as in HF checkpoints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -293,22 +294,31 @@ impl<'a, B: Backend> Hooks<'a, B> {
                     self.captures.push((site, h.clone()));
                     h
                 }
+                // Edits are computed in their own (f32) dtype and cast to the activations'
+                // only when added, as peft casts the LoRA input to the adapter's dtype and the
+                // update back to the layer's.
                 Edit::Add { vector, scale, positions } => {
                     let v = vector.clone().mul_scalar(*scale).unsqueeze::<3>();
+                    let dtype = h.dtype();
                     match positions {
-                        None => h + v,
-                        Some(mask) => h + mask.clone().unsqueeze_dim::<3>(2) * v,
+                        None => h + v.cast(dtype),
+                        Some(mask) => h + (mask.clone().unsqueeze_dim::<3>(2) * v).cast(dtype),
                     }
                 }
                 Edit::ProjectOut { direction } => {
                     let [b, t, d] = h.dims();
-                    let along = h.clone().reshape([b * t, d]).matmul(direction.clone().reshape([d, 1]));
-                    h - along.reshape([b, t, 1]) * direction.clone().unsqueeze::<3>()
+                    let dtype = h.dtype();
+                    let wide = widen(h);
+                    let r = direction.clone().cast(wide.dtype());
+                    let along = wide.clone().reshape([b * t, d]).matmul(r.clone().reshape([d, 1]));
+                    (wide - along.reshape([b, t, 1]) * r.unsqueeze::<3>()).cast(dtype)
                 }
                 Edit::LowRank { a, b, scale } => {
                     let x = input.expect("low-rank edits are only registered at projection sites");
-                    let down = x.clone().matmul(a.clone().transpose().unsqueeze::<3>());
-                    h + down.matmul(b.clone().transpose().unsqueeze::<3>()).mul_scalar(*scale)
+                    let down = x.clone().cast(a.dtype()).matmul(a.clone().transpose().unsqueeze::<3>());
+                    let update = down.matmul(b.clone().transpose().unsqueeze::<3>()).mul_scalar(*scale);
+                    let dtype = h.dtype();
+                    h + update.cast(dtype)
                 }
             };
         }

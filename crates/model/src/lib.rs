@@ -8,7 +8,8 @@
 //! - [`generate()`]: batched sampling with a KV cache.
 //! - [`Tokenizer`] and [`ChatTemplate`]: `tokenizer.json` and ChatML rendering with message spans.
 //!
-//! Everything is generic over `B: Backend`; only binaries pick one ([`backend`]).
+//! Everything is generic over `B: Backend`; only binaries pick one ([`backend`]). Weights can be
+//! f32, bf16 or f64 ([`precision`]); what is trained stays f32.
 
 #![warn(missing_docs)]
 
@@ -21,6 +22,7 @@ mod error;
 pub mod generate;
 mod intervention;
 pub mod parity;
+pub mod precision;
 mod prefix;
 pub mod rope;
 mod tokenizer;

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use burn::tensor::{backend::Backend, Tensor, TensorData};
+use burn::tensor::{backend::Backend, FloatDType, Tensor, TensorData};
 use safetensors::SafeTensors;
 use serde::Serialize;
 
@@ -16,6 +16,7 @@ use crate::causal_lm::CausalLm;
 use crate::error::{ModelError, Result};
 use crate::generate::{generate, GenerationConfig};
 use crate::intervention::{Interventions, Site};
+use crate::precision::to_host_f32;
 
 /// The committed fixture checkpoints, in `crates/model/tests/fixtures/`: Qwen2 in f32 and in
 /// bf16 with tied embeddings, Llama sharded with an explicit head_dim, and Llama in f16 with
@@ -113,10 +114,6 @@ impl ParityReport {
     }
 }
 
-fn to_vec<B: Backend, const D: usize>(t: Tensor<B, D>) -> Result<Vec<f32>> {
-    t.into_data().convert::<f32>().to_vec::<f32>().map_err(|e| ModelError::InvalidInput(format!("{e:?}")))
-}
-
 fn max_abs_diff(a: &[f32], b: &[f32]) -> Result<f32> {
     if a.len() != b.len() {
         return Err(ModelError::InvalidInput(format!("{} values against {} in the reference", a.len(), b.len())));
@@ -131,9 +128,15 @@ fn max_abs_diff(a: &[f32], b: &[f32]) -> Result<f32> {
     }))
 }
 
-/// Loads the checkpoint in `dir` and compares every reference output with ours.
+/// Loads the checkpoint in `dir` in f32 and compares every reference output with ours.
 pub fn check<B: Backend>(dir: &Path, device: &B::Device) -> Result<ParityReport> {
-    let model = CausalLm::<B>::load(dir, device)?;
+    check_as::<B>(dir, FloatDType::F32, device)
+}
+
+/// [`check`] with the weights in `dtype`: how far bf16 (or f64) computation moves the outputs
+/// from transformers' float32 ones.
+pub fn check_as<B: Backend>(dir: &Path, dtype: FloatDType, device: &B::Device) -> Result<ParityReport> {
+    let model = CausalLm::<B>::load_as(dir, dtype, device)?;
     let reference = Reference::load(dir)?;
     let layers = model.config().num_hidden_layers;
 
@@ -145,7 +148,7 @@ pub fn check<B: Backend>(dir: &Path, device: &B::Device) -> Result<ParityReport>
     }
     let out = model.forward(&TokenBatch::single(&ids), &edits)?;
     let capture = |site| out.capture(site).cloned().expect("captured above");
-    let max_logit_error = max_abs_diff(&to_vec(out.output.clone())?, &reference.tensor("single.logits")?.0)?;
+    let max_logit_error = max_abs_diff(&to_host_f32(out.output.clone()), &reference.tensor("single.logits")?.0)?;
     let (resid_ref, _) = reference.tensor("single.layer_outputs")?;
     let (mlp_ref, _) = reference.tensor("single.mlp_outputs")?;
     let per_layer = resid_ref.len() / layers;
@@ -153,10 +156,10 @@ pub fn check<B: Backend>(dir: &Path, device: &B::Device) -> Result<ParityReport>
     for l in 0..layers {
         let range = l * per_layer..(l + 1) * per_layer;
         max_hidden_error =
-            max_hidden_error.max(max_abs_diff(&to_vec(capture(Site::Resid(l)))?, &resid_ref[range.clone()])?);
-        max_mlp_error = max_mlp_error.max(max_abs_diff(&to_vec(capture(Site::MlpOut(l)))?, &mlp_ref[range])?);
+            max_hidden_error.max(max_abs_diff(&to_host_f32(capture(Site::Resid(l))), &resid_ref[range.clone()])?);
+        max_mlp_error = max_mlp_error.max(max_abs_diff(&to_host_f32(capture(Site::MlpOut(l))), &mlp_ref[range])?);
     }
-    let final_hidden = to_vec(model.final_norm(capture(Site::Resid(layers - 1))))?;
+    let final_hidden = to_host_f32(model.final_norm(capture(Site::Resid(layers - 1))));
     max_hidden_error = max_hidden_error.max(max_abs_diff(&final_hidden, &reference.tensor("single.final_hidden")?.0)?);
 
     // A left-padded batch, compared at real tokens only (HF's outputs at padding are arbitrary).
@@ -165,7 +168,7 @@ pub fn check<B: Backend>(dir: &Path, device: &B::Device) -> Result<ParityReport>
     let (b, t) = (rows.len(), rows[0].len());
     let mask: Vec<bool> = masks.concat().iter().map(|&m| m == 1).collect();
     let batch = TokenBatch::new(rows.concat(), mask.clone(), b, t)?;
-    let logits = to_vec(model.forward(&batch, &Interventions::none())?.output)?;
+    let logits = to_host_f32(model.forward(&batch, &Interventions::none())?.output);
     let (batch_ref, shape) = reference.tensor("batch.logits")?;
     let vocab = shape[2];
     let mut max_batch_logit_error = 0.0f32;
@@ -184,7 +187,7 @@ pub fn check<B: Backend>(dir: &Path, device: &B::Device) -> Result<ParityReport>
         let steered =
             model.forward(&TokenBatch::single(&ids), &Interventions::none().add(site, vector.clone(), scale))?;
         max_steered_logit_error =
-            max_steered_logit_error.max(max_abs_diff(&to_vec(steered.output)?, &reference.tensor(key)?.0)?);
+            max_steered_logit_error.max(max_abs_diff(&to_host_f32(steered.output), &reference.tensor(key)?.0)?);
     }
 
     // Greedy generation from the unpadded prompts, with and without the cache and steering.

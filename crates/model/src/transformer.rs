@@ -15,27 +15,37 @@ use burn::nn::{Embedding, Linear};
 use burn::tensor::activation::silu;
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
-use burn::tensor::{backend::Backend, Bool, Int, Tensor, TensorData};
+use burn::tensor::{backend::Backend, Bool, FloatDType, Int, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::config::DecoderConfig;
 use crate::error::Result;
 use crate::intervention::{Hooks, Proj, Site};
+use crate::precision::{to_host_f32, widen};
 use crate::rope::apply_rotary;
 use crate::weights::Checkpoint;
 
-/// Where a model's weights come from while it is being built.
-pub(crate) enum WeightSource<'a> {
+/// Where a model's weights come from while it is being built, and the dtype they take.
+pub(crate) struct WeightSource<'a> {
+    origin: Origin<'a>,
+    dtype: FloatDType,
+}
+
+enum Origin<'a> {
     /// A Hugging Face checkpoint.
     Checkpoint(&'a Checkpoint),
     /// Seeded random values: N(0, std) for matrices, zero biases, unit norms.
     Random { rng: Box<StdRng>, std: f32 },
 }
 
-impl WeightSource<'_> {
-    pub(crate) fn random(seed: u64, std: f32) -> Self {
-        Self::Random { rng: Box::new(StdRng::seed_from_u64(seed)), std }
+impl<'a> WeightSource<'a> {
+    pub(crate) fn checkpoint(ckpt: &'a Checkpoint, dtype: FloatDType) -> Self {
+        Self { origin: Origin::Checkpoint(ckpt), dtype }
+    }
+
+    pub(crate) fn random(seed: u64, std: f32, dtype: FloatDType) -> Self {
+        Self { origin: Origin::Random { rng: Box::new(StdRng::seed_from_u64(seed)), std }, dtype }
     }
 
     fn normal(rng: &mut StdRng, n: usize, std: f32) -> Vec<f32> {
@@ -48,15 +58,9 @@ impl WeightSource<'_> {
             .collect()
     }
 
-    fn param<B: Backend, const D: usize>(
-        values: Vec<f32>,
-        shape: [usize; D],
-        device: &B::Device,
-    ) -> Param<Tensor<B, D>> {
-        // Frozen by default: `Param::from_tensor` would mark the weights `require_grad`, and
-        // under autodiff every op on them would then be recorded. Training marks its own
-        // parameters.
-        Param::initialized(ParamId::new(), Tensor::from_data(TensorData::new(values, shape), device))
+    /// Random values (or constants) in this source's dtype.
+    fn host<B: Backend, const D: usize>(&self, values: Vec<f32>, shape: [usize; D], device: &B::Device) -> Tensor<B, D> {
+        Tensor::from_data(TensorData::new(values, shape), (device, self.dtype.into()))
     }
 
     /// A `[d_out, d_in]` HF linear named `name` (`{name}.weight`, `{name}.bias`).
@@ -68,37 +72,47 @@ impl WeightSource<'_> {
         bias: bool,
         device: &B::Device,
     ) -> Result<Linear<B>> {
-        let (weight, bias) = match self {
-            Self::Checkpoint(ckpt) => {
-                let w = ckpt.linear_weight::<B>(&format!("{name}.weight"), d_out, d_in, device)?;
-                let b = if bias { Some(ckpt.tensor::<B, 1>(&format!("{name}.bias"), [d_out], device)?) } else { None };
+        let dtype = self.dtype;
+        let (weight, bias) = match &mut self.origin {
+            Origin::Checkpoint(ckpt) => {
+                let w = ckpt.linear_weight::<B>(&format!("{name}.weight"), d_out, d_in, dtype, device)?;
+                let b = match bias {
+                    true => Some(ckpt.tensor::<B, 1>(&format!("{name}.bias"), [d_out], dtype, device)?),
+                    false => None,
+                };
                 (w, b)
             }
-            Self::Random { rng, std } => {
-                let w =
-                    Tensor::from_data(TensorData::new(Self::normal(rng, d_in * d_out, *std), [d_in, d_out]), device);
-                (w, bias.then(|| Tensor::zeros([d_out], device)))
+            Origin::Random { rng, std } => {
+                let values = Self::normal(rng, d_in * d_out, *std);
+                (self.host(values, [d_in, d_out], device), bias.then(|| self.host(vec![0.0; d_out], [d_out], device)))
             }
         };
-        Ok(Linear {
-            weight: Param::initialized(ParamId::new(), weight),
-            bias: bias.map(|b| Param::initialized(ParamId::new(), b)),
-        })
+        Ok(Linear { weight: frozen(weight), bias: bias.map(frozen) })
     }
 
     fn vector<B: Backend>(&mut self, name: &str, d: usize, device: &B::Device) -> Result<Param<Tensor<B, 1>>> {
-        match self {
-            Self::Checkpoint(ckpt) => Ok(Param::initialized(ParamId::new(), ckpt.tensor(name, [d], device)?)),
-            Self::Random { .. } => Ok(Self::param(vec![1.0; d], [d], device)),
-        }
+        Ok(frozen(match &self.origin {
+            Origin::Checkpoint(ckpt) => ckpt.tensor(name, [d], self.dtype, device)?,
+            Origin::Random { .. } => self.host(vec![1.0; d], [d], device),
+        }))
     }
 
     fn matrix<B: Backend>(&mut self, name: &str, shape: [usize; 2], device: &B::Device) -> Result<Param<Tensor<B, 2>>> {
-        match self {
-            Self::Checkpoint(ckpt) => Ok(Param::initialized(ParamId::new(), ckpt.tensor(name, shape, device)?)),
-            Self::Random { rng, std } => Ok(Self::param(Self::normal(rng, shape[0] * shape[1], *std), shape, device)),
-        }
+        let dtype = self.dtype;
+        Ok(frozen(match &mut self.origin {
+            Origin::Checkpoint(ckpt) => ckpt.tensor(name, shape, dtype, device)?,
+            Origin::Random { rng, std } => {
+                let values = Self::normal(rng, shape[0] * shape[1], *std);
+                self.host(values, shape, device)
+            }
+        }))
     }
+}
+
+/// A frozen parameter. `Param::from_tensor` would mark the weights `require_grad`, and under
+/// autodiff every op on them would then be recorded; training marks its own parameters.
+fn frozen<B: Backend, const D: usize>(tensor: Tensor<B, D>) -> Param<Tensor<B, D>> {
+    Param::initialized(ParamId::new(), tensor)
 }
 
 /// Collects a model's tensors under their checkpoint names in HF layout, as f32 on the host.
@@ -109,7 +123,7 @@ pub(crate) struct WeightSink {
 impl WeightSink {
     fn push<B: Backend, const D: usize>(&mut self, name: String, tensor: Tensor<B, D>) {
         let shape = tensor.dims().to_vec();
-        let values = tensor.into_data().convert::<f32>().to_vec::<f32>().expect("float tensor");
+        let values = to_host_f32(tensor);
         self.tensors.push((name, shape, values));
     }
 
@@ -122,7 +136,8 @@ impl WeightSink {
     }
 }
 
-/// Root-mean-square layer norm: `weight * x / sqrt(mean(x^2) + eps)`, statistics in f32.
+/// Root-mean-square layer norm: `weight * x / sqrt(mean(x^2) + eps)`, statistics in f32 (or
+/// wider), normalised values cast back before the gain, as transformers' `Qwen2RMSNorm`.
 #[derive(Module, Debug)]
 pub struct RmsNorm<B: Backend> {
     /// `[d]` gain.
@@ -138,8 +153,10 @@ impl<B: Backend> RmsNorm<B> {
     /// # Shapes
     /// `[batch, seq, d] -> [batch, seq, d]`
     pub fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
+        let dtype = x.dtype();
+        let x = widen(x);
         let rms = x.clone().powf_scalar(2.0).mean_dim(2).add_scalar(self.eps).sqrt();
-        (x / rms) * self.weight.val().unsqueeze::<3>()
+        (x / rms).cast(dtype) * self.weight.val().unsqueeze::<3>()
     }
 }
 

@@ -1,16 +1,18 @@
 //! Reading Hugging Face safetensors checkpoints, single-file or sharded, tensor by tensor.
 //!
-//! Files are memory-mapped and each tensor is converted (f32/f16/bf16 on disk to f32) only when
-//! the model builder asks for it, so loading never holds a randomly initialised copy of the
-//! model, nor more than one converted tensor beyond the model itself. Every tensor handed out
-//! is recorded; [`Checkpoint::finish`] then reports any tensor the architecture did not use.
+//! Files are memory-mapped and each tensor is read only when the model builder asks for it and
+//! goes straight to the device in the model's compute dtype, so loading never holds a randomly
+//! initialised copy of the model, nor more than one tensor on the host beyond what the device
+//! holds. A bf16 checkpoint loaded in bf16 is never widened on the host: a 30 GB Qwen2.5-14B
+//! streams through at its stored size. Every tensor handed out is recorded;
+//! [`Checkpoint::finish`] then reports any tensor the architecture did not use.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use burn::tensor::{backend::Backend, Tensor, TensorData};
+use burn::tensor::{backend::Backend, FloatDType, Tensor, TensorData};
 use memmap2::Mmap;
 use safetensors::tensor::{Dtype, Metadata};
 use safetensors::SafeTensors;
@@ -100,8 +102,8 @@ impl Checkpoint {
         shard.metadata.info(name).map(|i| (i.shape.clone(), i.dtype))
     }
 
-    /// Reads tensor `name` as f32 on the host, checking it has shape `expected`.
-    pub fn read_f32(&self, name: &str, expected: &[usize]) -> Result<Vec<f32>> {
+    /// The stored bytes and dtype of tensor `name`, checking it has shape `expected`; marks it used.
+    fn read(&self, name: &str, expected: &[usize]) -> Result<(&[u8], Dtype)> {
         let shard = self
             .location
             .get(name)
@@ -115,38 +117,56 @@ impl Checkpoint {
                 found: info.shape.clone(),
             });
         }
-        let values = shard.values(name)?;
+        let bytes = shard.bytes(name)?;
         self.used.lock().expect("not poisoned").insert(name.to_string());
-        Ok(values)
+        Ok((bytes, info.dtype))
     }
 
-    /// Loads tensor `name` of HF shape `shape` onto `device`.
+    /// Reads tensor `name` as f32 on the host, checking it has shape `expected`.
+    pub fn read_f32(&self, name: &str, expected: &[usize]) -> Result<Vec<f32>> {
+        let (bytes, dtype) = self.read(name, expected)?;
+        to_f32(bytes, dtype).ok_or_else(|| unsupported(name, dtype))
+    }
+
+    /// The float type most of the checkpoint is stored in (that of its embedding matrix), if
+    /// it is one the engine reads.
+    pub fn stored_dtype(&self) -> Option<FloatDType> {
+        match self.info("model.embed_tokens.weight")?.1 {
+            Dtype::F32 => Some(FloatDType::F32),
+            Dtype::F16 => Some(FloatDType::F16),
+            Dtype::BF16 => Some(FloatDType::BF16),
+            _ => None,
+        }
+    }
+
+    /// Loads tensor `name` of HF shape `shape` onto `device` as `dtype`.
     pub fn tensor<B: Backend, const D: usize>(
         &self,
         name: &str,
         shape: [usize; D],
+        dtype: FloatDType,
         device: &B::Device,
     ) -> Result<Tensor<B, D>> {
-        let values = self.read_f32(name, &shape)?;
-        Ok(Tensor::from_data(TensorData::new(values, shape), device))
+        let (bytes, stored) = self.read(name, &shape)?;
+        let data = stored_data(bytes, stored, shape.to_vec()).ok_or_else(|| unsupported(name, stored))?;
+        Ok(Tensor::from_data(data, (device, dtype.into())))
     }
 
-    /// Loads a `[out, in]` HF linear weight transposed to burn's `[in, out]` layout.
+    /// Loads a `[out, in]` HF linear weight transposed to burn's `[in, out]` layout, as `dtype`.
+    /// The transpose happens on the stored bytes, so a bf16 weight stays bf16 on the host.
     pub fn linear_weight<B: Backend>(
         &self,
         name: &str,
         d_out: usize,
         d_in: usize,
+        dtype: FloatDType,
         device: &B::Device,
     ) -> Result<Tensor<B, 2>> {
-        let values = self.read_f32(name, &[d_out, d_in])?;
-        let mut transposed = vec![0.0f32; values.len()];
-        for (o, row) in values.chunks_exact(d_in).enumerate() {
-            for (i, &v) in row.iter().enumerate() {
-                transposed[i * d_out + o] = v;
-            }
-        }
-        Ok(Tensor::from_data(TensorData::new(transposed, [d_in, d_out]), device))
+        let (bytes, stored) = self.read(name, &[d_out, d_in])?;
+        let width = stored.bitsize() / 8;
+        let transposed = transpose_bytes(bytes, d_out, d_in, width);
+        let data = stored_data(&transposed, stored, vec![d_in, d_out]).ok_or_else(|| unsupported(name, stored))?;
+        Ok(Tensor::from_data(data, (device, dtype.into())))
     }
 
     /// Fails with [`ModelError::UnexpectedTensors`] if any stored tensor was never read, other
@@ -175,18 +195,26 @@ impl Shard {
         Ok(Self { path: path.into(), mmap, header_len, metadata })
     }
 
-    /// The stored values of tensor `name` (which must be in this shard's header), as f32.
-    fn values(&self, name: &str) -> Result<Vec<f32>> {
+    /// The stored bytes of tensor `name` (which must be in this shard's header).
+    fn bytes(&self, name: &str) -> Result<&[u8]> {
         let info = self.metadata.info(name).expect("callers look names up in this header");
         let (start, end) = info.data_offsets;
         let offset = 8 + self.header_len;
-        let bytes = self.mmap.get(offset + start..offset + end).ok_or_else(|| ModelError::Safetensors {
+        self.mmap.get(offset + start..offset + end).ok_or_else(|| ModelError::Safetensors {
             path: self.path.clone(),
             message: format!("tensor {name:?} extends past the end of the file"),
-        })?;
-        to_f32(bytes, info.dtype)
-            .ok_or_else(|| ModelError::UnsupportedDtype { name: name.into(), dtype: format!("{:?}", info.dtype) })
+        })
     }
+
+    /// The stored values of tensor `name` (which must be in this shard's header), as f32.
+    fn values(&self, name: &str) -> Result<Vec<f32>> {
+        let dtype = self.metadata.info(name).expect("callers look names up in this header").dtype;
+        to_f32(self.bytes(name)?, dtype).ok_or_else(|| unsupported(name, dtype))
+    }
+}
+
+fn unsupported(name: &str, dtype: Dtype) -> ModelError {
+    ModelError::UnsupportedDtype { name: name.into(), dtype: format!("{dtype:?}") }
 }
 
 /// Reads a vector (a steering vector, a direction) from a `.safetensors` file holding one
@@ -234,6 +262,36 @@ fn to_f32(bytes: &[u8], dtype: Dtype) -> Option<Vec<f32>> {
     })
 }
 
+/// Little-endian f32, f16 or bf16 bytes as tensor data of the same float type (no widening);
+/// `None` for other dtypes.
+fn stored_data(bytes: &[u8], dtype: Dtype, shape: Vec<usize>) -> Option<TensorData> {
+    let pairs = || bytes.chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    Some(match dtype {
+        Dtype::F32 => TensorData::new(to_f32(bytes, dtype)?, shape),
+        Dtype::F16 => TensorData::new(pairs().map(half::f16::from_bits).collect::<Vec<_>>(), shape),
+        Dtype::BF16 => TensorData::new(pairs().map(half::bf16::from_bits).collect::<Vec<_>>(), shape),
+        _ => return None,
+    })
+}
+
+/// Transposes a row-major `[rows, cols]` matrix of `width`-byte elements, in tiles so that a
+/// 5120 x 13824 projection is not one cache miss per element.
+fn transpose_bytes(bytes: &[u8], rows: usize, cols: usize, width: usize) -> Vec<u8> {
+    const TILE: usize = 64;
+    let mut out = vec![0u8; bytes.len()];
+    for r0 in (0..rows).step_by(TILE) {
+        for c0 in (0..cols).step_by(TILE) {
+            for r in r0..(r0 + TILE).min(rows) {
+                for c in c0..(c0 + TILE).min(cols) {
+                    let (from, to) = ((r * cols + c) * width, (c * rows + r) * width);
+                    out[to..to + width].copy_from_slice(&bytes[from..from + width]);
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,5 +303,23 @@ mod tests {
         assert_eq!(to_f32(&one_f16, Dtype::F16), Some(vec![1.5]));
         assert_eq!(to_f32(&one_bf16, Dtype::BF16), Some(vec![-2.0]));
         assert_eq!(to_f32(&[0; 8], Dtype::I64), None);
+    }
+
+    #[test]
+    fn transposes_any_element_width_and_keeps_half_precision() {
+        // [[1, 2, 3], [4, 5, 6]] in bf16 -> [[1, 4], [2, 5], [3, 6]], still bf16.
+        let values: Vec<u8> =
+            (1..=6).flat_map(|v| half::bf16::from_f32(v as f32).to_bits().to_le_bytes()).collect();
+        let t = transpose_bytes(&values, 2, 3, 2);
+        let data = stored_data(&t, Dtype::BF16, vec![3, 2]).unwrap();
+        assert_eq!(data.dtype, burn::tensor::DType::BF16);
+        let back: Vec<f32> = data.convert::<f32>().into_vec().unwrap();
+        assert_eq!(back, [1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+        // A shape that is not a multiple of the tile, in f32.
+        let (rows, cols) = (70, 3);
+        let m: Vec<f32> = (0..rows * cols).map(|v| v as f32).collect();
+        let bytes: Vec<u8> = m.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let t = to_f32(&transpose_bytes(&bytes, rows, cols, 4), Dtype::F32).unwrap();
+        assert!((0..rows).all(|r| (0..cols).all(|c| t[c * rows + r] == m[r * cols + c])));
     }
 }

@@ -5,7 +5,8 @@
 mod common;
 
 use common::{fixture, max_abs_diff, values, Cpu};
-use emlab_model::parity::{check, FIXTURES};
+use burn::tensor::FloatDType;
+use emlab_model::parity::{check, check_as, FIXTURES};
 use emlab_model::{CausalLm, Interventions, PadSide, TokenBatch};
 
 /// The acceptance bound of the engine: max |difference| on logits and hidden states.
@@ -18,6 +19,29 @@ fn every_fixture_matches_transformers() {
         assert!(report.max_error() <= TOLERANCE, "{name}: {report:?}");
         assert!(report.greedy_tokens_match, "{name}: greedy tokens differ from transformers");
     }
+}
+
+/// The weights and activations in f64 while the steering vector and the edits stay f32: every
+/// cast on the mixed-precision path (RoPE tables, norms, hooks, readouts) is exercised on the
+/// CPU, where the ndarray backend panics on any op that mixes float types. bf16 is the same
+/// path on a GPU (`cargo xtask bench-gpu --parity`).
+#[test]
+fn f64_weights_match_transformers_too() {
+    for name in ["qwen2-tied-bf16", "llama-sharded"] {
+        let report = check_as::<Cpu>(&fixture(name), FloatDType::F64, &Default::default())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(report.max_error() <= TOLERANCE, "{name}: {report:?}");
+        assert!(report.greedy_tokens_match, "{name}: greedy tokens differ from transformers");
+    }
+}
+
+#[test]
+fn a_dtype_the_backend_lacks_is_an_error_not_a_panic() {
+    let err = CausalLm::<Cpu>::load_as(&fixture("qwen2-f32"), FloatDType::BF16, &Default::default()).unwrap_err();
+    assert!(err.to_string().contains("bf16") && err.to_string().contains("--device cuda"), "{err}");
+    // `load` picks the stored dtype only where the backend has it: f32 here.
+    let model = CausalLm::<Cpu>::load(&fixture("qwen2-tied-bf16"), &Default::default()).unwrap();
+    assert_eq!(model.dtype(), FloatDType::F32);
 }
 
 #[test]
