@@ -9,6 +9,7 @@ use std::ops::Range;
 
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{backend::Backend, Int, Tensor, TensorData};
+use emlab_model::precision::widen;
 use emlab_model::{CausalLm, Interventions, PadSide, TokenBatch};
 
 use crate::error::{EvalError, Result};
@@ -81,7 +82,7 @@ fn chunk_logprobs<B: Backend>(
     let picked = hidden.reshape([b * t, d]).select(0, rows).reshape([1, n, d]);
     let logits = model.head(picked).reshape([n, model.config().vocab_size]);
     let tokens = Tensor::<B, 2, Int>::from_data(TensorData::new(tokens, [n, 1]), device);
-    let chosen = log_softmax(logits, 1).gather(1, tokens);
+    let chosen = log_softmax(widen(logits), 1).gather(1, tokens);
     let values = chosen
         .into_data()
         .convert::<f32>()

@@ -15,7 +15,7 @@ use burn::nn::{Embedding, Linear};
 use burn::tensor::activation::silu;
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
-use burn::tensor::{backend::Backend, Bool, FloatDType, Int, Tensor, TensorData};
+use burn::tensor::{backend::Backend, Bool, Distribution, FloatDType, Int, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -37,6 +37,9 @@ enum Origin<'a> {
     Checkpoint(&'a Checkpoint),
     /// Seeded random values: N(0, std) for matrices, zero biases, unit norms.
     Random { rng: Box<StdRng>, std: f32 },
+    /// The same distribution drawn by the device's own generator: the values depend on the
+    /// backend, but a 14B shape takes seconds instead of many minutes on one host core.
+    DeviceRandom { std: f32 },
 }
 
 impl<'a> WeightSource<'a> {
@@ -46,6 +49,16 @@ impl<'a> WeightSource<'a> {
 
     pub(crate) fn random(seed: u64, std: f32, dtype: FloatDType) -> Self {
         Self { origin: Origin::Random { rng: Box::new(StdRng::seed_from_u64(seed)), std }, dtype }
+    }
+
+    /// Draws on the device; the caller seeds the backend's generator.
+    pub(crate) fn device_random(std: f32, dtype: FloatDType) -> Self {
+        Self { origin: Origin::DeviceRandom { std }, dtype }
+    }
+
+    /// `N(0, std)` values of `shape`, drawn on the device.
+    fn drawn<B: Backend, const D: usize>(&self, std: f32, shape: [usize; D], device: &B::Device) -> Tensor<B, D> {
+        Tensor::random(shape, Distribution::Normal(0.0, f64::from(std)), (device, self.dtype.into()))
     }
 
     fn normal(rng: &mut StdRng, n: usize, std: f32) -> Vec<f32> {
@@ -86,6 +99,10 @@ impl<'a> WeightSource<'a> {
                 let values = Self::normal(rng, d_in * d_out, *std);
                 (self.host(values, [d_in, d_out], device), bias.then(|| self.host(vec![0.0; d_out], [d_out], device)))
             }
+            Origin::DeviceRandom { std } => {
+                let std = *std;
+                (self.drawn(std, [d_in, d_out], device), bias.then(|| self.host(vec![0.0; d_out], [d_out], device)))
+            }
         };
         Ok(Linear { weight: frozen(weight), bias: bias.map(frozen) })
     }
@@ -93,7 +110,7 @@ impl<'a> WeightSource<'a> {
     fn vector<B: Backend>(&mut self, name: &str, d: usize, device: &B::Device) -> Result<Param<Tensor<B, 1>>> {
         Ok(frozen(match &self.origin {
             Origin::Checkpoint(ckpt) => ckpt.tensor(name, [d], self.dtype, device)?,
-            Origin::Random { .. } => self.host(vec![1.0; d], [d], device),
+            Origin::Random { .. } | Origin::DeviceRandom { .. } => self.host(vec![1.0; d], [d], device),
         }))
     }
 
@@ -104,6 +121,10 @@ impl<'a> WeightSource<'a> {
             Origin::Random { rng, std } => {
                 let values = Self::normal(rng, shape[0] * shape[1], *std);
                 self.host(values, shape, device)
+            }
+            Origin::DeviceRandom { std } => {
+                let std = *std;
+                self.drawn(std, shape, device)
             }
         }))
     }

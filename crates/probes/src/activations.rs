@@ -10,6 +10,7 @@
 
 use burn::tensor::{backend::Backend, Tensor, TensorData};
 use emlab_data::ChatExample;
+use emlab_model::precision::{to_host_f32, widen};
 use emlab_model::{CausalLm, ChatTemplate, Interventions, PadSide, Site, TokenBatch, Tokenizer};
 use emlab_train::sft::{weighted_tokens, LossScope, WeightedTokens};
 
@@ -76,9 +77,9 @@ impl LayerMeans {
                 Tensor::<B, 2>::from_data(TensorData::new(weights, [b, t]), model.device()).unsqueeze_dim::<3>(2);
             let out = model.forward_hidden(&batch, &edits).map_err(ProbeError::model(WHAT))?;
             for (l, sum) in sums.iter_mut().enumerate() {
-                let h = out.capture(Site::Resid(l)).expect("every layer's residual stream is captured").clone();
-                let weighted = (h * weights.clone()).sum_dim(0).sum_dim(1).reshape([width]);
-                let weighted = weighted.into_data().convert::<f32>().to_vec::<f32>().expect("float activations");
+                let h = widen(out.capture(Site::Resid(l)).expect("every layer's residual stream is captured").clone());
+                let w = weights.clone().cast(h.dtype());
+                let weighted = to_host_f32((h * w).sum_dim(0).sum_dim(1).reshape([width]));
                 sum.iter_mut().zip(weighted).for_each(|(s, x)| *s += f64::from(x));
             }
         }

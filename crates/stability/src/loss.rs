@@ -16,6 +16,7 @@ use burn::tensor::activation::log_softmax;
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 use emlab_data::ChatExample;
+use emlab_model::precision::{to_host_f32, widen};
 use emlab_model::{first_changed_layer, CausalLm, ChatTemplate, Interventions, Prefix, TokenBatch, Tokenizer};
 use emlab_train::sft::{next_token_batch, weighted_tokens, LossScope, WeightedTokens};
 
@@ -170,8 +171,7 @@ impl<B: Backend> LossSubset<B> {
             let positions = Tensor::<B, 1, Int>::from_data(TensorData::new(pass.positions.clone(), [n]), &device);
             let scored = hidden.reshape([b * t, d]).select(0, positions).reshape([1, n, d]);
             let targets = Tensor::<B, 3, Int>::from_data(TensorData::new(pass.targets.clone(), [1, n, 1]), &device);
-            let log_probs = log_softmax(model.head(scored), 2).gather(2, targets);
-            let log_probs = log_probs.into_data().convert::<f32>().to_vec::<f32>().expect("float log-probabilities");
+            let log_probs = to_host_f32(log_softmax(widen(model.head(scored)), 2).gather(2, targets));
             for ((&log_prob, &weight), &example) in log_probs.iter().zip(&pass.weights).zip(&pass.examples) {
                 sums[example] -= f64::from(weight) * f64::from(log_prob);
             }

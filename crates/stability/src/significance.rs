@@ -9,12 +9,11 @@
 //! computed once, when a [`WebKl`] is built; every point of a norm sweep then costs one forward
 //! pass per batch.
 
-use burn::tensor::activation::log_softmax;
 use burn::tensor::backend::Backend;
 use burn::tensor::{ElementConversion, Tensor};
 use emlab_data::Document;
 use emlab_model::{first_changed_layer, CausalLm, Interventions, PadSide, Prefix, TokenBatch, Tokenizer};
-use emlab_train::loss::{kl_penalty, KlNormalization};
+use emlab_train::loss::{kl_penalty, log_probs, KlNormalization};
 use emlab_train::TrainedAdapter;
 
 use crate::efficiency::rescaled_to;
@@ -104,7 +103,7 @@ impl<B: Backend> WebKl<B> {
                 let weights: Vec<f32> = tokens.mask().iter().map(|&real| if real { 1.0 } else { 0.0 }).collect();
                 let count = chunk.iter().map(Vec::len).sum();
                 let logits = model.forward(&tokens, &Interventions::none()).map_err(StabilityError::model("web KL"))?;
-                let base_log_probs = log_softmax(logits.output.detach(), 2);
+                let base_log_probs = log_probs(logits.output.detach());
                 Ok(Batch { tokens, weights, count, base_log_probs, prefix: None })
             })
             .collect::<Result<Vec<_>>>()?;

@@ -21,7 +21,6 @@ use std::path::Path;
 use burn::module::AutodiffModule;
 use burn::optim::{GradientsAccumulator, GradientsParams};
 use burn::prelude::ElementConversion;
-use burn::tensor::activation::log_softmax;
 use burn::tensor::backend::AutodiffBackend;
 use emlab_model::{CausalLm, Interventions};
 use rand::rngs::StdRng;
@@ -32,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use crate::checkpoint::{checkpoint_dir, latest_checkpoint, read_json, restore_optimizer, save_optimizer, write_json};
 use crate::error::{finite_loss, Result, TrainError};
 use crate::flat::flatten_grads;
-use crate::loss::{cross_entropy, kl_penalty, KlNormalization};
+use crate::loss::{cross_entropy, kl_penalty, log_probs, KlNormalization};
 use crate::optim::{AdamW, AdamWConfig};
 use crate::progress::{Meter, Observer};
 use crate::schedule::LrSchedule;
@@ -272,7 +271,7 @@ pub fn finetune_with<B: AutodiffBackend, A: Adapter<B>>(
                     (start..start + kl.batch_size).map(|k| &kl_examples[k % kl_examples.len()]).collect();
                 let (batch, _, weights) = next_token_batch(&seqs, config.pad_id);
                 meter.add_tokens(batch.dims()[0] * batch.dims()[1]);
-                let base = log_softmax(model.forward(&batch, &Interventions::none())?.output.detach(), 2);
+                let base = log_probs(model.forward(&batch, &Interventions::none())?.output.detach());
                 let current = model.forward(&batch, &edits)?.output;
                 let term = kl_penalty(base, current, &weights, kl.normalization, kl.chunk);
                 *kl_sum.get_or_insert(0.0) += term.clone().into_scalar().elem::<f32>();
@@ -655,6 +654,45 @@ mod tests {
         for part in layout {
             let zero = grad[part.range].iter().all(|&g| g == 0.0);
             assert_eq!(zero, part.name.ends_with("lora_A.weight"), "{}", part.name);
+        }
+    }
+
+    /// Frozen weights in f64 while the trained parameters and AdamW's moments stay f32: the
+    /// mixed-precision path a bf16 model takes on a GPU, exercised on the CPU (ndarray panics on
+    /// any op that mixes float types). Steering and LoRA, with the KL penalty, give the losses
+    /// of the all-f32 run, and their parameters stay f32.
+    #[test]
+    fn wide_weights_train_f32_parameters_to_the_same_losses() {
+        use crate::adapter::{AdapterSpec, TrainedAdapter};
+        use crate::lora::LoraConfig;
+        use crate::test_support::tiny_model_as;
+        use burn::tensor::{DType, FloatDType};
+
+        let (examples, kl) = (answer_examples(), kl_examples());
+        let specs = [
+            AdapterSpec::Steering { layer: 1, alpha: 1.0 },
+            AdapterSpec::Lora(LoraConfig { rank: 2, targets: vec!["down_proj".into()], ..Default::default() }),
+        ];
+        for spec in specs {
+            let run = |dtype| {
+                let model = tiny_model_as(dtype);
+                let adapter = TrainedAdapter::init(&spec, model.config(), model.device()).unwrap();
+                finetune(&model, adapter, &examples, &kl, &config(), &mut Silent).unwrap()
+            };
+            let (narrow, f32_log) = run(FloatDType::F32);
+            let (wide, f64_log) = run(FloatDType::F64);
+            for (a, b) in f32_log.iter().zip(&f64_log) {
+                assert!((a.sft - b.sft).abs() < 1e-4, "{spec:?}: {a:?} vs {b:?}");
+                assert!((a.kl.unwrap() - b.kl.unwrap()).abs() < 1e-4, "{spec:?}: {a:?} vs {b:?}");
+            }
+            let dtypes = match (&narrow, &wide) {
+                (TrainedAdapter::Steering(_), TrainedAdapter::Steering(v)) => vec![v.vector.val().dtype()],
+                (TrainedAdapter::Lora(_), TrainedAdapter::Lora(l)) => {
+                    l.factors.iter().flat_map(|f| [f.a.val().dtype(), f.b.val().dtype()]).collect()
+                }
+                _ => panic!("{spec:?}: the two runs trained different kinds of adapter"),
+            };
+            assert!(dtypes.iter().all(|&d| d == DType::F32), "{spec:?}: {dtypes:?}");
         }
     }
 }

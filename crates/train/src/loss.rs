@@ -2,10 +2,12 @@
 
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{backend::Backend, Int, Tensor, TensorData};
+use emlab_model::precision::widen;
 use serde::{Deserialize, Serialize};
 
 /// Mean negative log-likelihood of `targets` under `logits`, over positions with a non-zero
-/// weight: `-sum_i w_i log p(target_i) / sum_i w_i`.
+/// weight: `-sum_i w_i log p(target_i) / sum_i w_i`. Half-precision logits are widened to f32
+/// first, as transformers upcasts them for the loss.
 ///
 /// Weights are 1 on tokens that count (assistant answers, non-padding) and 0 elsewhere, so one
 /// function serves the whole-sequence loss of pretraining and the answer-only loss of SFT.
@@ -24,9 +26,15 @@ pub fn cross_entropy<B: Backend>(logits: Tensor<B, 3>, targets: &[u32], weights:
     let device = logits.device();
     let ids: Vec<i64> = targets.iter().map(|&x| x as i64).collect();
     let ids = Tensor::<B, 3, Int>::from_data(TensorData::new(ids, [b, t, 1]), &device);
-    let w = Tensor::<B, 2>::from_data(TensorData::new(weights.to_vec(), [b, t]), &device);
-    let picked = log_softmax(logits, 2).gather(2, ids).reshape([b, t]);
+    let picked = log_softmax(widen(logits), 2).gather(2, ids).reshape([b, t]);
+    let w = Tensor::<B, 2>::from_data(TensorData::new(weights.to_vec(), [b, t]), (&device, picked.dtype()));
     (picked * w).sum().neg().div_scalar(total)
+}
+
+/// Log-probabilities over the vocabulary (last axis), in f32 for half-precision logits: the
+/// reference distribution of [`kl_penalty`].
+pub fn log_probs<B: Backend>(logits: Tensor<B, 3>) -> Tensor<B, 3> {
+    log_softmax(widen(logits), 2)
 }
 
 /// How the KL penalty is averaged.
@@ -44,8 +52,8 @@ pub enum KlNormalization {
 /// `KL(P_base || P_theta)` over the positions with non-zero weight:
 /// `sum_v p_base (log p_base - log p_theta)` per position, averaged per [`KlNormalization`].
 ///
-/// `base_log_probs` are the reference model's log-probabilities (no gradient needed); the
-/// gradient flows through `logits`. Positions are processed in chunks of at most `chunk` rows so
+/// `base_log_probs` are the reference model's log-probabilities (no gradient needed; see
+/// [`log_probs`]); the gradient flows through `logits`. Both are taken in f32 or wider. Positions are processed in chunks of at most `chunk` rows so
 /// the `[positions, vocab]` intermediates stay bounded for large vocabularies.
 ///
 /// # Shapes
@@ -75,10 +83,10 @@ pub fn kl_penalty<B: Backend>(
         if w.iter().all(|&x| x == 0.0) {
             continue;
         }
-        let base_lp = base.clone().slice([start..end, 0..v]);
-        let lp = log_softmax(logits.clone().slice([start..end, 0..v]), 1);
+        let lp = log_softmax(widen(logits.clone().slice([start..end, 0..v])), 1);
+        let base_lp = base.clone().slice([start..end, 0..v]).cast(lp.dtype());
         let per_position = (base_lp.clone().exp() * (base_lp - lp)).sum_dim(1).reshape([end - start]);
-        let w = Tensor::<B, 1>::from_data(TensorData::new(w.to_vec(), [end - start]), &device);
+        let w = Tensor::<B, 1>::from_data(TensorData::new(w.to_vec(), [end - start]), (&device, per_position.dtype()));
         let part = (per_position * w).sum();
         sum = Some(match sum {
             Some(s) => s + part,

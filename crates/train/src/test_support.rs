@@ -2,6 +2,7 @@
 //! few steps on the CPU, so the training loops' tests need no checkpoint on disk.
 
 use burn::backend::{Autodiff, NdArray};
+use burn::tensor::FloatDType;
 use emlab_model::{CausalLm, DecoderConfig};
 
 use crate::sft::WeightedTokens;
@@ -11,7 +12,12 @@ pub(crate) type B = Autodiff<NdArray<f32>>;
 
 /// A random Qwen2-style model (vocabulary 12, width 16, two layers), seed 0.
 pub(crate) fn tiny_model() -> CausalLm<B> {
-    CausalLm::<B>::init_random(DecoderConfig::qwen2(12, 16, 32, 2, 2, 1), 0, &Default::default()).unwrap()
+    tiny_model_as(FloatDType::F32)
+}
+
+/// [`tiny_model`] with its weights in `dtype` (the same values: f32 ones widen exactly).
+pub(crate) fn tiny_model_as(dtype: FloatDType) -> CausalLm<B> {
+    CausalLm::<B>::init_random_as(DecoderConfig::qwen2(12, 16, 32, 2, 2, 1), 0, dtype, &Default::default()).unwrap()
 }
 
 /// 32 finetuning examples whose answer is always token 7 (a constant shift of the residual
