@@ -57,16 +57,17 @@ def read_text(path):
 
 
 def load_ours(paths):
-    """{shape: (entry, report path)} merged over our reports."""
-    shapes, devices = {}, set()
+    """{shape: (entry, report path)}, the device/dtype names and the numerical-check entries, merged over our reports."""
+    shapes, devices, parity = {}, set(), []
     for path in paths:
         for report in json_objects(read_text(path)):
             if "device" in report:
-                devices.add(str(report["device"]))
+                devices.add(f"{report['device']} ({report.get('dtype', 'f32')} weights)")
+            parity += [p for p in report.get("parity", []) or [] if isinstance(p, dict)]
             for entry in report.get("shapes", []) or []:
                 if isinstance(entry, dict) and "shape" in entry:
                     shapes[entry["shape"]] = (entry, path)
-    return shapes, devices
+    return shapes, devices, parity
 
 
 def load_torch(path):
@@ -105,7 +106,7 @@ def main(argv):
     if len(argv) < 3:
         print(__doc__.strip().splitlines()[2])
         return 2
-    ours, devices = load_ours(argv[1:-1])
+    ours, devices, parity = load_ours(argv[1:-1])
     torch, meta = load_torch(argv[-1])
     gpu = meta.get("gpu", "missing")
     print(f"ours: device {', '.join(sorted(devices)) or 'missing'}; torch {meta.get('torch', 'missing')} on {gpu}")
@@ -113,6 +114,15 @@ def main(argv):
     if not names:
         print("no shape on either side: both runs missing")
         return 1
+    for p in parity:
+        report = p.get("report", {}) or {}
+        errors = [number(v) for k, v in report.items() if k.startswith("max_")]
+        worst = max((e for e in errors if e is not None), default=None)
+        verdict = "ok" if p.get("passed") else "FAILED"
+        print(
+            f"parity {p.get('fixture', '?'):<16} {p.get('dtype', '?'):<5} max |diff| {'missing' if worst is None else f'{worst:.2e}'} "
+            f"(bound {p.get('tolerance', '?')}), greedy tokens {'identical' if report.get('greedy_tokens_match') else 'differ'}: {verdict}"
+        )
     header = f"{'shape':<14} {'workload':<18} {'ours tok/s':>12} {'torch tok/s':>12} {'ours/torch':>10}"
     print(header)
     print("-" * len(header))

@@ -18,21 +18,26 @@
 # memory.used samples during our run of that shape), torch.json (the anchor's stdout), torch_anchor.json
 # (the anchor writes it into $OUT itself when it finishes), torch.log, ratios.txt.
 #
+# Our first run also does the numerical check (`--parity`): the transformers fixtures in f32 (bound 1e-3) and
+# in bf16 (bound 2e-2), recorded in ours-qwen2.5-0.5b.json under "parity". Weights are bf16 (DTYPE), the
+# trained parameters f32, as the anchor's bf16 model with its f32 steering vector and LoRA.
+#
 # Each step has its own timeout, so one failure or overrun still leaves the others' output. The defaults
 # fit one 600 s call; override with the environment variables below. Ours runs 0.5B, then the anchor, then
-# 14B last (f32 weights of the 14B shape are about 59 GB: the likeliest to run out of memory on an H100).
+# 14B last (its bf16 weights are about 29.5 GB, drawn on the device).
 set -u
 
 GPU_DIR=${GPU_DIR:-gpu}
 OUT=${OUT:-out}
 SHAPES=${SHAPES:-"qwen2.5-0.5b qwen2.5-14b"}
 T_OURS_SMALL=${T_OURS_SMALL:-120}   # seconds for our qwen2.5-0.5b run
-T_OURS_BIG=${T_OURS_BIG:-270}       # seconds for our qwen2.5-14b run (14.7e9 random weights drawn on one host core first)
+T_OURS_BIG=${T_OURS_BIG:-240}       # seconds for our qwen2.5-14b run
 T_TORCH=${T_TORCH:-190}             # seconds for the whole anchor (both shapes)
 STEPS=${STEPS:-10}                  # the anchor times 10 steps after 3 warm-up steps
 WARMUP=${WARMUP:-3}
 BIG_STEPS=${BIG_STEPS:-5}           # fewer for 14B, to stay inside one call
 BIG_WARMUP=${BIG_WARMUP:-2}
+DTYPE=${DTYPE:-bf16}                # the weights' dtype (bf16 or f32)
 
 mkdir -p "$OUT"
 export OUT
@@ -51,20 +56,21 @@ head -20 "$OUT/nvidia-smi.txt"
 
 # Runs our benchmark for one shape while sampling the GPU's used memory every 200 ms.
 ours() {
-  local shape=$1 limit=$2 steps=$3 warmup=$4
+  local shape=$1 limit=$2 steps=$3 warmup=$4 extra=${5:-}
   nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 200 > "$OUT/smi_mem_$shape.csv" 2>/dev/null &
   local sampler=$!
   echo "== ours: $shape (limit ${limit}s, $steps steps after $warmup warm-up)"
-  timeout "$limit" "$XTASK" bench-gpu --device cuda --shapes "$shape" --steps "$steps" --warmup "$warmup" \
-    --out "$OUT/ours-$shape.json" > "$OUT/ours-$shape.log" 2>&1
+  # shellcheck disable=SC2086  # extra is zero or one word
+  timeout "$limit" "$XTASK" bench-gpu --device cuda --dtype "$DTYPE" --shapes "$shape" --steps "$steps" \
+    --warmup "$warmup" $extra --out "$OUT/ours-$shape.json" > "$OUT/ours-$shape.log" 2>&1
   echo "exit status $?"
   kill "$sampler" 2>/dev/null
   wait "$sampler" 2>/dev/null
-  tail -8 "$OUT/ours-$shape.log"
+  tail -16 "$OUT/ours-$shape.log"
 }
 
 for shape in $SHAPES; do
-  [ "$shape" = qwen2.5-0.5b ] && ours "$shape" "$T_OURS_SMALL" "$STEPS" "$WARMUP"
+  [ "$shape" = qwen2.5-0.5b ] && ours "$shape" "$T_OURS_SMALL" "$STEPS" "$WARMUP" --parity
 done
 
 echo "== torch anchor: $SHAPES (limit ${T_TORCH}s)"

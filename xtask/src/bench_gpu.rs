@@ -3,8 +3,10 @@
 //! reference, copied into the carried folder by `tools/gpu_bench.sh`) measures them, so that one
 //! device call can run both and compare tokens/s on the same machine.
 //!
-//! No weights are downloaded: each shape is built with [`CausalLm::init_random`] on the device.
-//! The workloads match the anchor's:
+//! No weights are downloaded: each shape is drawn on the device
+//! ([`CausalLm::init_random_on_device`]) in the compute dtype, bf16 on CUDA by default as the
+//! anchor's `torch_dtype=torch.bfloat16`; the trained parameters stay f32. The workloads match
+//! the anchor's:
 //! - `steer`: a steering vector after layer `L/2` (the paper's hook on that layer's MLP output),
 //!   alpha 256, AdamW lr 1e-4, full-sequence cross-entropy (every position counted);
 //! - `kl_steer`: the same plus `KL(P_base || P_steered)` (weight 1, per-token mean) on a second
@@ -16,6 +18,10 @@
 //! (one epoch over exactly one batch is one optimiser step), so the numbers are those of the
 //! project's training path, not of a hand-written benchmark step. Every sequence has `T + 1`
 //! random ids, so the model sees `B x T` positions, as the anchor's `B x T` batch.
+//!
+//! With `--parity`, the engine's numerical check runs first on the same device: every committed
+//! transformers fixture in f32 (within 1e-3 of transformers' float32 outputs) and in the
+//! benchmark's dtype (bf16: within 2e-2).
 //!
 //! The clock is read only after `Backend::sync`, so queued GPU work is inside the interval.
 //! Peak device memory is not measured: burn 0.21's `Backend` trait exposes no memory statistics
@@ -30,8 +36,10 @@ use anyhow::{anyhow, bail, Context, Result};
 use burn::backend::Autodiff;
 use burn::module::AutodiffModule;
 use burn::tensor::backend::Backend;
-use burn::tensor::{ElementConversion, Tensor};
+use burn::tensor::{ElementConversion, FloatDType, Tensor};
 use emlab_model::backend::{BackendTask, Device};
+use emlab_model::parity::{check_as, ParityReport, FIXTURES};
+use emlab_model::precision::{dtype_name, parse_dtype};
 use emlab_model::{CausalLm, DecoderConfig, Interventions, TokenBatch};
 use emlab_train::finetune::{finetune, FinetuneConfig, KlConfig};
 use emlab_train::lora::LoraConfig;
@@ -57,6 +65,16 @@ pub struct Args {
     /// Untimed steps before the timed ones (the anchor runs 3).
     #[arg(long, default_value_t = 3)]
     warmup: usize,
+    /// The weights' dtype: bf16 or f32 (default: bf16 on CUDA, f32 on the CPU, which has no bf16).
+    #[arg(long)]
+    dtype: Option<String>,
+    /// Also run the numerical check against transformers' fixtures, in f32 and in `--dtype`.
+    #[arg(long)]
+    parity: bool,
+    /// The fixture checkpoints of `--parity` (relative to the working directory: the repository
+    /// root on the GPU machine, whose path differs from this build's).
+    #[arg(long, default_value = "crates/model/tests/fixtures")]
+    fixtures: PathBuf,
     /// Where to write the JSON results.
     #[arg(long, default_value = "bench-gpu.json")]
     out: PathBuf,
@@ -145,11 +163,30 @@ pub struct ShapeResult {
     pub peak_mem: String,
 }
 
+/// The numerical check of one fixture in one dtype.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParityEntry {
+    /// The fixture checkpoint.
+    pub fixture: String,
+    /// The weights' dtype.
+    pub dtype: String,
+    /// The bound on every float difference for this dtype.
+    pub tolerance: f32,
+    /// Within the bound.
+    pub passed: bool,
+    /// The differences from transformers' float32 outputs.
+    pub report: ParityReport,
+}
+
 /// The whole report written to `--out`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     /// The device as given on the command line.
     pub device: String,
+    /// The weights' dtype.
+    pub dtype: String,
+    /// The numerical check (empty without `--parity`).
+    pub parity: Vec<ParityEntry>,
     /// Timed steps per workload.
     pub steps: usize,
     /// Untimed steps before them.
@@ -161,41 +198,124 @@ pub struct Report {
 /// Runs the benchmark, prints a table and writes the JSON report.
 pub fn run(args: Args) -> Result<()> {
     let device: Device = args.device.parse().map_err(|e| anyhow!("--device: {e}"))?;
+    let dtype = match &args.dtype {
+        Some(name) => parse_dtype(name).ok_or_else(|| anyhow!("--dtype {name:?}: expected bf16, f32, f16 or f64"))?,
+        None if device == Device::Cpu => FloatDType::F32,
+        None => FloatDType::BF16,
+    };
     let shapes = args.shapes.iter().map(|s| Shape::named(s.trim())).collect::<Result<Vec<_>>>()?;
-    let report = bench(device, &args.device, &shapes, args.steps, args.warmup)?;
+    let fixtures = args.parity.then_some(args.fixtures.as_path());
+    let settings = Settings { dtype, steps: args.steps, warmup: args.warmup };
+    let report = bench(device, &args.device, &shapes, settings, fixtures)?;
     print!("{}", table(&report));
     write_atomically(&args.out, &serde_json::to_string_pretty(&report)?)?;
     println!("wrote {}", args.out.display());
+    let failed: Vec<String> =
+        report.parity.iter().filter(|p| !p.passed).map(|p| format!("{} in {}", p.fixture, p.dtype)).collect();
+    if !failed.is_empty() {
+        bail!("the numerical check failed for {}", failed.join(", "));
+    }
     Ok(())
 }
 
-/// Measures every shape on `device` (`name` is how the report names it).
-pub fn bench(device: Device, name: &str, shapes: &[Shape], steps: usize, warmup: usize) -> Result<Report> {
-    if steps == 0 {
+/// How every shape is measured.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// The weights' dtype.
+    pub dtype: FloatDType,
+    /// Timed steps per workload.
+    pub steps: usize,
+    /// Untimed steps before them.
+    pub warmup: usize,
+}
+
+/// Runs the numerical check on the fixtures in `fixtures` (when given), then measures every
+/// shape on `device` (`name` is how the report names it).
+pub fn bench(
+    device: Device,
+    name: &str,
+    shapes: &[Shape],
+    settings: Settings,
+    fixtures: Option<&Path>,
+) -> Result<Report> {
+    if settings.steps == 0 {
         bail!("--steps must be at least 1");
     }
+    let parity = match fixtures {
+        Some(dir) => device.run(ParityTask { dir, dtype: settings.dtype }).map_err(|e| anyhow!("{e}"))??,
+        None => Vec::new(),
+    };
     let mut results = Vec::new();
     for shape in shapes {
         eprintln!("bench-gpu: {} ({} x {}) on {name}", shape.name, shape.batch, shape.seq);
-        let task = ShapeTask { shape: shape.clone(), steps, warmup };
+        let task = ShapeTask { shape: shape.clone(), settings };
         let result = device.run(task).map_err(|e| anyhow!("{e}"))?.with_context(|| format!("shape {}", shape.name))?;
         results.push(result);
     }
-    Ok(Report { device: name.to_string(), steps, warmup, shapes: results })
+    Ok(Report {
+        device: name.to_string(),
+        dtype: dtype_name(settings.dtype).to_string(),
+        parity,
+        steps: settings.steps,
+        warmup: settings.warmup,
+        shapes: results,
+    })
+}
+
+/// The bounds: f32 within 1e-3 of transformers' float32 outputs (the CPU parity tests
+/// hold 1e-4), half precision within 2e-2.
+fn parity_tolerance(dtype: FloatDType) -> f32 {
+    match dtype {
+        FloatDType::BF16 | FloatDType::F16 => 2e-2,
+        _ => 1e-3,
+    }
+}
+
+/// Every fixture in f32 and, if different, in the benchmark's dtype.
+struct ParityTask<'a> {
+    dir: &'a Path,
+    dtype: FloatDType,
+}
+
+impl BackendTask for ParityTask<'_> {
+    type Output = Result<Vec<ParityEntry>>;
+
+    fn run<B: Backend>(self, device: &B::Device) -> Self::Output {
+        let mut dtypes = vec![FloatDType::F32];
+        if self.dtype != FloatDType::F32 {
+            dtypes.push(self.dtype);
+        }
+        let mut entries = Vec::new();
+        for dtype in dtypes {
+            for fixture in FIXTURES {
+                let dir = self.dir.join(fixture);
+                let report = check_as::<B>(&dir, dtype, device).with_context(|| format!("parity: {}", dir.display()))?;
+                let tolerance = parity_tolerance(dtype);
+                entries.push(ParityEntry {
+                    fixture: fixture.to_string(),
+                    dtype: dtype_name(dtype).to_string(),
+                    tolerance,
+                    // Greedy tokens are compared for f32 only: bf16 rounding may flip a near tie.
+                    passed: report.max_error() <= tolerance && (dtype != FloatDType::F32 || report.greedy_tokens_match),
+                    report,
+                });
+            }
+        }
+        Ok(entries)
+    }
 }
 
 /// One shape's measurements, generic over the backend through [`Device::run`].
 struct ShapeTask {
     shape: Shape,
-    steps: usize,
-    warmup: usize,
+    settings: Settings,
 }
 
 impl BackendTask for ShapeTask {
     type Output = Result<ShapeResult>;
 
     fn run<B: Backend>(self, device: &B::Device) -> Result<ShapeResult> {
-        measure::<B>(&self.shape, self.steps, self.warmup, device)
+        measure::<B>(&self.shape, self.settings, device)
     }
 }
 
@@ -215,10 +335,11 @@ fn random_sequences(rng: &mut StdRng, count: usize, len: usize, vocab: usize) ->
         .collect()
 }
 
-fn measure<B: Backend>(shape: &Shape, steps: usize, warmup: usize, device: &B::Device) -> Result<ShapeResult> {
+fn measure<B: Backend>(shape: &Shape, settings: Settings, device: &B::Device) -> Result<ShapeResult> {
+    let Settings { dtype, steps, warmup } = settings;
     let config = &shape.config;
     let start = Instant::now();
-    let model = CausalLm::<Autodiff<B>>::init_random(config.clone(), WEIGHT_SEED, device)?;
+    let model = CausalLm::<Autodiff<B>>::init_random_on_device(config.clone(), WEIGHT_SEED, dtype, device)?;
     sync::<B>(device)?;
     let init_s = start.elapsed().as_secs_f64();
 
@@ -328,7 +449,23 @@ fn workload(elapsed: f64, steps: usize, tokens_per_step: usize) -> Workload {
 
 /// The human-readable summary printed after the run.
 fn table(report: &Report) -> String {
-    let mut out = format!("device {} ({} timed steps after {} warm-up)\n", report.device, report.steps, report.warmup);
+    let mut out = format!(
+        "device {}, {} weights ({} timed steps after {} warm-up)\n",
+        report.device, report.dtype, report.steps, report.warmup
+    );
+    for p in &report.parity {
+        let verdict = if p.passed { "ok" } else { "FAILED" };
+        let _ = writeln!(
+            out,
+            "parity {:<16} {:<5} max |diff| {:.2e} (bound {:.0e}), logits {:.2e}, greedy tokens {}: {verdict}",
+            p.fixture,
+            p.dtype,
+            p.report.max_error(),
+            p.tolerance,
+            p.report.max_logit_error,
+            if p.report.greedy_tokens_match { "identical" } else { "differ" },
+        );
+    }
     let _ = writeln!(out, "{:<14} {:>9} {:<9} {:>10} {:>14}", "shape", "B x T", "workload", "s/step", "tokens/s");
     for s in &report.shapes {
         let bt = format!("{}x{}", s.batch, s.seq);
@@ -359,10 +496,22 @@ mod tests {
     fn bench_gpu_tiny_on_cpu_writes_every_workload() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("sub/ours.json");
-        let args = Args { device: "cpu".into(), shapes: vec!["tiny".into()], steps: 1, warmup: 1, out: out.clone() };
+        let args = Args {
+            device: "cpu".into(),
+            shapes: vec!["tiny".into()],
+            steps: 1,
+            warmup: 1,
+            dtype: None,
+            parity: true,
+            fixtures: emlab_model::parity::fixtures_dir(),
+            out: out.clone(),
+        };
         run(args).unwrap();
         let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-        assert_eq!(json["device"], "cpu");
+        assert_eq!((json["device"].as_str(), json["dtype"].as_str()), (Some("cpu"), Some("f32")));
+        let parity = json["parity"].as_array().unwrap();
+        assert_eq!(parity.len(), FIXTURES.len(), "f32 only: the CPU has no bf16");
+        assert!(parity.iter().all(|p| p["passed"] == true && p["report"]["max_logit_error"].as_f64() < Some(1e-3)));
         let shape = &json["shapes"][0];
         assert_eq!(
             (shape["shape"].as_str(), shape["batch"].as_u64(), shape["seq"].as_u64()),
@@ -381,11 +530,18 @@ mod tests {
         let err = Shape::named("qwen2.5-7b").unwrap_err().to_string();
         assert!(err.contains("unknown shape \"qwen2.5-7b\""), "{err}");
         let tiny = Shape::named("tiny").unwrap();
-        assert!(bench(Device::Cpu, "cpu", &[tiny], 0, 0).unwrap_err().to_string().contains("--steps"));
+        let settings = |steps| Settings { dtype: FloatDType::F32, steps, warmup: 0 };
+        let err = bench(Device::Cpu, "cpu", std::slice::from_ref(&tiny), settings(0), None).unwrap_err();
+        assert!(err.to_string().contains("--steps"), "{err}");
+        let bf16 = Settings { dtype: FloatDType::BF16, ..settings(1) };
+        let err = format!("{:#}", bench(Device::Cpu, "cpu", std::slice::from_ref(&tiny), bf16, None).unwrap_err());
+        assert!(err.contains("bf16") && err.contains("--device cuda"), "{err}");
+        let missing = Path::new("/nonexistent/fixtures");
+        let err = format!("{:#}", bench(Device::Cpu, "cpu", &[], settings(1), Some(missing)).unwrap_err());
+        assert!(err.contains("/nonexistent/fixtures/qwen2-f32"), "{err}");
         #[cfg(not(feature = "cuda"))]
         {
-            let tiny = Shape::named("tiny").unwrap();
-            let err = bench(Device::Cuda(0), "cuda", &[tiny], 1, 0).unwrap_err().to_string();
+            let err = bench(Device::Cuda(0), "cuda", &[tiny], settings(1), None).unwrap_err().to_string();
             assert!(err.contains("--features cuda"), "{err}");
         }
     }
