@@ -289,7 +289,8 @@ impl BackendTask for ParityTask<'_> {
         for dtype in dtypes {
             for fixture in FIXTURES {
                 let dir = self.dir.join(fixture);
-                let report = check_as::<B>(&dir, dtype, device).with_context(|| format!("parity: {}", dir.display()))?;
+                let report =
+                    check_as::<B>(&dir, dtype, device).with_context(|| format!("parity: {}", dir.display()))?;
                 let tolerance = parity_tolerance(dtype);
                 entries.push(ParityEntry {
                     fixture: fixture.to_string(),

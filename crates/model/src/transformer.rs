@@ -12,10 +12,10 @@
 
 use burn::module::{Module, Param, ParamId};
 use burn::nn::{Embedding, Linear};
-use burn::tensor::activation::silu;
+use burn::tensor::activation::{silu, softmax};
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
-use burn::tensor::{backend::Backend, Bool, Distribution, FloatDType, Int, Tensor, TensorData};
+use burn::tensor::{backend::Backend, Bool, DType, Distribution, FloatDType, Int, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -72,7 +72,12 @@ impl<'a> WeightSource<'a> {
     }
 
     /// Random values (or constants) in this source's dtype.
-    fn host<B: Backend, const D: usize>(&self, values: Vec<f32>, shape: [usize; D], device: &B::Device) -> Tensor<B, D> {
+    fn host<B: Backend, const D: usize>(
+        &self,
+        values: Vec<f32>,
+        shape: [usize; D],
+        device: &B::Device,
+    ) -> Tensor<B, D> {
         Tensor::from_data(TensorData::new(values, shape), (device, self.dtype.into()))
     }
 
@@ -256,10 +261,44 @@ impl<B: Backend> Attention<B> {
                 y.unsqueeze_dim::<5>(2).expand([b, kv, h / kv, keys, hd]).reshape([b, h, keys, hd])
             }
         };
-        let out = attention(q, repeat(k), repeat(v), Some(ctx.mask.clone()), None, AttentionModuleOptions::default());
+        let out = scaled_dot_product(q, repeat(k), repeat(v), ctx.mask.clone());
         let out = out.swap_dims(1, 2).reshape([b, t, h * hd]);
         project(&self.o_proj, &out, Site::Proj(layer, Proj::O), ctx.hooks)
     }
+}
+
+/// Masked scaled dot-product attention over `[batch, heads, seq, head_dim]`.
+///
+/// burn's `attention` op is a fused flash-attention kernel on CUDA, which accumulates in f32.
+/// Under autodiff, though, it falls back to plain ops with the softmax in the inputs' dtype, so
+/// a half-precision model being trained takes the softmax in f32 here instead, as PyTorch's
+/// attention kernels do.
+fn scaled_dot_product<B: Backend>(
+    q: Tensor<B, 4>,
+    k: Tensor<B, 4>,
+    v: Tensor<B, 4>,
+    mask: Tensor<B, 4, Bool>,
+) -> Tensor<B, 4> {
+    let half = matches!(q.dtype(), DType::BF16 | DType::F16);
+    if half && B::ad_enabled(&q.device()) {
+        attention_in_f32(q, k, v, mask)
+    } else {
+        attention(q, k, v, Some(mask), None, AttentionModuleOptions::default())
+    }
+}
+
+/// `softmax(q k^T / sqrt(d))` with the scores widened to f32 before the mask and the softmax,
+/// the weights cast back to the values' dtype for the second product.
+fn attention_in_f32<B: Backend>(
+    q: Tensor<B, 4>,
+    k: Tensor<B, 4>,
+    v: Tensor<B, 4>,
+    mask: Tensor<B, 4, Bool>,
+) -> Tensor<B, 4> {
+    let scale = (q.dims()[3] as f64).sqrt().recip();
+    let scores = widen(q.matmul(k.swap_dims(2, 3))).mul_scalar(scale).mask_fill(mask, f32::NEG_INFINITY);
+    let dtype = v.dtype();
+    softmax(scores, 3).cast(dtype).matmul(v)
 }
 
 /// A linear projection followed by the hooks registered at its site.
@@ -406,5 +445,34 @@ impl<B: Backend> Transformer<B> {
                 hidden.reshape([b * t, d]).matmul(w.transpose()).reshape([b, t, v])
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::TestBackend as B;
+
+    /// The f32-softmax attention of half-precision training is burn's attention, up to rounding.
+    #[test]
+    fn attention_in_f32_matches_burns_attention() {
+        let device = Default::default();
+        let (b, h, t, d) = (2, 3, 5, 4);
+        let values = |n: usize, k: f32| (0..n).map(|i| (i as f32 * k).sin()).collect::<Vec<_>>();
+        let tensor = |k| Tensor::<B, 4>::from_data(TensorData::new(values(b * h * t * d, k), [b, h, t, d]), &device);
+        let (q, k, v) = (tensor(0.7), tensor(1.3), tensor(2.1));
+        // Causal, and the first key of the second row is padding.
+        let blocked: Vec<bool> = (0..b)
+            .flat_map(|r| {
+                (0..h).flat_map(move |_| {
+                    (0..t).flat_map(move |i| (0..t).map(move |j| j > i || (r == 1 && j == 0 && i != 0)))
+                })
+            })
+            .collect();
+        let mask = Tensor::<B, 4, Bool>::from_data(TensorData::new(blocked, [b, h, t, t]), &device);
+        let ours = attention_in_f32(q.clone(), k.clone(), v.clone(), mask.clone());
+        let burn = attention(q, k, v, Some(mask), None, AttentionModuleOptions::default());
+        let diff = (ours - burn).abs().max().into_scalar();
+        assert!(diff < 1e-6, "{diff}");
     }
 }

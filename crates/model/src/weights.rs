@@ -308,8 +308,7 @@ mod tests {
     #[test]
     fn transposes_any_element_width_and_keeps_half_precision() {
         // [[1, 2, 3], [4, 5, 6]] in bf16 -> [[1, 4], [2, 5], [3, 6]], still bf16.
-        let values: Vec<u8> =
-            (1..=6).flat_map(|v| half::bf16::from_f32(v as f32).to_bits().to_le_bytes()).collect();
+        let values: Vec<u8> = (1..=6).flat_map(|v| half::bf16::from_f32(v as f32).to_bits().to_le_bytes()).collect();
         let t = transpose_bytes(&values, 2, 3, 2);
         let data = stored_data(&t, Dtype::BF16, vec![3, 2]).unwrap();
         assert_eq!(data.dtype, burn::tensor::DType::BF16);

@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::{fixture, max_abs_diff, values, Cpu};
 use burn::tensor::FloatDType;
+use common::{fixture, max_abs_diff, values, Cpu};
 use emlab_model::parity::{check, check_as, FIXTURES};
 use emlab_model::{CausalLm, Interventions, PadSide, TokenBatch};
 

@@ -207,6 +207,22 @@ mod tests {
         }
     }
 
+    /// f64 weights give the f32 means: activations are widened and the weights cast to them.
+    #[test]
+    fn wide_weights_give_the_same_means() {
+        let config = emlab_model::DecoderConfig::qwen2(12, 16, 32, 2, 2, 1);
+        let dtype = burn::tensor::FloatDType::F64;
+        let wide = CausalLm::<B>::init_random_as(config, 0, dtype, &Default::default()).unwrap();
+        let none = Interventions::none();
+        let (a, b) = (
+            LayerMeans::collect(&tiny_model(), &none, &seqs(), 3).unwrap(),
+            LayerMeans::collect(&wide, &none, &seqs(), 3).unwrap(),
+        );
+        for (x, y) in a.per_layer.iter().flatten().zip(b.per_layer.iter().flatten()) {
+            assert!((x - y).abs() < 1e-5, "{x} vs {y}");
+        }
+    }
+
     #[test]
     fn rejects_inputs_without_answer_tokens_or_with_mismatched_weights() {
         let (model, none) = (tiny_model(), Interventions::none());

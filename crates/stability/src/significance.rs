@@ -212,6 +212,27 @@ mod tests {
         }
     }
 
+    /// The web KL of f64 weights (edits still f32, reference log-probabilities widened) is the
+    /// f32 one: the mixed-precision path of a bf16 model, on the CPU.
+    #[test]
+    fn wide_weights_give_the_same_kl() {
+        let wide = CausalLm::<B>::init_random_as(
+            DecoderConfig::qwen2(12, 16, 32, 2, 2, 1),
+            0,
+            burn::tensor::FloatDType::F64,
+            &Default::default(),
+        )
+        .unwrap();
+        let narrow = tiny_model();
+        for adapter in [steering(3.0, 2), lora(2.0, 3)] {
+            let edits = adapter.edits();
+            let kl =
+                |model: &CausalLm<B>| WebKl::from_sequences(model, &sequences(), 3).unwrap().kl(model, &edits).unwrap();
+            let (a, b) = (kl(&narrow), kl(&wide));
+            assert!(a > 0.0 && (a - b).abs() <= 1e-4 * a, "{a} vs {b}");
+        }
+    }
+
     /// Running from a prefix changes the KL only by float rounding, and no edit still gives 0.
     #[test]
     fn prefixed_documents_give_the_same_kl() {
