@@ -265,7 +265,7 @@ mod tests {
     #[test]
     fn a_step_is_done_only_with_the_same_inputs() {
         let dir = tempfile::tempdir().unwrap();
-        let eval = |n| EvalSpec { dataset: "bad_medical".into(), samples_per_prompt: n };
+        let eval = |n| EvalSpec::organism("bad_medical", n);
         let step = Step::base(dir.path(), eval(Some(2)), "abc");
         assert!(!step.is_done() && step.rows().unwrap().is_none());
         step.finish(&[row(1.0)]).unwrap();
