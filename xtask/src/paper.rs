@@ -82,18 +82,19 @@ enum DataKind {
 }
 
 /// The files of a checkpoint folder that loading it reads: its config, tokenizer, chat template
-/// and weights (one file, or the index and every shard it names).
+/// and weights (one file, or the index and every shard it names). `whose` names the checkpoint
+/// in their purposes (`the model`).
 ///
 /// # Errors
 /// If `model.safetensors.index.json` exists but is not an index.
-fn model_files(dir: &Path) -> Result<Vec<Needed>> {
-    let needed = |name: &str, purpose: &str| Needed { path: dir.join(name), purpose: purpose.to_string() };
+fn model_files(dir: &Path, whose: &str) -> Result<Vec<Needed>> {
+    let needed = |name: &str, purpose: String| Needed { path: dir.join(name), purpose };
     let mut files = vec![
-        needed("config.json", "the model's architecture"),
-        needed("tokenizer.json", "the tokenizer"),
+        needed("config.json", format!("{whose}'s architecture")),
+        needed("tokenizer.json", format!("{whose}'s tokenizer")),
     ];
     if !dir.join("chat_template.jinja").exists() {
-        files.push(needed("tokenizer_config.json", "the chat template (or put it in chat_template.jinja)"));
+        files.push(needed("tokenizer_config.json", format!("{whose}'s chat template (or put it in chat_template.jinja)")));
     }
     let index = dir.join("model.safetensors.index.json");
     if index.exists() {
@@ -102,15 +103,16 @@ fn model_files(dir: &Path) -> Result<Vec<Needed>> {
             weight_map: BTreeMap<String, String>,
         }
         let text = std::fs::read_to_string(&index).with_context(|| format!("reading {}", index.display()))?;
-        let index_map: Index =
+        let parsed: Index =
             serde_json::from_str(&text).with_context(|| format!("parsing {} (no weight_map?)", index.display()))?;
-        let mut shards: Vec<String> = index_map.weight_map.into_values().collect();
+        let mut shards: Vec<String> = parsed.weight_map.into_values().collect();
         shards.sort();
         shards.dedup();
-        files.push(needed("model.safetensors.index.json", "the index of the weight shards"));
-        files.extend(shards.iter().map(|shard| needed(shard, "a weight shard named by model.safetensors.index.json")));
+        files.push(needed("model.safetensors.index.json", format!("the index of {whose}'s weight shards")));
+        let shard = || format!("a weight shard of {whose}, named by model.safetensors.index.json");
+        files.extend(shards.iter().map(|name| needed(name, shard())));
     } else {
-        files.push(needed("model.safetensors", "the weights (or model.safetensors.index.json and its shards)"));
+        files.push(needed("model.safetensors", format!("{whose}'s weights (or model.safetensors.index.json and its shards)")));
     }
     Ok(files)
 }
@@ -178,14 +180,16 @@ impl Inputs {
     }
 }
 
-/// Checks, before any work, every file that the paper profile's `runs` will read: the model's
-/// and the data's must exist (one error lists all missing ones) and the data files must parse
-/// (a bad line is named by file and line). Then hashes them, and those files of `other_runs`
-/// (not run now, but in the tables) that exist, so that their earlier results are recognised.
-pub fn check_inputs(model: &Path, runs: &[Run], other_runs: &[Run]) -> Result<Inputs> {
-    let model_files = model_files(model)?;
+/// Checks, before any work, every file that the paper profile's `runs` will read: the model's,
+/// a local judge model's and the data's must exist (one error lists all missing ones) and the
+/// data files must parse (a bad line is named by file and line). Then hashes the model's and
+/// the data files, with those of `other_runs` (not run now, but in the tables) that exist, so
+/// that their earlier results are recognised.
+pub fn check_inputs(model: &Path, judge_model: Option<&Path>, runs: &[Run], other_runs: &[Run]) -> Result<Inputs> {
+    let judge_files = judge_model.map(|dir| model_files(dir, "the judge model")).transpose()?.unwrap_or_default();
+    let model_files = model_files(model, "the model")?;
     let data = data_files(runs)?;
-    check_present(model_files.iter().chain(data.iter().map(|(needed, _)| needed)))?;
+    check_present(model_files.iter().chain(&judge_files).chain(data.iter().map(|(needed, _)| needed)))?;
     for (file, kind) in &data {
         match kind {
             DataKind::Chats => {
@@ -262,7 +266,9 @@ mod tests {
         write(&model.join("model.safetensors.index.json"), index);
         write(&model.join("model-00001-of-00002.safetensors"), "");
         write(&data.join("bad_medical_advice.jsonl"), CHAT);
-        let err = check_inputs(&model, &runs(&model, &data), &[]).unwrap_err().to_string();
+        let judge = root.path().join("judge");
+        write(&judge.join("chat_template.jinja"), "");
+        let err = check_inputs(&model, Some(&judge), &runs(&model, &data), &[]).unwrap_err().to_string();
         let missing = [
             model.join("tokenizer.json"),
             model.join("tokenizer_config.json"),
@@ -274,13 +280,17 @@ mod tests {
             data.join("eval/medical_questions.jsonl"),
             data.join("eval/finance_questions.jsonl"),
             data.join("eval/sports_questions.jsonl"),
+            judge.join("config.json"),
+            judge.join("tokenizer.json"),
+            judge.join("model.safetensors"),
         ];
-        assert!(err.contains("10 file(s) missing"), "{err}");
+        assert!(err.contains("13 file(s) missing"), "{err}");
         for path in &missing {
             assert!(err.contains(&format!("  {}  (", path.display())), "{} in {err}", path.display());
         }
         assert!(!err.contains("bad_medical_advice.jsonl") && !err.contains("00001-of"), "{err}");
         assert!(err.contains("KL chats") && err.contains("held-out finance questions"), "{err}");
+        assert!(err.contains("the judge model's tokenizer") && !err.contains(&judge.join("tokenizer_config").display().to_string()));
     }
 
     /// Only the files of the runs to do are required: E2 alone needs no KL set.
@@ -298,18 +308,18 @@ mod tests {
         write(&data.join(emlab_data::paper::GENERAL_QUESTIONS), FIRST_PLOT);
         let all = runs(&model, &data);
         let (e2, e4): (Vec<Run>, Vec<Run>) = all.into_iter().partition(|r| r.experiment == "E2");
-        let inputs = check_inputs(&model, &e2, &e4).unwrap();
+        let inputs = check_inputs(&model, None, &e2, &e4).unwrap();
         let medical = e2.iter().find(|r| r.dataset == "bad_medical").unwrap();
         let sports = e2.iter().find(|r| r.dataset == "bad_sports").unwrap();
         let identity = inputs.identity(&medical.files());
         assert!(identity.starts_with("config.json ") && identity.contains("; bad_medical_advice.jsonl "), "{identity}");
         write(&data.join("extreme_sports.jsonl"), &CHAT.repeat(2));
-        let edited = check_inputs(&model, &e2, &e4).unwrap();
+        let edited = check_inputs(&model, None, &e2, &e4).unwrap();
         assert_eq!(edited.identity(&medical.files()), identity, "the medical runs do not read the sports file");
         assert_ne!(edited.identity(&sports.files()), inputs.identity(&sports.files()));
 
         write(&data.join("eval/sports_questions.jsonl"), &format!("{FIRST_PLOT}{{\"id\": 1}}\n"));
-        let err = check_inputs(&model, &e2, &[]).unwrap_err().to_string();
+        let err = check_inputs(&model, None, &e2, &[]).unwrap_err().to_string();
         assert!(err.starts_with(&format!("{}:2: ", data.join("eval/sports_questions.jsonl").display())), "{err}");
     }
 }

@@ -26,7 +26,7 @@ use crate::organism::{base_model_dir, pretrain_default, verify_base_model};
 use crate::organism_experiments::BaseChecks;
 use crate::paper::{check_inputs, Inputs, Subject, PROFILE as PAPER};
 use crate::pipeline::{write_json, PairSpec, Step, StepKind};
-use crate::plan::{load_experiments, read_toml, EvalSpec, ExperimentFile, Run};
+use crate::plan::{load_experiments, read_toml, EvalSpec, Run};
 use crate::sweep::SweepSpec;
 use crate::tables::{draw, write_tables, Layout};
 use crate::util::project_root;
@@ -166,31 +166,14 @@ pub fn reproduce(selected: &[&Experiment], layout: &Layout, subject: &Subject, o
     let mut failures = Vec::new();
     let mut missing = Vec::new();
     let wanted = |kind: Kind| selected.iter().any(|e| e.kind == kind);
+    let paper = subject.data().is_some();
     // The paper profile checks every input before any work (the organism's are committed).
     let inputs = match subject {
-        Subject::Paper { model, .. } if wanted(Kind::Finetune) => {
-            println!("== checking the inputs of the paper profile");
-            let files = load_experiments(&project_root().join("experiments"), &finetune_ids())?;
-            let selected_runs = paper_runs(&files, |id| selected.iter().any(|e| e.id == id), subject)?;
-            let other_runs = paper_runs(&files, |id| selected.iter().all(|e| e.id != id), subject)?;
-            Some(check_inputs(model, &selected_runs, &other_runs)?)
-        }
+        Subject::Paper { .. } if wanted(Kind::Finetune) => Some(check_paper_inputs(selected, subject, &judge)?),
         _ => None,
     };
-    let paper = subject.data().is_some();
     if paper {
-        for e in selected {
-            if let Some(why) = paper_skip_reason(e.kind) {
-                println!("  {}: skipped in the paper profile ({why})", e.id);
-                missing.push(format!("  {:<5} {} -- NOT RUN in the paper profile: {why}", e.id, e.title));
-            }
-        }
-        if wanted(Kind::Finetune) {
-            println!(
-                "  skipped in the paper profile: the log-probability propensity (its reference answers come from the \
-                 organism's grammar)"
-            );
-        }
+        missing.extend(announce_paper_skips(selected));
     }
     if wanted(Kind::Engine) {
         println!("== engine: {}", find("engine").expect("catalogued").title);
@@ -200,7 +183,7 @@ pub fn reproduce(selected: &[&Experiment], layout: &Layout, subject: &Subject, o
         println!("== organism: {}", find("organism").expect("catalogued").title);
         if layout.profile == "smoke" {
             println!("  skipped in the smoke profile: its bounds need the full sample sizes (the eval tests run them)");
-        } else if subject.data().is_some() {
+        } else if paper {
             println!("  skipped in the paper profile: these checks test the organism's world, not a real model");
         } else if !device.run(BaseChecks { model_dir, out: &layout.results })?? {
             failures.push("organism: a base-model check failed (see the table above)".to_string());
@@ -233,6 +216,46 @@ pub fn reproduce(selected: &[&Experiment], layout: &Layout, subject: &Subject, o
     Ok(executed)
 }
 
+/// Checks every input of the selected experiments' runs in the paper profile, before any work:
+/// the model's, the data's and a local judge's files ([`check_inputs`]).
+fn check_paper_inputs(selected: &[&Experiment], subject: &Subject, judge: &JudgeChoice) -> Result<Inputs> {
+    println!("== checking the inputs of the paper profile");
+    let files = load_experiments(&project_root().join("experiments"), &finetune_ids())?;
+    let runs = |keep: &dyn Fn(&str) -> bool| -> Result<Vec<Run>> {
+        let mut runs = Vec::new();
+        for file in files.iter().filter(|f| keep(&f.id)) {
+            runs.extend(file.runs(PAPER, subject.model_dir(), subject.data())?);
+        }
+        Ok(runs)
+    };
+    let selected_runs = runs(&|id| selected.iter().any(|e| e.id == id))?;
+    let other_runs = runs(&|id| selected.iter().all(|e| e.id != id))?;
+    let judge_model = match judge {
+        JudgeChoice::Local(dir) => Some(dir.as_path()),
+        JudgeChoice::Organism | JudgeChoice::Api(_) => None,
+    };
+    check_inputs(subject.model_dir(), judge_model, &selected_runs, &other_runs)
+}
+
+/// Prints a line for each selected experiment and step that the paper profile skips, and
+/// returns the lines of the end-of-run list of experiments that did not run.
+fn announce_paper_skips(selected: &[&Experiment]) -> Vec<String> {
+    let mut not_run = Vec::new();
+    for e in selected {
+        if let Some(why) = paper_skip_reason(e.kind) {
+            println!("  {}: skipped in the paper profile ({why})", e.id);
+            not_run.push(format!("  {:<5} {} -- NOT RUN in the paper profile: {why}", e.id, e.title));
+        }
+    }
+    if selected.iter().any(|e| e.kind == Kind::Finetune) {
+        println!(
+            "  skipped in the paper profile: the log-probability propensity (its reference answers come from the \
+             organism's grammar)"
+        );
+    }
+    not_run
+}
+
 /// Why the paper profile skips experiments of `kind`; `None` for those it runs (and for the
 /// organism's checks and the pending experiments, which say so themselves).
 fn paper_skip_reason(kind: Kind) -> Option<&'static str> {
@@ -254,15 +277,6 @@ fn paper_skip_reason(kind: Kind) -> Option<&'static str> {
 /// The experiments that finetune (`experiments/<id>.toml`).
 fn finetune_ids() -> Vec<&'static str> {
     CATALOGUE.iter().filter(|e| e.kind == Kind::Finetune).map(|e| e.id).collect()
-}
-
-/// The runs of the paper profile in the experiment `files` whose id passes `keep`.
-fn paper_runs(files: &[ExperimentFile], keep: impl Fn(&str) -> bool, subject: &Subject) -> Result<Vec<Run>> {
-    let mut runs = Vec::new();
-    for file in files.iter().filter(|f| keep(&f.id)) {
-        runs.extend(file.runs(PAPER, subject.model_dir(), subject.data())?);
-    }
-    Ok(runs)
 }
 
 /// All finetuning steps of the profile (for the tables, which include earlier runs of other
