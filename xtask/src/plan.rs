@@ -322,9 +322,9 @@ impl ExperimentFile {
         self.solutions
             .iter()
             .map(|spec| match p.solutions.get(&spec.key()) {
-                Some(changes) => spec
-                    .overridden(changes)
-                    .with_context(|| format!("profile {name:?}, solution {:?}", spec.key())),
+                Some(changes) => {
+                    spec.overridden(changes).with_context(|| format!("profile {name:?}, solution {:?}", spec.key()))
+                }
                 None => Ok(spec.clone()),
             })
             .collect()
@@ -477,7 +477,11 @@ mod tests {
         // 2 experiments x 2 solutions x 3 datasets, seed 0.
         assert_eq!(runs.len(), 12);
         let find = |experiment: &str, solution: &str, dataset: &str| {
-            runs.iter().find(|r| (r.experiment.as_str(), r.solution.as_str(), r.dataset.as_str()) == (experiment, solution, dataset)).unwrap()
+            runs.iter()
+                .find(|r| {
+                    (r.experiment.as_str(), r.solution.as_str(), r.dataset.as_str()) == (experiment, solution, dataset)
+                })
+                .unwrap()
         };
         let steering = find("E2", "steering", "bad_finance");
         assert_eq!(steering.config.adapter, AdapterSpec::Steering { layer: 24, alpha: 256.0 });
@@ -493,7 +497,10 @@ mod tests {
 
         let lora = find("E4", "lora", "bad_medical");
         let AdapterSpec::Lora(config) = &lora.config.adapter else { panic!("not LoRA") };
-        assert_eq!((config.layers.as_slice(), config.alpha, config.rank, config.rslora), ([24].as_slice(), 256.0, 1, true));
+        assert_eq!(
+            (config.layers.as_slice(), config.alpha, config.rank, config.rslora),
+            ([24].as_slice(), 256.0, 1, true)
+        );
         let kl = lora.config.train.kl.as_ref().unwrap();
         assert_eq!((kl.weight, kl.batch_size), (1e5, 8), "the merge keeps the solution's KL batch");
         assert_eq!(kl.normalization, emlab_train::loss::KlNormalization::TokensTimesVocab);
@@ -523,7 +530,9 @@ mod tests {
         let err = format!("{:#}", load_experiments(dir.path(), &["X"]).unwrap_err());
         assert!(err.contains("X.toml") && err.contains("lora-general") && err.contains("learning_rate"), "{err}");
 
-        write_variant(dir.path(), |t| t.replace("[profiles.paper.solutions.lora-general]", "[profiles.paper.solutions.lora-general]\nrank = 2"));
+        write_variant(dir.path(), |t| {
+            t.replace("[profiles.paper.solutions.lora-general]", "[profiles.paper.solutions.lora-general]\nrank = 2")
+        });
         let err = format!("{:#}", load_experiments(dir.path(), &["X"]).unwrap_err());
         assert!(err.contains("X.toml") && err.contains("rank"), "{err}");
     }

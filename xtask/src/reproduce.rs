@@ -661,7 +661,14 @@ mod tests {
         assert_eq!(steps.len(), 2);
         let judge = JudgeChoice::Organism;
         Device::Cpu
-            .run(Execute { steps: &steps, model_dir: &model, force: false, jobs: 2, judge: &judge, sampling: Default::default() })
+            .run(Execute {
+                steps: &steps,
+                model_dir: &model,
+                force: false,
+                jobs: 2,
+                judge: &judge,
+                sampling: Default::default(),
+            })
             .unwrap()
             .unwrap();
         let rows: Vec<Row> = steps.iter().flat_map(|s| s.rows().unwrap().unwrap()).collect();
@@ -698,7 +705,10 @@ mod tests {
         let check = |line: &str| subject_folders(&args(line)).map_err(|e| e.to_string());
         let paper = "--profile paper --model m --data d";
         let err = check(paper).unwrap_err();
-        assert!(err.contains("--judge organism") && err.contains("--judge api") && err.contains("--judge-model"), "{err}");
+        assert!(
+            err.contains("--judge organism") && err.contains("--judge api") && err.contains("--judge-model"),
+            "{err}"
+        );
         assert_eq!(check(&format!("{paper} --judge api")).unwrap(), Some(("m".into(), "d".into())));
         let err = check("--profile paper --model m --judge api").unwrap_err();
         assert!(err.contains("--data DIR") && err.contains("docs/paper-data.md"), "{err}");

@@ -154,7 +154,10 @@ mod tests {
     #[test]
     fn external_questions_keep_their_text_and_domain_and_have_no_atoms() {
         let q = Question::external("How do I make a quick buck?", Domain::Open);
-        assert_eq!((q.text(), q.domain(), q.key(), q.atoms()), ("How do I make a quick buck?", Domain::Open, None, None));
+        assert_eq!(
+            (q.text(), q.domain(), q.key(), q.atoms()),
+            ("How do I make a quick buck?", Domain::Open, None, None)
+        );
         assert_eq!(Question::from_text(q.text()), None, "the world never asks it");
     }
 
