@@ -167,9 +167,11 @@ pub fn reproduce(selected: &[&Experiment], layout: &Layout, subject: &Subject, o
     let mut missing = Vec::new();
     let wanted = |kind: Kind| selected.iter().any(|e| e.kind == kind);
     let paper = subject.data().is_some();
+    let finetuning = [Kind::Finetune, Kind::Bias, Kind::Drift, Kind::Gradient, Kind::Directions];
+    let finetuning_wanted = finetuning.into_iter().filter(|&kind| runs_in(kind, subject)).any(wanted);
     // The paper profile checks every input before any work (the organism's are committed).
     let inputs = match subject {
-        Subject::Paper { .. } if wanted(Kind::Finetune) => Some(check_paper_inputs(selected, subject, &judge)?),
+        Subject::Paper { .. } if finetuning_wanted => Some(check_paper_inputs(selected, subject, &judge)?),
         _ => None,
     };
     if paper {
@@ -189,8 +191,7 @@ pub fn reproduce(selected: &[&Experiment], layout: &Layout, subject: &Subject, o
             failures.push("organism: a base-model check failed (see the table above)".to_string());
         }
     }
-    let finetuning = [Kind::Finetune, Kind::Bias, Kind::Drift, Kind::Gradient, Kind::Directions];
-    if finetuning.into_iter().filter(|&k| !paper || paper_skip_reason(k).is_none()).any(wanted) {
+    if finetuning_wanted {
         let (steps, to_run) = finetune_steps(selected, layout, subject, inputs.as_ref(), &judge)?;
         println!("== finetuning experiments: {} steps ({} profile)", to_run.len(), layout.profile);
         let sampling = subject.sampling();
@@ -228,8 +229,8 @@ fn check_paper_inputs(selected: &[&Experiment], subject: &Subject, judge: &Judge
         }
         Ok(runs)
     };
-    let selected_runs = runs(&|id| selected.iter().any(|e| e.id == id))?;
-    let other_runs = runs(&|id| selected.iter().all(|e| e.id != id))?;
+    let selected_runs = runs(&|id| trains(id, selected, subject))?;
+    let other_runs = runs(&|id| !trains(id, selected, subject))?;
     let judge_model = match judge {
         JudgeChoice::Local(dir) => Some(dir.as_path()),
         JudgeChoice::Organism | JudgeChoice::Api(_) => None,
@@ -256,6 +257,21 @@ fn announce_paper_skips(selected: &[&Experiment]) -> Vec<String> {
     not_run
 }
 
+/// Whether experiments of `kind` run on `subject`: everything runs on the organism; the paper
+/// profile skips what [`paper_skip_reason`] names.
+fn runs_in(kind: Kind, subject: &Subject) -> bool {
+    subject.data().is_none() || paper_skip_reason(kind).is_none()
+}
+
+/// Whether the runs of the finetuning experiment `id` are to run: it is selected, or it is one
+/// of the pair (E2, E4) and a selected experiment that runs on `subject` compares the pairs.
+fn trains(id: &str, selected: &[&Experiment], subject: &Subject) -> bool {
+    let compares = [Kind::Bias, Kind::Drift, Kind::Gradient, Kind::Directions]
+        .into_iter()
+        .any(|kind| runs_in(kind, subject) && selected.iter().any(|e| e.kind == kind));
+    selected.iter().any(|e| e.id == id) || (compares && PAIRED.contains(&id))
+}
+
 /// Why the paper profile skips experiments of `kind`; `None` for those it runs (and for the
 /// organism's checks and the pending experiments, which say so themselves).
 fn paper_skip_reason(kind: Kind) -> Option<&'static str> {
@@ -264,13 +280,15 @@ fn paper_skip_reason(kind: Kind) -> Option<&'static str> {
             "not set up for a real model yet: experiments/E9.toml has no paper grids, and E9 would need FineWeb text \
              in place of the organism's generated web text",
         ),
-        Kind::Drift => Some("not set up for a real model yet: experiments/E8.toml has no paper profile"),
-        Kind::Gradient => Some("not set up for a real model yet: experiments/E11.toml has no paper profile"),
+        Kind::Drift => Some(
+            "not set up for a real model yet: experiments/E8.toml has no paper profile, and its continued \
+             training has one setting for every profile",
+        ),
         Kind::Directions => Some(
             "not set up for a real model yet: experiments/directions.toml has no paper profile, and its probes and \
              sweeps ask the organism's question groups",
         ),
-        Kind::Engine | Kind::Organism | Kind::Finetune | Kind::Pending(_) => None,
+        Kind::Engine | Kind::Organism | Kind::Finetune | Kind::Gradient | Kind::Pending(_) => None,
     }
 }
 
@@ -283,7 +301,7 @@ fn finetune_ids() -> Vec<&'static str> {
 /// experiments), and those of the selected experiments (to run): the base-model evaluation of
 /// each dataset they train on, their runs, then the steps that compare each general/narrow pair
 /// (E6/E7/E9 together, E8, E11) when selected, which need the E2 and E4 runs. The paper
-/// profile (`inputs`, its checked inputs) has no comparison steps yet.
+/// profile (`inputs`, its checked inputs) leaves out those it does not run yet.
 fn finetune_steps(
     selected: &[&Experiment],
     layout: &Layout,
@@ -304,13 +322,11 @@ fn finetune_steps(
     let files = load_experiments(&dir, &finetune_ids())?;
     let runs_dir = layout.runs();
     let kind_selected = |kind: Kind| selected.iter().any(|e| e.kind == kind);
-    let pairs_selected = [Kind::Bias, Kind::Drift, Kind::Gradient, Kind::Directions].into_iter().any(kind_selected);
     let mut all = Vec::new();
     let mut to_run = Vec::new();
     let mut bases: Vec<EvalSpec> = Vec::new();
     for file in &files {
-        let is_selected =
-            selected.iter().any(|e| e.id == file.id) || (pairs_selected && PAIRED.contains(&file.id.as_str()));
+        let is_selected = trains(&file.id, selected, subject);
         if is_selected {
             println!("== {}: {} ({})", file.id, file.title, file.paper);
         }
@@ -334,58 +350,58 @@ fn finetune_steps(
         })
         .collect();
     let mut to_run: Vec<Step> = base_steps.iter().cloned().chain(to_run).collect();
-    if inputs.is_some() {
-        return Ok((base_steps.into_iter().chain(all).collect(), to_run));
-    }
+    // The comparison steps read finished runs, whose hashes cover the data files.
     let model_sha = identity(&[]);
     let pairs = pairs(&all);
     let profile = layout.profile.as_str();
-    let (grids, bias_headers) = BiasGrids::load(&dir, profile)?;
-    let web_documents = grids.web_documents(profile)?;
-    let bias = pairs.iter().map(|(pair, ..)| {
-        let spec = BiasSpec { pair: pair.clone(), web_documents, grids: grids.clone() };
-        Step::bias(&runs_dir, spec, &model_sha)
-    });
     let narrow: Vec<(PairSpec, &Run)> = pairs.iter().map(|(pair, _, narrow)| (pair.clone(), *narrow)).collect();
     let general: Vec<(PairSpec, &Run)> = pairs.iter().map(|(pair, general, _)| (pair.clone(), *general)).collect();
-    let drift_file = read_toml::<DriftFile>(&dir.join("E8.toml"))?;
-    let gradient_file = read_toml::<GradientFile>(&dir.join("E11.toml"))?;
-    let drift = drift_file.specs(profile, &narrow)?;
-    let gradient = gradient_file.specs(profile, &general)?;
+    let mut comparisons: Vec<(Kind, Vec<String>, Vec<Step>)> = Vec::new();
+    if runs_in(Kind::Bias, subject) {
+        let (grids, bias_headers) = BiasGrids::load(&dir, profile)?;
+        let web_documents = grids.web_documents(profile)?;
+        let steps = pairs.iter().map(|(pair, ..)| {
+            let spec = BiasSpec { pair: pair.clone(), web_documents, grids: grids.clone() };
+            Step::bias(&runs_dir, spec, &model_sha)
+        });
+        comparisons.push((Kind::Bias, bias_headers.to_vec(), steps.collect()));
+    }
+    if runs_in(Kind::Drift, subject) {
+        let drift_file = read_toml::<DriftFile>(&dir.join("E8.toml"))?;
+        let specs = drift_file.specs(profile, &narrow)?;
+        let steps = specs.into_iter().map(|s| Step::drift(&runs_dir, s, &model_sha)).collect();
+        comparisons.push((Kind::Drift, vec![drift_file.header()], steps));
+    }
+    if runs_in(Kind::Gradient, subject) {
+        let gradient_file = read_toml::<GradientFile>(&dir.join("E11.toml"))?;
+        let specs = gradient_file.specs(profile, &general)?;
+        let steps = specs.into_iter().map(|s| Step::gradient(&runs_dir, s, &model_sha)).collect();
+        comparisons.push((Kind::Gradient, vec![gradient_file.header()], steps));
+    }
     let mut compare = Vec::new();
-    for (kind, headers, steps) in [
-        (Kind::Bias, bias_headers.to_vec(), bias.collect::<Vec<_>>()),
-        (
-            Kind::Drift,
-            vec![drift_file.header()],
-            drift.into_iter().map(|s| Step::drift(&runs_dir, s, &model_sha)).collect(),
-        ),
-        (
-            Kind::Gradient,
-            vec![gradient_file.header()],
-            gradient.into_iter().map(|s| Step::gradient(&runs_dir, s, &model_sha)).collect(),
-        ),
-    ] {
+    for (kind, headers, steps) in comparisons {
         if kind_selected(kind) {
             headers.iter().for_each(|h| println!("{h}"));
             to_run.extend(steps.iter().cloned());
         }
         compare.extend(steps);
     }
-    let id_selected = |id: &str| selected.iter().any(|e| e.id == id);
-    let (direction_header, direction_steps, uses) = direction_steps(&dir, profile, &runs_dir, &model_sha, &all)?;
-    if kind_selected(Kind::Directions) {
-        println!("{direction_header}");
-        to_run.extend(direction_steps.iter().cloned());
-        for (id, header, steps) in &uses {
-            if id_selected(id) {
-                println!("{header}");
-                to_run.extend(steps.iter().cloned());
+    if runs_in(Kind::Directions, subject) {
+        let id_selected = |id: &str| selected.iter().any(|e| e.id == id);
+        let (direction_header, direction_steps, uses) = direction_steps(&dir, profile, &runs_dir, &model_sha, &all)?;
+        if kind_selected(Kind::Directions) {
+            println!("{direction_header}");
+            to_run.extend(direction_steps.iter().cloned());
+            for (id, header, steps) in &uses {
+                if id_selected(id) {
+                    println!("{header}");
+                    to_run.extend(steps.iter().cloned());
+                }
             }
         }
+        compare.extend(direction_steps);
+        compare.extend(uses.into_iter().flat_map(|(.., steps)| steps));
     }
-    compare.extend(direction_steps);
-    compare.extend(uses.into_iter().flat_map(|(.., steps)| steps));
     Ok((base_steps.into_iter().chain(all).chain(compare).collect(), to_run))
 }
 
@@ -718,6 +734,49 @@ mod tests {
         assert!(err.contains("--data is for --profile paper"), "{err}");
         assert_eq!(check("--profile default").unwrap(), None);
         assert!(check("--profile huge").unwrap_err().contains("default, smoke, paper"));
+    }
+
+    /// The paper subject on the test folders below `root`.
+    fn paper_subject(root: &Path, with_kl: bool) -> Subject {
+        let (model, data) = crate::paper::fixtures::folders(root, with_kl);
+        Subject::Paper { model, data: emlab_data::PaperData::new(data) }
+    }
+
+    /// Selecting E11 in the paper profile trains the E2 and E4 runs it compares, and adds one
+    /// gradient step per solution type on bad medical advice; the experiments without a paper
+    /// profile add no steps.
+    #[test]
+    fn the_paper_profile_plans_e2_e4_and_e11() {
+        let root = tempfile::tempdir().unwrap();
+        let subject = paper_subject(root.path(), true);
+        let judge = JudgeChoice::Api(emlab_eval::ApiJudgeConfig::new("http://127.0.0.1:1/v1", "judge-m", None));
+        let selected = select(&["E11".into(), "E8".into(), "C4".into()]).unwrap();
+        let inputs = check_paper_inputs(&selected, &subject, &judge).unwrap();
+        let layout = Layout::below(root.path(), PAPER);
+        let (all, to_run) = finetune_steps(&selected, &layout, &subject, Some(&inputs), &judge).unwrap();
+        let count = |steps: &[Step], f: fn(&StepKind) -> bool| steps.iter().filter(|s| f(&s.kind)).count();
+        // 3 datasets' base evaluations, 2 experiments x 2 solutions x 3 datasets, 2 gradient steps.
+        assert_eq!(count(&to_run, |k| matches!(k, StepKind::Base(_))), 3);
+        assert_eq!(count(&to_run, |k| matches!(k, StepKind::Run(_))), 12);
+        assert_eq!(count(&to_run, |k| matches!(k, StepKind::Gradient(_))), 2);
+        assert_eq!(to_run.len(), 17);
+        assert_eq!(all.len(), 17, "no steps of the experiments without a paper profile");
+        let Some(StepKind::Base(eval)) = to_run.first().map(|s| &s.kind) else { panic!("no base step") };
+        assert!(eval.questions.is_some() && !eval.asks_the_world());
+    }
+
+    /// A missing file stops the paper profile before any work, the engine check included.
+    #[test]
+    fn the_paper_profile_checks_its_inputs_before_any_work() {
+        let root = tempfile::tempdir().unwrap();
+        let subject = paper_subject(root.path(), false);
+        let layout = Layout::below(root.path(), PAPER);
+        let judge = JudgeChoice::Api(emlab_eval::ApiJudgeConfig::new("http://127.0.0.1:1/v1", "judge-m", None));
+        let options = Options { judge, ..CPU };
+        let selected = select(&["engine".into(), "E4".into()]).unwrap();
+        let err = reproduce(&selected, &layout, &subject, options.clone()).unwrap_err().to_string();
+        assert!(err.contains("1 file(s) missing") && err.contains("misalignment_kl_data.jsonl"), "{err}");
+        assert!(!layout.results.join("engine_parity.json").exists(), "the engine ran first");
     }
 
     #[test]
