@@ -173,6 +173,11 @@ impl EvalSpec {
         Self { dataset: dataset.to_string(), samples_per_prompt, questions: None }
     }
 
+    /// The question files it reads (none for the organism's).
+    pub fn files(&self) -> Vec<&Path> {
+        self.questions.iter().flat_map(|q| [q.general.as_path(), q.narrow.as_path()]).collect()
+    }
+
     /// Whether the questions are the organism world's, which the log-probability propensity
     /// needs (it answers them from the world's grammar).
     pub fn asks_the_world(&self) -> bool {
@@ -249,9 +254,7 @@ impl Run {
             .join(&self.dataset)
             .join(format!("seed{}", self.seed))
     }
-}
 
-impl Run {
     /// The data files the run reads (none for the organism's runs): training chats, KL chats
     /// and question files.
     pub fn files(&self) -> Vec<&Path> {
@@ -261,13 +264,6 @@ impl Run {
             DataSource::Organism { .. } => None,
         });
         chats.chain(self.eval.files()).collect()
-    }
-}
-
-impl EvalSpec {
-    /// The question files it reads (none for the organism's).
-    pub fn files(&self) -> Vec<&Path> {
-        self.questions.iter().flat_map(|q| [q.general.as_path(), q.narrow.as_path()]).collect()
     }
 }
 
