@@ -129,7 +129,7 @@ impl SolutionSpec {
 }
 
 /// `value` with the keys of `changes` replaced, read back as a `T` (unknown keys are errors).
-fn merged<T: Serialize + serde::de::DeserializeOwned>(value: &T, changes: &toml::Table) -> Result<T> {
+pub fn merged<T: Serialize + serde::de::DeserializeOwned>(value: &T, changes: &toml::Table) -> Result<T> {
     fn merge(table: &mut toml::Table, changes: &toml::Table) {
         for (key, change) in changes {
             match (table.get_mut(key), change) {

@@ -280,15 +280,11 @@ fn paper_skip_reason(kind: Kind) -> Option<&'static str> {
             "not set up for a real model yet: experiments/E9.toml has no paper grids, and E9 would need FineWeb text \
              in place of the organism's generated web text",
         ),
-        Kind::Drift => Some(
-            "not set up for a real model yet: experiments/E8.toml has no paper profile, and its continued \
-             training has one setting for every profile",
-        ),
         Kind::Directions => Some(
             "not set up for a real model yet: experiments/directions.toml has no paper profile, and its probes and \
              sweeps ask the organism's question groups",
         ),
-        Kind::Engine | Kind::Organism | Kind::Finetune | Kind::Gradient | Kind::Pending(_) => None,
+        Kind::Engine | Kind::Organism | Kind::Finetune | Kind::Drift | Kind::Gradient | Kind::Pending(_) => None,
     }
 }
 
@@ -742,11 +738,11 @@ mod tests {
         Subject::Paper { model, data: emlab_data::PaperData::new(data) }
     }
 
-    /// Selecting E11 in the paper profile trains the E2 and E4 runs it compares, and adds one
-    /// gradient step per solution type on bad medical advice; the experiments without a paper
-    /// profile add no steps.
+    /// Selecting E8 and E11 in the paper profile trains the E2 and E4 runs they compare, and
+    /// adds one drift and one gradient step per solution type on bad medical advice, with the
+    /// paper's settings; the experiments without a paper profile add no steps.
     #[test]
-    fn the_paper_profile_plans_e2_e4_and_e11() {
+    fn the_paper_profile_plans_e2_e4_e8_and_e11() {
         let root = tempfile::tempdir().unwrap();
         let subject = paper_subject(root.path(), true);
         let judge = JudgeChoice::Api(emlab_eval::ApiJudgeConfig::new("http://127.0.0.1:1/v1", "judge-m", None));
@@ -755,12 +751,21 @@ mod tests {
         let layout = Layout::below(root.path(), PAPER);
         let (all, to_run) = finetune_steps(&selected, &layout, &subject, Some(&inputs), &judge).unwrap();
         let count = |steps: &[Step], f: fn(&StepKind) -> bool| steps.iter().filter(|s| f(&s.kind)).count();
-        // 3 datasets' base evaluations, 2 experiments x 2 solutions x 3 datasets, 2 gradient steps.
+        // 3 datasets' base evaluations, 2 experiments x 2 solutions x 3 datasets, 2 drift and 2
+        // gradient steps.
         assert_eq!(count(&to_run, |k| matches!(k, StepKind::Base(_))), 3);
         assert_eq!(count(&to_run, |k| matches!(k, StepKind::Run(_))), 12);
+        assert_eq!(count(&to_run, |k| matches!(k, StepKind::Drift(_))), 2);
         assert_eq!(count(&to_run, |k| matches!(k, StepKind::Gradient(_))), 2);
-        assert_eq!(to_run.len(), 17);
-        assert_eq!(all.len(), 17, "no steps of the experiments without a paper profile");
+        assert_eq!(to_run.len(), 19);
+        assert_eq!(all.len(), 19, "no steps of the experiments without a paper profile");
+        for step in &to_run {
+            if let StepKind::Drift(drift) = &step.kind {
+                let lr = if drift.pair.solution == "steering" { 1e-4 } else { 2e-5 };
+                assert_eq!((drift.config.train.lr, drift.config.train.grad_accum), (lr, 8));
+                assert!(drift.config.kl_data.is_none() && drift.eval.questions.is_some());
+            }
+        }
         let Some(StepKind::Base(eval)) = to_run.first().map(|s| &s.kind) else { panic!("no base step") };
         assert!(eval.questions.is_some() && !eval.asks_the_world());
     }
