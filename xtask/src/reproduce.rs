@@ -175,7 +175,7 @@ pub fn reproduce(selected: &[&Experiment], layout: &Layout, subject: &Subject, o
         _ => None,
     };
     if paper {
-        missing.extend(announce_paper_skips(selected));
+        missing.extend(announce_paper_skips(selected, finetuning_wanted));
     }
     if wanted(Kind::Engine) {
         println!("== engine: {}", find("engine").expect("catalogued").title);
@@ -238,9 +238,10 @@ fn check_paper_inputs(selected: &[&Experiment], subject: &Subject, judge: &Judge
     check_inputs(subject.model_dir(), judge_model, &selected_runs, &other_runs)
 }
 
-/// Prints a line for each selected experiment and step that the paper profile skips, and
-/// returns the lines of the end-of-run list of experiments that did not run.
-fn announce_paper_skips(selected: &[&Experiment]) -> Vec<String> {
+/// Prints a line for each selected experiment and step that the paper profile skips (the
+/// propensity where runs are `evaluated`), and returns the lines of the end-of-run list of
+/// experiments that did not run.
+fn announce_paper_skips(selected: &[&Experiment], evaluated: bool) -> Vec<String> {
     let mut not_run = Vec::new();
     for e in selected {
         if let Some(why) = paper_skip_reason(e.kind) {
@@ -248,7 +249,7 @@ fn announce_paper_skips(selected: &[&Experiment]) -> Vec<String> {
             not_run.push(format!("  {:<5} {} -- NOT RUN in the paper profile: {why}", e.id, e.title));
         }
     }
-    if selected.iter().any(|e| e.kind == Kind::Finetune) {
+    if evaluated {
         println!(
             "  skipped in the paper profile: the log-probability propensity (its reference answers come from the \
              organism's grammar)"
