@@ -278,8 +278,8 @@ fn trains(id: &str, selected: &[&Experiment], subject: &Subject) -> bool {
 fn paper_skip_reason(kind: Kind) -> Option<&'static str> {
     match kind {
         Kind::Bias => Some(
-            "not set up for a real model yet: experiments/E9.toml has no paper grids, and E9 would need FineWeb text \
-             in place of the organism's generated web text",
+            "not set up for a real model yet: E6, E7 and E9 run as one step, and E9 would need FineWeb text in \
+             place of the organism's generated web text (experiments/E9.toml has no paper entry)",
         ),
         Kind::Directions => Some(
             "not set up for a real model yet: experiments/directions.toml has no paper profile, and its probes and \
