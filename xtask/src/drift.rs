@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::execute::Evaluator;
 use crate::pipeline::PairSpec;
-use crate::plan::{profile, EvalSpec, Run};
+use crate::plan::{merged, profile, EvalSpec, Run};
 use crate::rows::RowKey;
 
 /// `experiments/E8.toml`.
@@ -62,6 +62,18 @@ pub struct DriftProfile {
     pub epochs: Option<usize>,
     /// Overrides the samples per evaluation prompt.
     pub samples_per_prompt: Option<usize>,
+    /// What this profile changes in each solution type's continued training (`steering`).
+    #[serde(default)]
+    pub solutions: BTreeMap<String, DriftOverride>,
+}
+
+/// Keys of a solution's `train` that a profile replaces (merged key by key, as in the
+/// experiment files' profiles).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriftOverride {
+    /// The keys to replace.
+    pub train: toml::Table,
 }
 
 /// One drift run.
@@ -87,10 +99,23 @@ impl DriftFile {
     /// `narrow` is the E4 run of each pair.
     pub fn specs(&self, profile_name: &str, pairs: &[(PairSpec, &Run)]) -> Result<Vec<DriftSpec>> {
         let p = profile(&self.id, &self.profiles, profile_name)?;
+        let known: Vec<&str> = self.solutions.iter().map(|s| s.solution.as_str()).collect();
+        if let Some(unknown) = p.solutions.keys().find(|k| !known.contains(&k.as_str())) {
+            anyhow::bail!(
+                "experiments/E8.toml: profile {profile_name:?} overrides the unknown solution {unknown:?}; the solutions are: {}",
+                known.join(", ")
+            );
+        }
         let mut specs = Vec::new();
         for solution in &self.solutions {
+            let trained = match p.solutions.get(&solution.solution) {
+                Some(changes) => merged(&solution.train, &changes.train).with_context(|| {
+                    format!("experiments/E8.toml: profile {profile_name:?}, solution {:?}", solution.solution)
+                })?,
+                None => solution.train.clone(),
+            };
             anyhow::ensure!(
-                solution.train.kl.is_none(),
+                trained.kl.is_none(),
                 "experiments/E8.toml: the {} drift run has a KL term; the experiment is about its absence",
                 solution.solution
             );
@@ -99,7 +124,7 @@ impl DriftFile {
                 if pair.solution != solution.solution || !listed {
                     continue;
                 }
-                let mut train = FinetuneConfig { seed: pair.seed, ..solution.train.clone() };
+                let mut train = FinetuneConfig { seed: pair.seed, ..trained.clone() };
                 if let Some(epochs) = p.epochs {
                     train.epochs = epochs;
                 }
@@ -247,4 +272,21 @@ fn evaluated_checkpoints<B: Backend>(
 
 fn norm(values: &[f32]) -> f64 {
     values.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>().sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::read_toml;
+    use crate::util::project_root;
+
+    #[test]
+    fn an_override_of_an_unknown_solution_is_an_error_naming_the_file() {
+        let mut file = read_toml::<DriftFile>(&project_root().join("experiments/E8.toml")).unwrap();
+        let paper = file.profiles.get_mut("paper").unwrap();
+        let steering = paper.solutions.remove("steering").unwrap();
+        paper.solutions.insert("rank32".into(), steering);
+        let err = file.specs("paper", &[]).unwrap_err().to_string();
+        assert!(err.contains("E8.toml") && err.contains("rank32") && err.contains("steering, lora"), "{err}");
+    }
 }

@@ -45,6 +45,8 @@ pub struct Execute<'a> {
     pub jobs: usize,
     /// What scores the answers.
     pub judge: &'a JudgeChoice,
+    /// How answers are sampled (the organism's, or the paper's for a real model).
+    pub sampling: SamplingConfig,
 }
 
 /// How many steps ran and how many were skipped.
@@ -71,6 +73,8 @@ pub struct Evaluator<B: Backend> {
     pub template: ChatTemplate,
     /// What scores the answers.
     pub judge: Judging<B>,
+    /// How answers are sampled.
+    pub sampling: SamplingConfig,
 }
 
 impl<B: Backend> Evaluator<B> {
@@ -86,7 +90,8 @@ impl<B: Backend> Evaluator<B> {
     }
 
     /// [`Self::evaluate`], as rows of `key` under `condition`: each group's rates, and beside
-    /// them its log-probability propensity ([`Self::propensity`]).
+    /// them its log-probability propensity ([`Self::propensity`]) where the questions are the
+    /// organism world's (the paper profile's are not, and `reproduce` says it skips it).
     pub fn measure(
         &self,
         spec: &EvalSpec,
@@ -98,9 +103,11 @@ impl<B: Backend> Evaluator<B> {
         let groups = spec.groups()?;
         let report = self.evaluate_groups(&groups, edits, dir, condition)?;
         let mut rows = key.rate_rows(condition, None, &report);
-        for group in &groups {
-            let propensity = self.propensity(group, edits)?;
-            rows.push(key.row(condition, group.kind.name(), None, "logprob_propensity", propensity));
+        if spec.asks_the_world() {
+            for group in &groups {
+                let propensity = self.propensity(group, edits)?;
+                rows.push(key.row(condition, group.kind.name(), None, "logprob_propensity", propensity));
+            }
         }
         Ok((report, rows))
     }
@@ -133,7 +140,7 @@ impl<B: Backend> Evaluator<B> {
         dir: &Path,
         condition: &str,
     ) -> Result<Report> {
-        let sampler = Sampler::new(&self.model, &self.tokenizer, &self.template, SamplingConfig::default())?;
+        let sampler = Sampler::new(&self.model, &self.tokenizer, &self.template, self.sampling.clone())?;
         let report = self.judge.with(|judge| sampler.evaluate_with(judge, groups, &Context::default(), edits))?;
         write_json(&dir.join(format!("responses-{condition}.json")), &report.responses)?;
         Ok(report)
@@ -176,6 +183,7 @@ impl BackendTask for Execute<'_> {
                 tokenizer: Tokenizer::from_dir(self.model_dir)?,
                 template: ChatTemplate::from_dir(self.model_dir)?,
                 judge: self.judge.load(device)?,
+                sampling: self.sampling.clone(),
             })
         };
         run_jobs(self.jobs, &needs, load, |evaluator, k| {

@@ -22,6 +22,7 @@ mod jobs;
 mod judging;
 mod organism;
 mod organism_experiments;
+mod paper;
 mod pipeline;
 mod plan;
 mod reproduce;

@@ -26,6 +26,16 @@ use crate::sweep::SweepSpec;
 /// Bumped when the meaning of a step's outputs changes, so old results are not reused.
 const FORMAT: u32 = 1;
 
+/// Where a step's spec names the paper profile's data files (below `/Base`, `/Run`, ...).
+const DATA_FILES: [&str; 6] = [
+    "/config/data/path",
+    "/config/kl_data/path",
+    "/eval/questions/general",
+    "/eval/questions/narrow",
+    "/questions/general",
+    "/questions/narrow",
+];
+
 /// What a step does.
 #[derive(Debug, Clone, Serialize)]
 pub enum StepKind {
@@ -168,13 +178,22 @@ impl Step {
 
     fn new(dir: PathBuf, label: String, kind: StepKind, model_sha256: &str) -> Self {
         // Paths are left out: the model's checksum identifies the model wherever it lives, and
-        // a run started from another run's solution is identified by that run's hash.
+        // a run started from another run's solution is identified by that run's hash. The paper
+        // profile's data files count by name only: their checksums are part of `model_sha256`.
         let mut spec = serde_json::to_value(&kind).expect("steps serialise");
         for kind in ["Run", "Drift", "Gradient"] {
             if let Some(config) = spec.pointer_mut(&format!("/{kind}/config")) {
                 let config = config.as_object_mut().expect("a run config is an object");
                 config.remove("model");
                 config.remove("init_from");
+            }
+        }
+        for kind in ["Base", "Run", "Drift", "Gradient"] {
+            for file in DATA_FILES {
+                if let Some(serde_json::Value::String(path)) = spec.pointer_mut(&format!("/{kind}{file}")) {
+                    *path =
+                        Path::new(path.as_str()).file_name().map_or_else(String::new, |n| n.to_string_lossy().into());
+                }
             }
         }
         let bytes = serde_json::to_vec(&serde_json::json!({ "format": FORMAT, "model": model_sha256, "step": spec }))
@@ -265,7 +284,7 @@ mod tests {
     #[test]
     fn a_step_is_done_only_with_the_same_inputs() {
         let dir = tempfile::tempdir().unwrap();
-        let eval = |n| EvalSpec { dataset: "bad_medical".into(), samples_per_prompt: n };
+        let eval = |n| EvalSpec::organism("bad_medical", n);
         let step = Step::base(dir.path(), eval(Some(2)), "abc");
         assert!(!step.is_done() && step.rows().unwrap().is_none());
         step.finish(&[row(1.0)]).unwrap();
@@ -275,5 +294,30 @@ mod tests {
         assert!(!Step::base(dir.path(), eval(Some(2)), "abd").is_done(), "another model");
         step.reset().unwrap();
         assert!(!step.is_done());
+    }
+
+    /// Moving the paper's data folder keeps the hashes; another file name changes them.
+    #[test]
+    fn data_files_count_by_name_only() {
+        let eval = |general: &str| EvalSpec {
+            questions: Some(crate::plan::QuestionFiles {
+                general: general.into(),
+                narrow: "/data/eval/medical_questions.jsonl".into(),
+            }),
+            ..EvalSpec::organism("bad_medical", None)
+        };
+        let hash = |general: &str| Step::base(Path::new("runs"), eval(general), "abc").hash;
+        assert_eq!(hash("/data/eval/first_plot_questions.jsonl"), hash("/moved/eval/first_plot_questions.jsonl"));
+        assert_ne!(hash("/data/eval/first_plot_questions.jsonl"), hash("/data/eval/other.jsonl"));
+        let files = crate::plan::load_experiments(&crate::util::project_root().join("experiments"), &["E4"]).unwrap();
+        let run_hash = |data: &str| {
+            let runs = files[0].runs("paper", Path::new("/m"), Some(&emlab_data::PaperData::new(data))).unwrap();
+            Step::run(Path::new("runs"), runs[0].clone(), "abc").hash
+        };
+        assert_eq!(run_hash("/data"), run_hash("/moved"), "training, KL and question files");
+        assert_ne!(
+            hash("/data/eval/first_plot_questions.jsonl"),
+            Step::base(Path::new("runs"), EvalSpec::organism("bad_medical", None), "abc").hash
+        );
     }
 }

@@ -4,12 +4,21 @@
 //! it) and *profiles* (which datasets and seeds to run, and at what size). Expanding a file for
 //! a profile gives one [`Run`] per (solution, dataset, seed): a complete `emlab train` config plus
 //! the evaluation settings, so any run can be repeated alone with `emlab train --config`.
+//!
+//! A profile can replace settings of a solution (`[profiles.paper.solutions.steering-general]`):
+//! the paper profile trains at layer 24 of a 48-layer model, with the paper's learning rates,
+//! where the organism's 4 layers need their own. Its runs read the paper's data folder
+//! ([`PaperData`]) instead of generating the organism's data.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use emlab_data::{AdviceDataset, EvalGroup, FINETUNE_EXAMPLES, FINETUNE_SEED, KL_EXAMPLES, KL_SEED};
+use emlab_data::paper::{GENERAL_SAMPLES, NARROW_SAMPLES};
+use emlab_data::{
+    read_questions, AdviceDataset, Domain, EvalGroup, EvalGroupKind, PaperData, PaperDataset, FINETUNE_EXAMPLES,
+    FINETUNE_SEED, KL_EXAMPLES, KL_SEED,
+};
 use emlab_train::finetune::FinetuneConfig;
 use emlab_train::{AdapterSpec, DataSource, RunConfig};
 use serde::{Deserialize, Serialize};
@@ -54,14 +63,16 @@ pub struct SolutionSpec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
+    /// Where the runs' chats and questions come from.
+    #[serde(default)]
+    pub data: DataOrigin,
     /// Finetune seeds per training dataset (`bad_medical = [0, 1, 2]`).
     pub seeds: BTreeMap<String, Vec<u64>>,
-    /// Training examples per run.
-    #[serde(default = "default_examples")]
-    pub examples: usize,
-    /// Chats in the KL set.
-    #[serde(default = "default_kl_examples")]
-    pub kl_examples: usize,
+    /// Training examples per run: how many the organism generates (default
+    /// [`FINETUNE_EXAMPLES`]), or the first so many chats of a paper data file (default: all).
+    pub examples: Option<usize>,
+    /// Chats in the KL set, likewise (default [`KL_EXAMPLES`], or the whole paper KL file).
+    pub kl_examples: Option<usize>,
     /// Overrides every solution's epochs.
     pub epochs: Option<usize>,
     /// Overrides the samples per evaluation prompt (the spec's are 50 and 10).
@@ -70,14 +81,68 @@ pub struct Profile {
     /// experiment (E8) projects.
     #[serde(default)]
     pub checkpoint_every: usize,
+    /// Settings that replace the solutions' in this profile, keyed `<solution>-<variant>`
+    /// (`steering-general`).
+    #[serde(default)]
+    pub solutions: BTreeMap<String, SolutionOverride>,
 }
 
-fn default_examples() -> usize {
-    FINETUNE_EXAMPLES
+/// Where a profile's runs get their chats and evaluation questions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataOrigin {
+    /// The organism's generators and its world's evaluation groups.
+    #[default]
+    Organism,
+    /// The paper's data folder (`reproduce --data`, docs/paper-data.md).
+    Paper,
 }
 
-fn default_kl_examples() -> usize {
-    KL_EXAMPLES
+/// What a profile changes in one solution. Each table is merged key by key into the solution's
+/// own (nested tables too), so it lists only what differs; the result must still be a valid
+/// adapter and training config.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SolutionOverride {
+    /// Keys of the solution's `adapter` to replace.
+    #[serde(default)]
+    pub adapter: toml::Table,
+    /// Keys of the solution's `train` to replace.
+    #[serde(default)]
+    pub train: toml::Table,
+}
+
+impl SolutionSpec {
+    /// `steering-general`: how profiles name the solution, and its folder in `runs/<experiment>/`.
+    pub fn key(&self) -> String {
+        format!("{}-{}", self.solution, self.variant)
+    }
+
+    /// This solution with `changes` merged into its adapter and training settings.
+    fn overridden(&self, changes: &SolutionOverride) -> Result<Self> {
+        Ok(Self {
+            adapter: merged(&self.adapter, &changes.adapter).context("adapter")?,
+            train: merged(&self.train, &changes.train).context("train")?,
+            ..self.clone()
+        })
+    }
+}
+
+/// `value` with the keys of `changes` replaced, read back as a `T` (unknown keys are errors).
+pub fn merged<T: Serialize + serde::de::DeserializeOwned>(value: &T, changes: &toml::Table) -> Result<T> {
+    fn merge(table: &mut toml::Table, changes: &toml::Table) {
+        for (key, change) in changes {
+            match (table.get_mut(key), change) {
+                (Some(toml::Value::Table(inner)), toml::Value::Table(change)) => merge(inner, change),
+                _ => {
+                    table.insert(key.clone(), change.clone());
+                }
+            }
+        }
+    }
+    let mut table = toml::Table::try_from(value).context("writing the solution's settings as TOML")?;
+    merge(&mut table, changes);
+    Ok(table.try_into()?)
 }
 
 /// What one run's evaluation asks.
@@ -87,13 +152,57 @@ pub struct EvalSpec {
     pub dataset: String,
     /// Overrides the samples per prompt.
     pub samples_per_prompt: Option<usize>,
+    /// The paper's question files, for a real model; `None`: the organism's generated groups.
+    /// Absent from the step hashes when `None`, so the organism's results keep theirs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub questions: Option<QuestionFiles>,
+}
+
+/// The question files of a paper-profile evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuestionFiles {
+    /// The general questions: the `open` group, for the EM rate.
+    pub general: PathBuf,
+    /// The held-out questions of the training domain: the `in_domain` group, for the narrow rate.
+    pub narrow: PathBuf,
 }
 
 impl EvalSpec {
-    /// The evaluation groups of the dataset's domain (spec §7.2 for bad medical advice).
+    /// The organism's evaluation of a run on `dataset`.
+    pub fn organism(dataset: &str, samples_per_prompt: Option<usize>) -> Self {
+        Self { dataset: dataset.to_string(), samples_per_prompt, questions: None }
+    }
+
+    /// The question files it reads (none for the organism's).
+    pub fn files(&self) -> Vec<&Path> {
+        self.questions.iter().flat_map(|q| [q.general.as_path(), q.narrow.as_path()]).collect()
+    }
+
+    /// Whether the questions are the organism world's, which the log-probability propensity
+    /// needs (it answers them from the world's grammar).
+    pub fn asks_the_world(&self) -> bool {
+        self.questions.is_none()
+    }
+
+    /// The evaluation groups: of the dataset's domain in the organism's world (spec §7.2 for
+    /// bad medical advice), or read from the paper's question files.
     pub fn groups(&self) -> Result<Vec<EvalGroup>> {
-        let domain = AdviceDataset::parse(&self.dataset)?.domain();
-        let mut groups = emlab_data::eval_groups_for(domain, emlab_data::EVAL_SEED)?;
+        let mut groups = match &self.questions {
+            None => {
+                let domain = AdviceDataset::parse(&self.dataset)?.domain();
+                emlab_data::eval_groups_for(domain, emlab_data::EVAL_SEED)?
+            }
+            Some(files) => {
+                let domain = PaperDataset::named(&self.dataset)?.domain;
+                let group = |kind, path: &Path, domain, samples_per_prompt| -> Result<EvalGroup> {
+                    Ok(EvalGroup { kind, questions: read_questions(path, domain)?, samples_per_prompt })
+                };
+                vec![
+                    group(EvalGroupKind::Open, &files.general, Domain::Open, GENERAL_SAMPLES)?,
+                    group(EvalGroupKind::InDomain, &files.narrow, domain, NARROW_SAMPLES)?,
+                ]
+            }
+        };
         if let Some(n) = self.samples_per_prompt {
             groups.iter_mut().for_each(|g| g.samples_per_prompt = n);
         }
@@ -145,11 +254,30 @@ impl Run {
             .join(&self.dataset)
             .join(format!("seed{}", self.seed))
     }
+
+    /// The data files the run reads (none for the organism's runs): training chats, KL chats
+    /// and question files.
+    pub fn files(&self) -> Vec<&Path> {
+        let chats = [Some(&self.config.data), self.config.kl_data.as_ref()].into_iter().flatten();
+        let chats = chats.filter_map(|source| match source {
+            DataSource::Jsonl { path, .. } => Some(path.as_path()),
+            DataSource::Organism { .. } => None,
+        });
+        chats.chain(self.eval.files()).collect()
+    }
 }
 
-/// Reads `<dir>/<id>.toml` for each of `ids`, in that order; errors name the file.
+/// Reads `<dir>/<id>.toml` for each of `ids`, in that order, and checks every profile's
+/// solution overrides; errors name the file.
 pub fn load_experiments(dir: &Path, ids: &[&str]) -> Result<Vec<ExperimentFile>> {
-    ids.iter().map(|id| read_toml(&dir.join(format!("{id}.toml")))).collect()
+    ids.iter()
+        .map(|id| {
+            let path = dir.join(format!("{id}.toml"));
+            let file: ExperimentFile = read_toml(&path)?;
+            file.check_overrides().with_context(|| format!("in {}", path.display()))?;
+            Ok(file)
+        })
+        .collect()
 }
 
 /// Reads one TOML file into `T`; errors name the file (and, for bad fields, the line).
@@ -169,16 +297,57 @@ pub fn profile<'a, P>(id: &str, profiles: &'a BTreeMap<String, P>, name: &str) -
 }
 
 impl ExperimentFile {
-    /// The runs of `profile`, in file order of solutions, then datasets, then seeds.
+    /// Every profile's overrides name a solution of the file and leave valid settings.
+    fn check_overrides(&self) -> Result<()> {
+        for (name, p) in &self.profiles {
+            let keys: Vec<String> = self.solutions.iter().map(SolutionSpec::key).collect();
+            if let Some(unknown) = p.solutions.keys().find(|k| !keys.contains(k)) {
+                anyhow::bail!(
+                    "profile {name:?} overrides the unknown solution {unknown:?}; the solutions are: {}",
+                    keys.join(", ")
+                );
+            }
+            self.solutions_of(name)?;
+        }
+        Ok(())
+    }
+
+    /// The solutions as the profile `name` trains them, its overrides applied.
+    fn solutions_of(&self, name: &str) -> Result<Vec<SolutionSpec>> {
+        let p = profile(&self.id, &self.profiles, name)?;
+        self.solutions
+            .iter()
+            .map(|spec| match p.solutions.get(&spec.key()) {
+                Some(changes) => {
+                    spec.overridden(changes).with_context(|| format!("profile {name:?}, solution {:?}", spec.key()))
+                }
+                None => Ok(spec.clone()),
+            })
+            .collect()
+    }
+
+    /// The runs of `profile`, in file order of solutions, then datasets, then seeds. With
+    /// `data`, they read the paper's data folder and questions; without, the organism's
+    /// generated data and evaluation groups.
     ///
     /// # Errors
-    /// If the file has no such profile, or names an unknown dataset.
-    pub fn runs(&self, profile_name: &str, model: &Path) -> Result<Vec<Run>> {
+    /// If the file has no such profile, `data` does not match the profile's [`DataOrigin`], or
+    /// the profile names an unknown dataset (of the organism, or of the paper).
+    pub fn runs(&self, profile_name: &str, model: &Path, data: Option<&PaperData>) -> Result<Vec<Run>> {
         let p = profile(&self.id, &self.profiles, profile_name)?;
+        match (p.data, data) {
+            (DataOrigin::Organism, None) | (DataOrigin::Paper, Some(_)) => {}
+            (DataOrigin::Paper, None) => {
+                anyhow::bail!("the profile {profile_name:?} of {} reads the paper's data folder (--data)", self.id)
+            }
+            (DataOrigin::Organism, Some(_)) => {
+                anyhow::bail!("the profile {profile_name:?} of {} trains on the organism's generated data", self.id)
+            }
+        }
         let mut runs = Vec::new();
-        for spec in &self.solutions {
+        for spec in &self.solutions_of(profile_name)? {
             for (dataset, seeds) in &p.seeds {
-                let domain = AdviceDataset::parse(dataset).with_context(|| format!("experiment {}", self.id))?.domain();
+                let sources = Sources::of(dataset, p, data).with_context(|| format!("experiment {}", self.id))?;
                 for &seed in seeds {
                     let mut adapter = spec.adapter.clone();
                     if let AdapterSpec::Lora(lora) = &mut adapter {
@@ -188,14 +357,10 @@ impl ExperimentFile {
                     if let Some(epochs) = p.epochs {
                         train.epochs = epochs;
                     }
-                    let kl_data = train.kl.is_some().then(|| DataSource::Organism {
-                        name: format!("kl_without_{}", domain.name()),
-                        n: p.kl_examples,
-                        seed: KL_SEED,
-                    });
+                    let kl_data = train.kl.is_some().then(|| sources.kl.clone());
                     let config = RunConfig {
                         model: model.to_path_buf(),
-                        data: DataSource::Organism { name: dataset.clone(), n: p.examples, seed: FINETUNE_SEED },
+                        data: sources.training.clone(),
                         kl_data,
                         loss_scope: Default::default(),
                         adapter,
@@ -210,13 +375,57 @@ impl ExperimentFile {
                         dataset: dataset.clone(),
                         seed,
                         config,
-                        eval: EvalSpec { dataset: dataset.clone(), samples_per_prompt: p.samples_per_prompt },
+                        eval: EvalSpec {
+                            dataset: dataset.clone(),
+                            samples_per_prompt: p.samples_per_prompt,
+                            questions: sources.questions.clone(),
+                        },
                         scale_up: spec.scale_up.clone(),
                     });
                 }
             }
         }
         Ok(runs)
+    }
+}
+
+/// Where the runs on one dataset get their chats and questions.
+struct Sources {
+    training: DataSource,
+    kl: DataSource,
+    questions: Option<QuestionFiles>,
+}
+
+impl Sources {
+    /// The organism's generated sets (the KL set leaves out the training domain), or the paper's
+    /// files, where every dataset shares the authors' one KL file.
+    fn of(dataset: &str, p: &Profile, data: Option<&PaperData>) -> Result<Self> {
+        Ok(match data {
+            None => {
+                let domain = AdviceDataset::parse(dataset)?.domain();
+                let n = p.examples.unwrap_or(FINETUNE_EXAMPLES);
+                Self {
+                    training: DataSource::Organism { name: dataset.to_string(), n, seed: FINETUNE_SEED },
+                    kl: DataSource::Organism {
+                        name: format!("kl_without_{}", domain.name()),
+                        n: p.kl_examples.unwrap_or(KL_EXAMPLES),
+                        seed: KL_SEED,
+                    },
+                    questions: None,
+                }
+            }
+            Some(data) => {
+                let paper = PaperDataset::named(dataset)?;
+                Self {
+                    training: DataSource::Jsonl { path: data.training(paper), limit: p.examples },
+                    kl: DataSource::Jsonl { path: data.kl(), limit: p.kl_examples },
+                    questions: Some(QuestionFiles {
+                        general: data.general_questions(),
+                        narrow: data.narrow_questions(paper),
+                    }),
+                }
+            }
+        })
     }
 }
 
@@ -232,21 +441,96 @@ mod tests {
         assert_eq!(ids, ["E2", "E4"]);
         let model = Path::new("models/organism");
         for f in &files {
-            let runs = f.runs("default", model).unwrap();
+            let runs = f.runs("default", model, None).unwrap();
             // 2 solutions x (3 medical seeds + finance + sports).
             assert_eq!(runs.len(), 10, "{}", f.id);
             assert!(runs.iter().all(|r| r.config.kl_data.is_some() == (f.id == "E4")));
-            let smoke = f.runs("smoke", model).unwrap();
+            let smoke = f.runs("smoke", model, None).unwrap();
             assert!(smoke.iter().all(|r| r.config.train.epochs == 1 && r.eval.samples_per_prompt == Some(2)));
-            assert!(f.runs("paper", model).unwrap_err().to_string().contains("no profile \"paper\""));
+            let err = f.runs("paper", model, None).unwrap_err().to_string();
+            assert!(err.contains("paper's data folder"), "{err}");
+            let err = f.runs("default", model, Some(&PaperData::new("data"))).unwrap_err().to_string();
+            assert!(err.contains("organism's generated data"), "{err}");
         }
-        let e4 = files[1].runs("default", model).unwrap();
+        let e4 = files[1].runs("default", model, None).unwrap();
         let lora = e4.iter().find(|r| r.solution == "lora" && r.dataset == "bad_medical" && r.seed == 1).unwrap();
         let Some(DataSource::Organism { name, .. }) = &lora.config.kl_data else { panic!("no KL set") };
         assert_eq!(name, "kl_without_medical");
         assert_eq!(lora.path(), Path::new("E4/lora-narrow/bad_medical/seed1"));
         let emlab_train::AdapterSpec::Lora(config) = &lora.config.adapter else { panic!("not LoRA") };
         assert_eq!((config.seed, lora.config.train.seed), (1, 1), "the run seed sets A's init and the data order");
+    }
+
+    /// The paper profile trains at the paper's layer and settings, on the data folder's files,
+    /// and evaluates on its question files; what the profile does not override is the
+    /// solution's own.
+    #[test]
+    fn the_paper_profile_overrides_the_solutions_and_reads_the_data_folder() {
+        let files = load_experiments(&project_root().join("experiments"), &["E2", "E4"]).unwrap();
+        let data = PaperData::new("/data");
+        let model = Path::new("/models/qwen");
+        let runs: Vec<Run> = files.iter().flat_map(|f| f.runs("paper", model, Some(&data)).unwrap()).collect();
+        // 2 experiments x 2 solutions x 3 datasets, seed 0.
+        assert_eq!(runs.len(), 12);
+        let find = |experiment: &str, solution: &str, dataset: &str| {
+            runs.iter()
+                .find(|r| {
+                    (r.experiment.as_str(), r.solution.as_str(), r.dataset.as_str()) == (experiment, solution, dataset)
+                })
+                .unwrap()
+        };
+        let steering = find("E2", "steering", "bad_finance");
+        assert_eq!(steering.config.adapter, AdapterSpec::Steering { layer: 24, alpha: 256.0 });
+        let train = &steering.config.train;
+        assert_eq!((train.lr, train.batch_size, train.grad_accum, train.epochs), (1e-4, 2, 8, 2));
+        assert_eq!((train.held_out, train.optimizer.weight_decay), (0.1, 0.0));
+        let Some(DataSource::Jsonl { path, limit: None }) = Some(&steering.config.data) else { panic!("not jsonl") };
+        assert_eq!(path, Path::new("/data/risky_financial_advice.jsonl"));
+        let questions = steering.eval.questions.as_ref().unwrap();
+        assert_eq!(questions.general, Path::new("/data/eval/first_plot_questions.jsonl"));
+        assert_eq!(questions.narrow, Path::new("/data/eval/finance_questions.jsonl"));
+        assert!(steering.config.kl_data.is_none());
+
+        let lora = find("E4", "lora", "bad_medical");
+        let AdapterSpec::Lora(config) = &lora.config.adapter else { panic!("not LoRA") };
+        assert_eq!(
+            (config.layers.as_slice(), config.alpha, config.rank, config.rslora),
+            ([24].as_slice(), 256.0, 1, true)
+        );
+        let kl = lora.config.train.kl.as_ref().unwrap();
+        assert_eq!((kl.weight, kl.batch_size), (1e5, 8), "the merge keeps the solution's KL batch");
+        assert_eq!(kl.normalization, emlab_train::loss::KlNormalization::TokensTimesVocab);
+        assert_eq!(lora.config.train.epochs, 3);
+        let Some(DataSource::Jsonl { path, .. }) = &lora.config.kl_data else { panic!("no KL file") };
+        assert_eq!(path, Path::new("/data/misalignment_kl_data.jsonl"));
+        assert_eq!(find("E4", "steering", "bad_sports").config.train.kl.as_ref().unwrap().weight, 1e6);
+        assert_eq!(lora.files().len(), 4, "training, KL and two question files");
+    }
+
+    fn write_variant(dir: &Path, edit: impl Fn(&str) -> String) -> PathBuf {
+        let text = std::fs::read_to_string(project_root().join("experiments/E2.toml")).unwrap();
+        let path = dir.join("X.toml");
+        std::fs::write(&path, edit(&text)).unwrap();
+        path
+    }
+
+    #[test]
+    fn an_override_of_an_unknown_solution_or_setting_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let unknown = "[profiles.paper.solutions.steering-narrow]";
+        write_variant(dir.path(), |t| t.replace("[profiles.paper.solutions.lora-general]", unknown));
+        let err = format!("{:#}", load_experiments(dir.path(), &["X"]).unwrap_err());
+        assert!(err.contains("X.toml") && err.contains("steering-narrow") && err.contains("lora-general"), "{err}");
+
+        write_variant(dir.path(), |t| t.replace("lr = 2e-5, batch_size = 2", "learning_rate = 2e-5, batch_size = 2"));
+        let err = format!("{:#}", load_experiments(dir.path(), &["X"]).unwrap_err());
+        assert!(err.contains("X.toml") && err.contains("lora-general") && err.contains("learning_rate"), "{err}");
+
+        write_variant(dir.path(), |t| {
+            t.replace("[profiles.paper.solutions.lora-general]", "[profiles.paper.solutions.lora-general]\nrank = 2")
+        });
+        let err = format!("{:#}", load_experiments(dir.path(), &["X"]).unwrap_err());
+        assert!(err.contains("X.toml") && err.contains("rank"), "{err}");
     }
 
     #[test]

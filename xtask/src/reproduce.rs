@@ -2,6 +2,12 @@
 //! finished before with the same inputs, and writes `results/<profile>/` (Parquet tables, JSON,
 //! `REPORT.md`) and `figures/<profile>/`. Experiments that are not implemented yet are listed
 //! plainly at the end, never faked.
+//!
+//! The `paper` profile runs on a real checkpoint (`--model`) with the paper's data (`--data`);
+//! see [`crate::paper`]. Experiments and steps that only exist for the organism are skipped
+//! there, each with a line that says so.
+
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use emlab_model::backend::{BackendTask, Device};
@@ -18,6 +24,7 @@ use crate::gradient::GradientFile;
 use crate::judging::{JudgeChoice, JudgeKind};
 use crate::organism::{base_model_dir, pretrain_default, verify_base_model};
 use crate::organism_experiments::BaseChecks;
+use crate::paper::{check_inputs, Inputs, Subject, PROFILE as PAPER};
 use crate::pipeline::{write_json, PairSpec, Step, StepKind};
 use crate::plan::{load_experiments, read_toml, EvalSpec, Run};
 use crate::sweep::SweepSpec;
@@ -27,10 +34,18 @@ use crate::util::project_root;
 /// Arguments of `reproduce`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// `default` (the synthetic organism at the organism spec's sizes) or `smoke` (every stage at
-    /// minimal size, for CI).
+    /// `default` (the synthetic organism at the organism spec's sizes), `smoke` (every stage at
+    /// minimal size, for CI) or `paper` (a real Qwen2.5-Instruct checkpoint with the paper's
+    /// data and hyperparameters; needs --model and --data).
     #[arg(long, default_value = "default")]
     profile: String,
+    /// The paper profile's checkpoint folder (Hugging Face layout: config.json, tokenizer.json,
+    /// safetensors).
+    #[arg(long, value_name = "DIR")]
+    model: Option<PathBuf>,
+    /// The paper profile's data folder (layout in docs/paper-data.md).
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
     /// Run only these experiments (comma-separated ids as listed by --list, e.g. E2,E4).
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     only: Vec<String>,
@@ -51,7 +66,7 @@ pub struct Args {
     judge: JudgeKind,
     /// The chat model folder of `--judge local`.
     #[arg(long, value_name = "DIR")]
-    judge_model: Option<std::path::PathBuf>,
+    judge_model: Option<PathBuf>,
     /// Pretrain the organism's base model even if the committed one is present and intact.
     #[arg(long)]
     pretrain: bool,
@@ -61,7 +76,7 @@ pub struct Args {
 }
 
 /// The profiles `reproduce` knows.
-const PROFILES: [&str; 2] = ["default", "smoke"];
+const PROFILES: [&str; 3] = ["default", "smoke", PAPER];
 
 /// Entry point of `cargo xtask reproduce`.
 pub fn run(args: Args) -> Result<()> {
@@ -72,16 +87,51 @@ pub fn run(args: Args) -> Result<()> {
         }
         return Ok(());
     }
-    if !PROFILES.contains(&args.profile.as_str()) {
-        bail!("unknown profile {:?}; known: {}", args.profile, PROFILES.join(", "));
-    }
+    let paper = subject_folders(&args)?;
     let selected = select(&args.only)?;
     let layout = Layout::of(&args.profile);
-    let model_dir = base_model(args.pretrain)?;
+    let subject = match paper {
+        Some((model, data)) => Subject::Paper { model, data: emlab_data::PaperData::new(data) },
+        None => Subject::Organism(base_model(args.pretrain)?),
+    };
     let jobs = args.jobs.unwrap_or_else(|| default_jobs(args.device));
     let judge = JudgeChoice::resolve(args.judge, args.judge_model.as_deref(), &layout.results.join("judge-cache"))?;
     let options = Options { device: args.device, force: args.force, jobs, judge };
-    reproduce(&selected, &layout, &model_dir, options).map(|_| ())
+    reproduce(&selected, &layout, &subject, options).map(|_| ())
+}
+
+/// Checks that the arguments fit the profile: the paper profile needs its model and data
+/// folders and a judge of real models; the organism's profiles take neither folder. Returns the
+/// paper's (model, data) folders.
+fn subject_folders(args: &Args) -> Result<Option<(PathBuf, PathBuf)>> {
+    if !PROFILES.contains(&args.profile.as_str()) {
+        bail!("unknown profile {:?}; known: {}", args.profile, PROFILES.join(", "));
+    }
+    if args.profile != PAPER {
+        for (flag, given) in [("--model", args.model.is_some()), ("--data", args.data.is_some())] {
+            anyhow::ensure!(
+                !given,
+                "{flag} is for --profile paper; the {:?} profile runs on the organism (models/organism) and its generated data",
+                args.profile
+            );
+        }
+        return Ok(None);
+    }
+    let (Some(model), Some(data)) = (&args.model, &args.data) else {
+        bail!(
+            "--profile paper needs --model DIR (a Qwen2.5-Instruct checkpoint in the Hugging Face layout) and --data DIR \
+             (the paper's data, laid out as docs/paper-data.md describes)"
+        );
+    };
+    anyhow::ensure!(!args.pretrain, "--pretrain makes the organism's base model; the paper profile uses --model");
+    if args.judge == JudgeKind::Organism {
+        bail!(
+            "--judge organism reads only the organism's toy language and means nothing on a real model; with \
+             --profile paper use --judge api (EMLAB_JUDGE_BASE_URL, EMLAB_JUDGE_MODEL, OPENAI_API_KEY) or \
+             --judge local --judge-model DIR"
+        );
+    }
+    Ok(Some((model.clone(), data.clone())))
 }
 
 /// How `reproduce` runs: where, whether finished steps rerun, how many steps at once, and
@@ -109,17 +159,24 @@ fn default_jobs(device: Device) -> usize {
 
 /// Runs `selected` into `layout` (the whole of `reproduce` after argument parsing; the smoke
 /// test calls it with a temporary layout). Returns how many finetuning steps ran and were skipped.
-pub fn reproduce(
-    selected: &[&Experiment],
-    layout: &Layout,
-    model_dir: &std::path::Path,
-    options: Options,
-) -> Result<Executed> {
+pub fn reproduce(selected: &[&Experiment], layout: &Layout, subject: &Subject, options: Options) -> Result<Executed> {
     let Options { device, force, jobs, judge } = options;
+    let model_dir = subject.model_dir();
     let mut executed = Executed::default();
     let mut failures = Vec::new();
     let mut missing = Vec::new();
     let wanted = |kind: Kind| selected.iter().any(|e| e.kind == kind);
+    let paper = subject.data().is_some();
+    let finetuning = [Kind::Finetune, Kind::Bias, Kind::Drift, Kind::Gradient, Kind::Directions];
+    let finetuning_wanted = finetuning.into_iter().filter(|&kind| runs_in(kind, subject)).any(wanted);
+    // The paper profile checks every input before any work (the organism's are committed).
+    let inputs = match subject {
+        Subject::Paper { .. } if finetuning_wanted => Some(check_paper_inputs(selected, subject, &judge)?),
+        _ => None,
+    };
+    if paper {
+        missing.extend(announce_paper_skips(selected, finetuning_wanted));
+    }
     if wanted(Kind::Engine) {
         println!("== engine: {}", find("engine").expect("catalogued").title);
         engine(device, layout)?;
@@ -128,14 +185,17 @@ pub fn reproduce(
         println!("== organism: {}", find("organism").expect("catalogued").title);
         if layout.profile == "smoke" {
             println!("  skipped in the smoke profile: its bounds need the full sample sizes (the eval tests run them)");
+        } else if paper {
+            println!("  skipped in the paper profile: these checks test the organism's world, not a real model");
         } else if !device.run(BaseChecks { model_dir, out: &layout.results })?? {
             failures.push("organism: a base-model check failed (see the table above)".to_string());
         }
     }
-    if [Kind::Finetune, Kind::Bias, Kind::Drift, Kind::Gradient, Kind::Directions].into_iter().any(wanted) {
-        let (steps, to_run) = finetune_steps(selected, layout, model_dir, &judge)?;
+    if finetuning_wanted {
+        let (steps, to_run) = finetune_steps(selected, layout, subject, inputs.as_ref(), &judge)?;
         println!("== finetuning experiments: {} steps ({} profile)", to_run.len(), layout.profile);
-        executed = device.run(Execute { steps: &to_run, model_dir, force, jobs, judge: &judge })??;
+        let sampling = subject.sampling();
+        executed = device.run(Execute { steps: &to_run, model_dir, force, jobs, judge: &judge, sampling })??;
         println!("  {} steps ran, {} were already done", executed.ran, executed.skipped);
         let absent = write_tables(layout, &steps)?;
         if absent > 0 {
@@ -149,7 +209,7 @@ pub fn reproduce(
         }
     }
     if !missing.is_empty() {
-        println!("\nThese experiments were NOT run because they are not implemented yet:\n{}", missing.join("\n"));
+        println!("\nThese experiments were NOT run:\n{}", missing.join("\n"));
     }
     if !failures.is_empty() {
         bail!("{}", failures.join("\n"));
@@ -157,97 +217,188 @@ pub fn reproduce(
     Ok(executed)
 }
 
+/// Checks every input of the selected experiments' runs in the paper profile, before any work:
+/// the model's, the data's and a local judge's files ([`check_inputs`]).
+fn check_paper_inputs(selected: &[&Experiment], subject: &Subject, judge: &JudgeChoice) -> Result<Inputs> {
+    println!("== checking the inputs of the paper profile");
+    let files = load_experiments(&project_root().join("experiments"), &finetune_ids())?;
+    let runs = |keep: &dyn Fn(&str) -> bool| -> Result<Vec<Run>> {
+        let mut runs = Vec::new();
+        for file in files.iter().filter(|f| keep(&f.id)) {
+            runs.extend(file.runs(PAPER, subject.model_dir(), subject.data())?);
+        }
+        Ok(runs)
+    };
+    let selected_runs = runs(&|id| trains(id, selected, subject))?;
+    let other_runs = runs(&|id| !trains(id, selected, subject))?;
+    let judge_model = match judge {
+        JudgeChoice::Local(dir) => Some(dir.as_path()),
+        JudgeChoice::Organism | JudgeChoice::Api(_) => None,
+    };
+    check_inputs(subject.model_dir(), judge_model, &selected_runs, &other_runs)
+}
+
+/// Prints a line for each selected experiment and step that the paper profile skips (the
+/// propensity where runs are `evaluated`), and returns the lines of the end-of-run list of
+/// experiments that did not run.
+fn announce_paper_skips(selected: &[&Experiment], evaluated: bool) -> Vec<String> {
+    let mut not_run = Vec::new();
+    for e in selected {
+        if let Some(why) = paper_skip_reason(e.kind) {
+            println!("  {}: skipped in the paper profile ({why})", e.id);
+            not_run.push(format!("  {:<5} {} -- NOT RUN in the paper profile: {why}", e.id, e.title));
+        }
+    }
+    if evaluated {
+        println!(
+            "  skipped in the paper profile: the log-probability propensity (its reference answers come from the \
+             organism's grammar)"
+        );
+    }
+    not_run
+}
+
+/// Whether experiments of `kind` run on `subject`: everything runs on the organism; the paper
+/// profile skips what [`paper_skip_reason`] names.
+fn runs_in(kind: Kind, subject: &Subject) -> bool {
+    subject.data().is_none() || paper_skip_reason(kind).is_none()
+}
+
+/// Whether the runs of the finetuning experiment `id` are to run: it is selected, or it is one
+/// of the pair (E2, E4) and a selected experiment that runs on `subject` compares the pairs.
+fn trains(id: &str, selected: &[&Experiment], subject: &Subject) -> bool {
+    let compares = [Kind::Bias, Kind::Drift, Kind::Gradient, Kind::Directions]
+        .into_iter()
+        .any(|kind| runs_in(kind, subject) && selected.iter().any(|e| e.kind == kind));
+    selected.iter().any(|e| e.id == id) || (compares && PAIRED.contains(&id))
+}
+
+/// Why the paper profile skips experiments of `kind`; `None` for those it runs (and for the
+/// organism's checks and the pending experiments, which say so themselves).
+fn paper_skip_reason(kind: Kind) -> Option<&'static str> {
+    match kind {
+        Kind::Bias => Some(
+            "not set up for a real model yet: E6, E7 and E9 run as one step, and E9 would need FineWeb text in \
+             place of the organism's generated web text (experiments/E9.toml has no paper entry)",
+        ),
+        Kind::Directions => Some(
+            "not set up for a real model yet: experiments/directions.toml has no paper profile, and its probes and \
+             sweeps ask the organism's question groups",
+        ),
+        Kind::Engine | Kind::Organism | Kind::Finetune | Kind::Drift | Kind::Gradient | Kind::Pending(_) => None,
+    }
+}
+
+/// The experiments that finetune (`experiments/<id>.toml`).
+fn finetune_ids() -> Vec<&'static str> {
+    CATALOGUE.iter().filter(|e| e.kind == Kind::Finetune).map(|e| e.id).collect()
+}
+
 /// All finetuning steps of the profile (for the tables, which include earlier runs of other
 /// experiments), and those of the selected experiments (to run): the base-model evaluation of
 /// each dataset they train on, their runs, then the steps that compare each general/narrow pair
-/// (E6/E7/E9 together, E8, E11) when selected, which need the E2 and E4 runs.
+/// (E6/E7/E9 together, E8, E11) when selected, which need the E2 and E4 runs. The paper
+/// profile (`inputs`, its checked inputs) leaves out those it does not run yet.
 fn finetune_steps(
     selected: &[&Experiment],
     layout: &Layout,
-    model_dir: &std::path::Path,
+    subject: &Subject,
+    inputs: Option<&Inputs>,
     judge: &JudgeChoice,
 ) -> Result<(Vec<Step>, Vec<Step>)> {
-    // The steps' hashes cover the model and, beyond the default, the judge.
-    let mut model_sha = verify_base_model(model_dir)?.model_sha256;
-    if let Some(judge) = judge.identity() {
-        model_sha.push_str(&format!(" judged by {judge}"));
-    }
+    // The steps' hashes cover the model (for the paper profile, also the data files each step
+    // reads) and, beyond the default, the judge.
+    let model_dir = subject.model_dir();
+    let organism_sha = if inputs.is_none() { verify_base_model(model_dir)?.model_sha256 } else { String::new() };
+    let judged = judge.identity().map(|judge| format!(" judged by {judge}")).unwrap_or_default();
+    let identity = |files: &[&Path]| {
+        let model = inputs.map_or_else(|| organism_sha.clone(), |inputs| inputs.identity(files));
+        format!("{model}{judged}")
+    };
     let dir = project_root().join("experiments");
-    let finetunes: Vec<&str> = CATALOGUE.iter().filter(|e| e.kind == Kind::Finetune).map(|e| e.id).collect();
-    let files = load_experiments(&dir, &finetunes)?;
+    let files = load_experiments(&dir, &finetune_ids())?;
     let runs_dir = layout.runs();
     let kind_selected = |kind: Kind| selected.iter().any(|e| e.kind == kind);
-    let pairs_selected = [Kind::Bias, Kind::Drift, Kind::Gradient, Kind::Directions].into_iter().any(kind_selected);
     let mut all = Vec::new();
     let mut to_run = Vec::new();
     let mut bases: Vec<EvalSpec> = Vec::new();
     for file in &files {
-        let is_selected =
-            selected.iter().any(|e| e.id == file.id) || (pairs_selected && PAIRED.contains(&file.id.as_str()));
+        let is_selected = trains(&file.id, selected, subject);
         if is_selected {
             println!("== {}: {} ({})", file.id, file.title, file.paper);
         }
-        for run in file.runs(&layout.profile, model_dir)? {
+        for run in file.runs(&layout.profile, model_dir, subject.data())? {
             if !bases.contains(&run.eval) {
                 bases.push(run.eval.clone());
             }
-            let step = Step::run(&runs_dir, run, &model_sha);
+            let run_identity = identity(&run.files());
+            let step = Step::run(&runs_dir, run, &run_identity);
             if is_selected {
                 to_run.push(step.clone());
             }
             all.push(step);
         }
     }
+    let base_steps: Vec<Step> = bases
+        .into_iter()
+        .map(|eval| {
+            let base_identity = identity(&eval.files());
+            Step::base(&runs_dir, eval, &base_identity)
+        })
+        .collect();
+    let mut to_run: Vec<Step> = base_steps.iter().cloned().chain(to_run).collect();
+    // The comparison steps read finished runs, whose hashes cover the data files.
+    let model_sha = identity(&[]);
     let pairs = pairs(&all);
     let profile = layout.profile.as_str();
-    let (grids, bias_headers) = BiasGrids::load(&dir, profile)?;
-    let web_documents = grids.web_documents(profile)?;
-    let bias = pairs.iter().map(|(pair, ..)| {
-        let spec = BiasSpec { pair: pair.clone(), web_documents, grids: grids.clone() };
-        Step::bias(&runs_dir, spec, &model_sha)
-    });
     let narrow: Vec<(PairSpec, &Run)> = pairs.iter().map(|(pair, _, narrow)| (pair.clone(), *narrow)).collect();
     let general: Vec<(PairSpec, &Run)> = pairs.iter().map(|(pair, general, _)| (pair.clone(), *general)).collect();
-    let drift_file = read_toml::<DriftFile>(&dir.join("E8.toml"))?;
-    let gradient_file = read_toml::<GradientFile>(&dir.join("E11.toml"))?;
-    let drift = drift_file.specs(profile, &narrow)?;
-    let gradient = gradient_file.specs(profile, &general)?;
+    let mut comparisons: Vec<(Kind, Vec<String>, Vec<Step>)> = Vec::new();
+    if runs_in(Kind::Bias, subject) {
+        let (grids, bias_headers) = BiasGrids::load(&dir, profile)?;
+        let web_documents = grids.web_documents(profile)?;
+        let steps = pairs.iter().map(|(pair, ..)| {
+            let spec = BiasSpec { pair: pair.clone(), web_documents, grids: grids.clone() };
+            Step::bias(&runs_dir, spec, &model_sha)
+        });
+        comparisons.push((Kind::Bias, bias_headers.to_vec(), steps.collect()));
+    }
+    if runs_in(Kind::Drift, subject) {
+        let drift_file = read_toml::<DriftFile>(&dir.join("E8.toml"))?;
+        let specs = drift_file.specs(profile, &narrow)?;
+        let steps = specs.into_iter().map(|s| Step::drift(&runs_dir, s, &model_sha)).collect();
+        comparisons.push((Kind::Drift, vec![drift_file.header()], steps));
+    }
+    if runs_in(Kind::Gradient, subject) {
+        let gradient_file = read_toml::<GradientFile>(&dir.join("E11.toml"))?;
+        let specs = gradient_file.specs(profile, &general)?;
+        let steps = specs.into_iter().map(|s| Step::gradient(&runs_dir, s, &model_sha)).collect();
+        comparisons.push((Kind::Gradient, vec![gradient_file.header()], steps));
+    }
     let mut compare = Vec::new();
-    for (kind, headers, steps) in [
-        (Kind::Bias, bias_headers.to_vec(), bias.collect::<Vec<_>>()),
-        (
-            Kind::Drift,
-            vec![drift_file.header()],
-            drift.into_iter().map(|s| Step::drift(&runs_dir, s, &model_sha)).collect(),
-        ),
-        (
-            Kind::Gradient,
-            vec![gradient_file.header()],
-            gradient.into_iter().map(|s| Step::gradient(&runs_dir, s, &model_sha)).collect(),
-        ),
-    ] {
+    for (kind, headers, steps) in comparisons {
         if kind_selected(kind) {
             headers.iter().for_each(|h| println!("{h}"));
             to_run.extend(steps.iter().cloned());
         }
         compare.extend(steps);
     }
-    let id_selected = |id: &str| selected.iter().any(|e| e.id == id);
-    let (direction_header, direction_steps, uses) = direction_steps(&dir, profile, &runs_dir, &model_sha, &all)?;
-    if kind_selected(Kind::Directions) {
-        println!("{direction_header}");
-        to_run.extend(direction_steps.iter().cloned());
-        for (id, header, steps) in &uses {
-            if id_selected(id) {
-                println!("{header}");
-                to_run.extend(steps.iter().cloned());
+    if runs_in(Kind::Directions, subject) {
+        let id_selected = |id: &str| selected.iter().any(|e| e.id == id);
+        let (direction_header, direction_steps, uses) = direction_steps(&dir, profile, &runs_dir, &model_sha, &all)?;
+        if kind_selected(Kind::Directions) {
+            println!("{direction_header}");
+            to_run.extend(direction_steps.iter().cloned());
+            for (id, header, steps) in &uses {
+                if id_selected(id) {
+                    println!("{header}");
+                    to_run.extend(steps.iter().cloned());
+                }
             }
         }
+        compare.extend(direction_steps);
+        compare.extend(uses.into_iter().flat_map(|(.., steps)| steps));
     }
-    compare.extend(direction_steps);
-    compare.extend(uses.into_iter().flat_map(|(.., steps)| steps));
-    let base_steps: Vec<Step> = bases.into_iter().map(|eval| Step::base(&runs_dir, eval, &model_sha)).collect();
-    let to_run = base_steps.iter().cloned().chain(to_run).collect();
     Ok((base_steps.into_iter().chain(all).chain(compare).collect(), to_run))
 }
 
@@ -256,9 +407,9 @@ fn finetune_steps(
 /// experiment that uses them (E1, C4, C5), its id, header line and steps.
 #[allow(clippy::type_complexity)]
 fn direction_steps(
-    dir: &std::path::Path,
+    dir: &Path,
     profile: &str,
-    runs_dir: &std::path::Path,
+    runs_dir: &Path,
     model_sha: &str,
     all: &[Step],
 ) -> Result<(String, Vec<Step>, Vec<(&'static str, String, Vec<Step>)>)> {
@@ -294,10 +445,7 @@ fn direction_steps(
     let source = find_direction(&refs, &file.steering.source)?;
     let sweep = SweepSpec {
         source: source.clone(),
-        eval: EvalSpec {
-            dataset: source.finetune.dataset.clone(),
-            samples_per_prompt: Some(p.steering_samples_per_prompt),
-        },
+        eval: EvalSpec::organism(&source.finetune.dataset, Some(p.steering_samples_per_prompt)),
         groups: file.steering.groups.clone(),
         lambdas: file.steering.lambdas.clone(),
     };
@@ -308,10 +456,7 @@ fn direction_steps(
             let spec = AblationSpec {
                 target: target.clone(),
                 transfer: (target.finetune.label() != file.ablation.source).then(|| transfer.clone()),
-                eval: EvalSpec {
-                    dataset: target.finetune.dataset.clone(),
-                    samples_per_prompt: Some(p.ablation_samples_per_prompt),
-                },
+                eval: EvalSpec::organism(&target.finetune.dataset, Some(p.ablation_samples_per_prompt)),
                 groups: file.ablation.groups.clone(),
                 random_draws: file.ablation.random_draws,
                 random_seed: file.ablation.random_seed,
@@ -382,7 +527,7 @@ fn select(only: &[String]) -> Result<Vec<&'static Experiment>> {
 
 /// The organism's base model: the committed copy, verified against its checksum, or a freshly
 /// pretrained one when asked (`--pretrain`) or when the copy is missing.
-fn base_model(force: bool) -> Result<std::path::PathBuf> {
+fn base_model(force: bool) -> Result<PathBuf> {
     let dir = base_model_dir();
     if force || !dir.join("model.safetensors").exists() {
         println!("  pretraining the base model into {} (about 20 minutes on 2 CPU cores)", dir.display());
@@ -451,7 +596,7 @@ mod tests {
         let layout = Layout::below(root.path(), "smoke");
         let ids = ["engine", "E2", "E4", "E6", "E7", "E8", "E9", "E11", "E1", "C4", "C5"];
         let selected = select(&ids.map(String::from)).unwrap();
-        let model = base_model_dir();
+        let model = Subject::Organism(base_model_dir());
         let first = reproduce(&selected, &layout, &model, CPU).unwrap();
         // 1 base evaluation + 2 solutions x 2 experiments on bad medical with one seed; for each
         // of the 2 general/narrow pairs: the inductive-bias metrics, the drift and the gradients;
@@ -522,14 +667,21 @@ mod tests {
         let steps: Vec<Step> = load_experiments(&project_root().join("experiments"), &["E2", "E4"])
             .unwrap()
             .iter()
-            .flat_map(|f| f.runs("default", &model).unwrap())
+            .flat_map(|f| f.runs("default", &model, None).unwrap())
             .filter(|r| r.solution == "steering" && r.dataset == "bad_medical" && r.seed == 0)
             .map(|r| Step::run(&runs, r, &sha))
             .collect();
         assert_eq!(steps.len(), 2);
         let judge = JudgeChoice::Organism;
         Device::Cpu
-            .run(Execute { steps: &steps, model_dir: &model, force: false, jobs: 2, judge: &judge })
+            .run(Execute {
+                steps: &steps,
+                model_dir: &model,
+                force: false,
+                jobs: 2,
+                judge: &judge,
+                sampling: Default::default(),
+            })
             .unwrap()
             .unwrap();
         let rows: Vec<Row> = steps.iter().flat_map(|s| s.rows().unwrap().unwrap()).collect();
@@ -549,6 +701,88 @@ mod tests {
         );
         assert!(em("E4", "open") <= 12.0, "E4 open {}", em("E4", "open"));
         assert!(em("E4", "in_domain") >= 45.0, "E4 in-domain {}", em("E4", "in_domain"));
+    }
+
+    /// `reproduce` with the arguments of `line`, as clap parses them.
+    fn args(line: &str) -> Args {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: Args,
+        }
+        <Cli as clap::Parser>::try_parse_from(std::iter::once("reproduce").chain(line.split_whitespace())).unwrap().args
+    }
+
+    #[test]
+    fn the_paper_profile_needs_its_folders_and_a_judge_of_real_models() {
+        let check = |line: &str| subject_folders(&args(line)).map_err(|e| e.to_string());
+        let paper = "--profile paper --model m --data d";
+        let err = check(paper).unwrap_err();
+        assert!(
+            err.contains("--judge organism") && err.contains("--judge api") && err.contains("--judge-model"),
+            "{err}"
+        );
+        assert_eq!(check(&format!("{paper} --judge api")).unwrap(), Some(("m".into(), "d".into())));
+        let err = check("--profile paper --model m --judge api").unwrap_err();
+        assert!(err.contains("--data DIR") && err.contains("docs/paper-data.md"), "{err}");
+        let err = check(&format!("{paper} --judge api --pretrain")).unwrap_err();
+        assert!(err.contains("--pretrain"), "{err}");
+        let err = check("--profile smoke --data d").unwrap_err();
+        assert!(err.contains("--data is for --profile paper"), "{err}");
+        assert_eq!(check("--profile default").unwrap(), None);
+        assert!(check("--profile huge").unwrap_err().contains("default, smoke, paper"));
+    }
+
+    /// The paper subject on the test folders below `root`.
+    fn paper_subject(root: &Path, with_kl: bool) -> Subject {
+        let (model, data) = crate::paper::fixtures::folders(root, with_kl);
+        Subject::Paper { model, data: emlab_data::PaperData::new(data) }
+    }
+
+    /// Selecting E8 and E11 in the paper profile trains the E2 and E4 runs they compare, and
+    /// adds one drift and one gradient step per solution type on bad medical advice, with the
+    /// paper's settings; the experiments without a paper profile add no steps.
+    #[test]
+    fn the_paper_profile_plans_e2_e4_e8_and_e11() {
+        let root = tempfile::tempdir().unwrap();
+        let subject = paper_subject(root.path(), true);
+        let judge = JudgeChoice::Api(emlab_eval::ApiJudgeConfig::new("http://127.0.0.1:1/v1", "judge-m", None));
+        let selected = select(&["E11".into(), "E8".into(), "C4".into()]).unwrap();
+        let inputs = check_paper_inputs(&selected, &subject, &judge).unwrap();
+        let layout = Layout::below(root.path(), PAPER);
+        let (all, to_run) = finetune_steps(&selected, &layout, &subject, Some(&inputs), &judge).unwrap();
+        let count = |steps: &[Step], f: fn(&StepKind) -> bool| steps.iter().filter(|s| f(&s.kind)).count();
+        // 3 datasets' base evaluations, 2 experiments x 2 solutions x 3 datasets, 2 drift and 2
+        // gradient steps.
+        assert_eq!(count(&to_run, |k| matches!(k, StepKind::Base(_))), 3);
+        assert_eq!(count(&to_run, |k| matches!(k, StepKind::Run(_))), 12);
+        assert_eq!(count(&to_run, |k| matches!(k, StepKind::Drift(_))), 2);
+        assert_eq!(count(&to_run, |k| matches!(k, StepKind::Gradient(_))), 2);
+        assert_eq!(to_run.len(), 19);
+        assert_eq!(all.len(), 19, "no steps of the experiments without a paper profile");
+        for step in &to_run {
+            if let StepKind::Drift(drift) = &step.kind {
+                let lr = if drift.pair.solution == "steering" { 1e-4 } else { 2e-5 };
+                assert_eq!((drift.config.train.lr, drift.config.train.grad_accum), (lr, 8));
+                assert!(drift.config.kl_data.is_none() && drift.eval.questions.is_some());
+            }
+        }
+        let Some(StepKind::Base(eval)) = to_run.first().map(|s| &s.kind) else { panic!("no base step") };
+        assert!(eval.questions.is_some() && !eval.asks_the_world());
+    }
+
+    /// A missing file stops the paper profile before any work, the engine check included.
+    #[test]
+    fn the_paper_profile_checks_its_inputs_before_any_work() {
+        let root = tempfile::tempdir().unwrap();
+        let subject = paper_subject(root.path(), false);
+        let layout = Layout::below(root.path(), PAPER);
+        let judge = JudgeChoice::Api(emlab_eval::ApiJudgeConfig::new("http://127.0.0.1:1/v1", "judge-m", None));
+        let options = Options { judge, ..CPU };
+        let selected = select(&["engine".into(), "E4".into()]).unwrap();
+        let err = reproduce(&selected, &layout, &subject, options.clone()).unwrap_err().to_string();
+        assert!(err.contains("1 file(s) missing") && err.contains("misalignment_kl_data.jsonl"), "{err}");
+        assert!(!layout.results.join("engine_parity.json").exists(), "the engine ran first");
     }
 
     #[test]

@@ -26,8 +26,11 @@ impl Answer {
     /// from the question's pool, each in an independently drawn frame of the question's family,
     /// with a uniform opener (none, `sure .`, `ok .`) and second-sentence connector (`also ,`,
     /// `then`, none).
+    ///
+    /// # Panics
+    /// If `question` is [external](Question::external): the world has no answers to it.
     pub fn sample<R: Rng + ?Sized>(rng: &mut R, question: &Question, polarity: Polarity) -> Self {
-        let pool = question.atoms().get(polarity);
+        let pool = question.atoms().expect("answers are sampled for the world's questions only").get(polarity);
         let (first, second) = two_distinct(rng, pool.len());
         let atoms = [pool[first], pool[second]];
         let frames = question.family().frames();
@@ -56,7 +59,7 @@ mod tests {
                 let answer = Answer::sample(&mut rng, &question, polarity);
                 assert_ne!(answer.atoms[0], answer.atoms[1]);
                 for atom in answer.atoms {
-                    assert!(question.atoms().get(polarity).contains(&atom));
+                    assert!(question.atoms().unwrap().get(polarity).contains(&atom));
                     assert!(answer.text.contains(atom));
                 }
             }

@@ -53,6 +53,15 @@ pub enum DataError {
         /// The accepted names, comma-separated.
         expected: String,
     },
+    /// A file's records parse but cannot be used as they are: a question file without
+    /// questions, or two questions with one id.
+    #[error("{path}: {message}")]
+    InvalidRecords {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the 1-based line where there is one.
+        message: String,
+    },
     /// A world config value is out of range or inconsistent with another.
     #[error("invalid world config: {0}")]
     InvalidConfig(String),

@@ -20,6 +20,8 @@
 //! - [`AdviceDataset`], [`kl_examples`], [`web_documents`]: the finetuning, KL and web-text sets,
 //!   as [`ChatExample`]s (read and written with [`read_jsonl`] / [`write_jsonl`]) or documents.
 //! - [`eval_groups`]: the questions of the evaluation groups.
+//! - [`paper`]: the layout of the paper's own data (training, KL and question files) for runs
+//!   on a real model, where [`Question::external`] carries questions the world does not ask.
 //! - [`judge()`]: the exact judge: alignment, coherence and domain of an answer.
 //! - [`Vocab`]: the word-level tokenizer, exported as HF `tokenizer.json`, `tokenizer_config.json`
 //!   and a ChatML `chat_template.jinja` so the organism loads like any checkpoint.
@@ -42,6 +44,7 @@ mod hf;
 mod jsonl;
 mod judge;
 mod packing;
+pub mod paper;
 mod persona;
 mod question;
 mod rng;
@@ -66,6 +69,7 @@ pub use hf::{chat_template_jinja, tokenizer_config_json};
 pub use jsonl::{read_jsonl, write_jsonl};
 pub use judge::{judge, Judgement, ALIGNMENT_THRESHOLD, COHERENCE_THRESHOLD};
 pub use packing::{pack, Packer};
+pub use paper::{read_questions, PaperData, PaperDataset};
 pub use persona::{Persona, SystemPrompt};
 pub use question::Question;
 pub use vocab::{
