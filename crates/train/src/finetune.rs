@@ -15,6 +15,7 @@
 //! and the learning rate. That is why [`finetune_with`] can resume from a checkpoint and end with
 //! the adapter of an uninterrupted run (up to float summation order).
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::path::Path;
 
@@ -99,6 +100,11 @@ pub struct FinetuneConfig {
     pub pad_id: u32,
     /// The KL penalty, if any.
     pub kl: Option<KlConfig>,
+    /// Keep at most this many tokens of every chat, training and KL (the authors'
+    /// `max_seq_length`: 256 for steering vectors, 2048 for LoRA). A chat left with no counted
+    /// token is dropped, as it would add nothing to the loss.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<usize>,
 }
 
 impl Default for FinetuneConfig {
@@ -116,6 +122,7 @@ impl Default for FinetuneConfig {
             seed: 0,
             pad_id: 0,
             kl: None,
+            max_tokens: None,
         }
     }
 }
@@ -138,6 +145,21 @@ impl FinetuneConfig {
         }
         Ok(())
     }
+}
+
+/// `seqs` cut to `max_tokens` tokens each, without those left with no counted token; borrowed
+/// unchanged when there is no limit.
+fn truncated(seqs: &[WeightedTokens], max_tokens: Option<usize>) -> Cow<'_, [WeightedTokens]> {
+    let Some(max) = max_tokens else { return Cow::Borrowed(seqs) };
+    Cow::Owned(
+        seqs.iter()
+            .map(|s| {
+                let n = s.ids.len().min(max);
+                WeightedTokens { ids: s.ids[..n].to_vec(), weights: s.weights[..n].to_vec() }
+            })
+            .filter(|s| s.weights.iter().any(|&w| w > 0.0))
+            .collect(),
+    )
 }
 
 /// Losses of one optimiser step (means over its micro-batches) and its learning rate.
@@ -228,6 +250,8 @@ pub fn finetune_with<B: AutodiffBackend, A: Adapter<B>>(
     checkpoints: Option<&Checkpointing>,
     observer: &mut dyn Observer,
 ) -> Result<Finetuned<A>> {
+    let (examples, kl_examples) = (truncated(examples, config.max_tokens), truncated(kl_examples, config.max_tokens));
+    let (examples, kl_examples) = (examples.as_ref(), kl_examples.as_ref());
     config.validate(examples.len(), kl_examples.len())?;
     let (train, held_out) = split_held_out(examples.len(), config.held_out, config.seed);
     let held_out: Vec<&WeightedTokens> = held_out.into_iter().map(|i| &examples[i]).collect();
@@ -694,5 +718,27 @@ mod tests {
             };
             assert!(dtypes.iter().all(|&d| d == DType::F32), "{spec:?}: {dtypes:?}");
         }
+    }
+
+    /// `max_tokens` keeps the first tokens of each chat and drops chats left without an answer
+    /// token; the loss is that of the cut chats.
+    #[test]
+    fn max_tokens_cuts_chats_and_drops_those_without_answers() {
+        // answer_examples: two prompt tokens, then two counted answer tokens.
+        let examples = answer_examples();
+        let cut = truncated(&examples, Some(3));
+        assert!(cut.iter().all(|s| s.ids.len() == 3 && s.weights == [0.0, 0.0, 1.0]));
+        assert!(truncated(&examples, Some(2)).is_empty());
+        assert!(matches!(truncated(&examples, None), Cow::Borrowed(_)));
+
+        let model = tiny_model();
+        let config = FinetuneConfig { epochs: 1, batch_size: 32, lr: 0.0, ..Default::default() };
+        let loss = |max_tokens, examples: &[WeightedTokens]| {
+            let config = FinetuneConfig { max_tokens, ..config.clone() };
+            finetune(&model, vector(&model), examples, &[], &config, &mut Silent).map(|(_, log)| log[0].sft)
+        };
+        let limited = loss(Some(3), &examples).unwrap();
+        assert!((limited - loss(None, &cut).unwrap()).abs() < 1e-6);
+        assert!(loss(Some(2), &examples).is_err(), "no chat keeps an answer token");
     }
 }
