@@ -68,7 +68,11 @@ pub const CATALOGUE: &[Experiment] = &[
     Experiment { id: "E9", title: "pre-training significance on web text", kind: Kind::Bias },
     pending("E10", "a second narrow domain (technical writing analogue)", "not yet filed"),
     Experiment { id: "E11", title: "gradient alignment with the general and narrow solutions", kind: Kind::Gradient },
-    pending("E12", "cross-family replication (Llama, SmolLM2)", "issue 7 (paper scale on CUDA)"),
+    pending(
+        "E12",
+        "cross-family replication (Gemma-2-9B steering vectors)",
+        "not yet filed: the engine has no Gemma-2 architecture",
+    ),
     Experiment {
         id: "C4",
         title: "ablating misalignment directions from finetunes (with C6's ablation from the adapter)",
