@@ -121,7 +121,8 @@ def main(argv):
         verdict = "ok" if p.get("passed") else "FAILED"
         print(
             f"parity {p.get('fixture', '?'):<16} {p.get('dtype', '?'):<5} max |diff| {'missing' if worst is None else f'{worst:.2e}'} "
-            f"(bound {p.get('tolerance', '?')}), greedy tokens {'identical' if report.get('greedy_tokens_match') else 'differ'}: {verdict}"
+            f"(bound {p.get('tolerance', '?')}; transformers' own bf16 error {p.get('transformers_bf16_logit_error')}), "
+            f"greedy tokens {'identical' if report.get('greedy_tokens_match') else 'differ'}: {verdict}"
         )
     header = f"{'shape':<14} {'workload':<18} {'ours tok/s':>12} {'torch tok/s':>12} {'ours/torch':>10}"
     print(header)

@@ -21,7 +21,9 @@
 //!
 //! With `--parity`, the engine's numerical check runs first on the same device: every committed
 //! transformers fixture in f32 (within 1e-3 of transformers' float32 outputs) and in the
-//! benchmark's dtype (bf16: within 2e-2).
+//! benchmark's dtype. For bf16 the bound on the logits is 2e-2, or 1.5 times transformers' own
+//! bf16 error on that fixture where that is larger (`bf16_baseline.json` beside the fixtures:
+//! 0.03-0.09 on logits of magnitude 2-4, so no bf16 implementation meets 2e-2 there).
 //!
 //! The clock is read only after `Backend::sync`, so queued GPU work is inside the interval.
 //! Peak device memory is not measured: burn 0.21's `Backend` trait exposes no memory statistics
@@ -170,8 +172,10 @@ pub struct ParityEntry {
     pub fixture: String,
     /// The weights' dtype.
     pub dtype: String,
-    /// The bound on every float difference for this dtype.
+    /// The bound: on every float difference for f32, on the logits for half precision.
     pub tolerance: f32,
+    /// Transformers' own largest bf16 logit error on this fixture (half-precision entries).
+    pub transformers_bf16_logit_error: Option<f32>,
     /// Within the bound.
     pub passed: bool,
     /// The differences from transformers' float32 outputs.
@@ -271,6 +275,26 @@ fn parity_tolerance(dtype: FloatDType) -> f32 {
     }
 }
 
+/// Transformers' largest bf16 logit error per fixture (single sequence or padded batch), from
+/// `bf16_baseline.json` in `dir` (`tools/make_bf16_baseline.py`); empty if the file is absent.
+fn bf16_baseline(dir: &Path) -> Result<std::collections::BTreeMap<String, f32>> {
+    let path = dir.join("bf16_baseline.json");
+    if !path.exists() {
+        return Ok(Default::default());
+    }
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let json: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let fixtures =
+        json["fixtures"].as_object().with_context(|| format!("{}: no \"fixtures\" object", path.display()))?;
+    Ok(fixtures
+        .iter()
+        .filter_map(|(name, v)| {
+            let worst = v["max_logit_error"].as_f64()?.max(v["max_batch_logit_error"].as_f64()?);
+            Some((name.clone(), worst as f32))
+        })
+        .collect())
+}
+
 /// Every fixture in f32 and, if different, in the benchmark's dtype.
 struct ParityTask<'a> {
     dir: &'a Path,
@@ -285,19 +309,28 @@ impl BackendTask for ParityTask<'_> {
         if self.dtype != FloatDType::F32 {
             dtypes.push(self.dtype);
         }
+        let baseline = bf16_baseline(self.dir)?;
         let mut entries = Vec::new();
         for dtype in dtypes {
             for fixture in FIXTURES {
                 let dir = self.dir.join(fixture);
                 let report =
                     check_as::<B>(&dir, dtype, device).with_context(|| format!("parity: {}", dir.display()))?;
-                let tolerance = parity_tolerance(dtype);
+                let half = dtype != FloatDType::F32;
+                let theirs = if half { baseline.get(fixture).copied() } else { None };
+                let tolerance = theirs.map_or(parity_tolerance(dtype), |t| parity_tolerance(dtype).max(1.5 * t));
+                // Half precision: the logits only, and no greedy tokens (rounding may flip a near tie).
+                let passed = if half {
+                    report.max_logit_error.max(report.max_batch_logit_error) <= tolerance
+                } else {
+                    report.max_error() <= tolerance && report.greedy_tokens_match
+                };
                 entries.push(ParityEntry {
                     fixture: fixture.to_string(),
                     dtype: dtype_name(dtype).to_string(),
                     tolerance,
-                    // Greedy tokens are compared for f32 only: bf16 rounding may flip a near tie.
-                    passed: report.max_error() <= tolerance && (dtype != FloatDType::F32 || report.greedy_tokens_match),
+                    transformers_bf16_logit_error: theirs,
+                    passed,
                     report,
                 });
             }

@@ -35,6 +35,28 @@ fn f64_weights_match_transformers_too() {
     }
 }
 
+/// bf16 weights and activations (burn's `flex` CPU backend has bf16) against transformers'
+/// float32 outputs. bf16 keeps 8 significant bits, so no bf16 run meets float32's bounds: the
+/// reference is transformers' own bf16 error on the same fixture
+/// (`fixtures/bf16_baseline.json`, written by `tools/make_bf16_baseline.py`), which ours must
+/// not exceed by more than half. Greedy tokens are not compared: bf16 may flip a near tie.
+#[test]
+fn bf16_weights_err_like_transformers_in_bf16() {
+    let path = common::fixture("bf16_baseline.json");
+    let baseline: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for name in FIXTURES {
+        let report = check_as::<burn::backend::Flex>(&fixture(name), FloatDType::BF16, &Default::default())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let theirs = |key: &str| baseline["fixtures"][name][key].as_f64().unwrap() as f32;
+        for (ours, key) in
+            [(report.max_logit_error, "max_logit_error"), (report.max_batch_logit_error, "max_batch_logit_error")]
+        {
+            assert!(ours <= 1.5 * theirs(key), "{name} {key}: ours {ours} against transformers' bf16 {}", theirs(key));
+        }
+        assert!(report.max_error() > 1e-4, "{name}: no rounding at all; is it really bf16? {report:?}");
+    }
+}
+
 #[test]
 fn a_dtype_the_backend_lacks_is_an_error_not_a_panic() {
     let err = CausalLm::<Cpu>::load_as(&fixture("qwen2-f32"), FloatDType::BF16, &Default::default()).unwrap_err();
