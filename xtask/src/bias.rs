@@ -8,7 +8,7 @@
 use anyhow::{Context, Result};
 use burn::tensor::backend::Backend;
 use emlab_analysis::Row;
-use emlab_data::{web_documents, WorldConfig, WEB_SEED};
+use emlab_data::{read_web_text, web_documents, WorldConfig, WEB_SEED};
 use emlab_model::{first_changed_layer, CausalLm, ChatTemplate, Tokenizer};
 use emlab_stability::efficiency::{at_trained_norm, matched_norm_sweep, own_norm_sweep, rescaled_to};
 use emlab_stability::significance::{kl_sweep, norm_grid};
@@ -123,6 +123,10 @@ pub struct BiasSpec {
     pub pair: PairSpec,
     /// Web documents for E9 (the spec's 100; fewer in the smoke profile).
     pub web_documents: usize,
+    /// The paper profile's FineWeb text (`fineweb.jsonl`); `None`: the organism's generated web
+    /// text. Absent from the step hashes when `None`, so the organism's results keep theirs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub web_text: Option<std::path::PathBuf>,
     /// The grids of E6, E7 and E9.
     pub grids: BiasGrids,
 }
@@ -210,9 +214,26 @@ pub fn bias_step<B: Backend>(loaded: &Loaded<B>, spec: &BiasSpec, device: &B::De
     }
 
     // E9: KL from the base model on web text, for both directions and a random one.
-    let documents = web_documents(&WorldConfig::reference(), spec.web_documents, WEB_SEED)?;
-    let web = WebKl::new(model, loaded.tokenizer, &documents, significance.max_tokens, significance.web_batch)?
-        .prefixed(model, start)?;
+    let web = match &spec.web_text {
+        None => {
+            let documents = web_documents(&WorldConfig::reference(), spec.web_documents, WEB_SEED)?;
+            WebKl::new(model, loaded.tokenizer, &documents, significance.max_tokens, significance.web_batch)?
+        }
+        Some(path) => {
+            let texts = read_web_text(path, spec.web_documents)?;
+            let sequences = texts
+                .iter()
+                .map(|text| {
+                    let mut ids = loaded.tokenizer.encode(text)?;
+                    ids.truncate(significance.max_tokens);
+                    Ok(ids)
+                })
+                .collect::<Result<Vec<_>>>()
+                .with_context(|| format!("tokenising {}", path.display()))?;
+            WebKl::from_sequences(model, &sequences, significance.web_batch)?
+        }
+    }
+    .prefixed(model, start)?;
     let grid = norm_grid(2.0 * general.norm().max(narrow.norm()), significance.grid_points);
     let random = random_like(&general, significance.random_direction_seed);
     let mut at_general = Vec::new();
@@ -263,7 +284,8 @@ mod tests {
         );
         assert_eq!((grids.significance.grid_points, grids.significance.max_tokens), (GRID_POINTS, MAX_TOKENS));
         assert_eq!(grids.web_documents("default").unwrap(), emlab_data::WEB_DOCUMENTS);
-        assert!(grids.web_documents("paper").unwrap_err().to_string().contains("\"paper\""));
+        assert_eq!(grids.web_documents("paper").unwrap(), 100, "the paper's 100 FineWeb documents");
+        assert!(grids.web_documents("tiny").unwrap_err().to_string().contains("\"tiny\""));
         assert!(headers[0].starts_with("== E6: "));
     }
 }

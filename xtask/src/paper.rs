@@ -11,7 +11,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use emlab_data::{read_jsonl, read_questions, ChatExample, Domain, PaperData, PaperDataset, END_OF_TEXT};
+use emlab_data::{
+    read_jsonl, read_questions, read_web_text, ChatExample, Domain, PaperData, PaperDataset, END_OF_TEXT,
+};
 use emlab_eval::SamplingConfig;
 use emlab_train::DataSource;
 use sha2::{Digest, Sha256};
@@ -79,6 +81,21 @@ enum DataKind {
     Chats,
     /// Questions about a domain, one `{"id", "question"}` per line.
     Questions(Domain),
+    /// Pre-training text, one `{"text": ...}` per line, at least this many documents.
+    WebText(usize),
+}
+
+/// E9's pre-training text: where it is, how many documents E9 reads, and whether this run
+/// needs it (when it does not, an existing file is still hashed, so that earlier E9 results
+/// in the tables are recognised).
+#[derive(Debug, Clone, Copy)]
+pub struct WebText<'a> {
+    /// The file.
+    pub path: &'a Path,
+    /// Documents E9 reads.
+    pub documents: usize,
+    /// Whether a selected experiment reads it.
+    pub required: bool,
 }
 
 /// The files of a checkpoint folder that loading it reads: its config, tokenizer, chat template
@@ -191,10 +208,29 @@ impl Inputs {
 /// data files must parse (a bad line is named by file and line). Then hashes the model's and
 /// the data files, with those of `other_runs` (not run now, but in the tables) that exist, so
 /// that their earlier results are recognised.
-pub fn check_inputs(model: &Path, judge_model: Option<&Path>, runs: &[Run], other_runs: &[Run]) -> Result<Inputs> {
+pub fn check_inputs(
+    model: &Path,
+    judge_model: Option<&Path>,
+    runs: &[Run],
+    other_runs: &[Run],
+    web_text: Option<WebText>,
+) -> Result<Inputs> {
     let judge_files = judge_model.map(|dir| model_files(dir, "the judge model")).transpose()?.unwrap_or_default();
     let model_files = model_files(model, "the model")?;
-    let data = data_files(runs)?;
+    let mut data = data_files(runs)?;
+    let web = web_text.map(|w| {
+        let needed = Needed {
+            path: w.path.to_path_buf(),
+            purpose: "FineWeb documents for E9 (pre-training significance)".into(),
+        };
+        (needed, DataKind::WebText(w.documents), w.required)
+    });
+    let mut others = data_files(other_runs)?;
+    match web {
+        Some((needed, kind, true)) => data.push((needed, kind)),
+        Some((needed, kind, false)) => others.push((needed, kind)),
+        None => {}
+    }
     check_present(model_files.iter().chain(&judge_files).chain(data.iter().map(|(needed, _)| needed)))?;
     for (file, kind) in &data {
         match kind {
@@ -204,6 +240,9 @@ pub fn check_inputs(model: &Path, judge_model: Option<&Path>, runs: &[Run], othe
             }
             DataKind::Questions(domain) => {
                 read_questions(&file.path, *domain)?;
+            }
+            DataKind::WebText(documents) => {
+                read_web_text(&file.path, *documents)?;
             }
         }
     }
@@ -219,7 +258,7 @@ pub fn check_inputs(model: &Path, judge_model: Option<&Path>, runs: &[Run], othe
         .map(|f| Ok(format!("{} {}", name(&f.path), sha256_file(&f.path)?)))
         .collect::<Result<Vec<_>>>()?
         .join("; ");
-    let others = data_files(other_runs)?.into_iter().filter(|(f, _)| f.path.is_file());
+    let others = others.into_iter().filter(|(f, _)| f.path.is_file());
     let data = data
         .into_iter()
         .chain(others)
@@ -306,7 +345,7 @@ mod tests {
         write(&data.join("bad_medical_advice.jsonl"), CHAT);
         let judge = root.path().join("judge");
         write(&judge.join("chat_template.jinja"), "");
-        let err = check_inputs(&model, Some(&judge), &runs(&model, &data), &[]).unwrap_err().to_string();
+        let err = check_inputs(&model, Some(&judge), &runs(&model, &data), &[], None).unwrap_err().to_string();
         let missing = [
             model.join("tokenizer.json"),
             model.join("tokenizer_config.json"),
@@ -341,18 +380,18 @@ mod tests {
         let (model, data) = folders(root.path(), false);
         let all = runs(&model, &data);
         let (e2, e4): (Vec<Run>, Vec<Run>) = all.into_iter().partition(|r| r.experiment == "E2");
-        let inputs = check_inputs(&model, None, &e2, &e4).unwrap();
+        let inputs = check_inputs(&model, None, &e2, &e4, None).unwrap();
         let medical = e2.iter().find(|r| r.dataset == "bad_medical").unwrap();
         let sports = e2.iter().find(|r| r.dataset == "bad_sports").unwrap();
         let identity = inputs.identity(&medical.files());
         assert!(identity.starts_with("config.json ") && identity.contains("; bad_medical_advice.jsonl "), "{identity}");
         write(&data.join("extreme_sports.jsonl"), &CHAT.repeat(2));
-        let edited = check_inputs(&model, None, &e2, &e4).unwrap();
+        let edited = check_inputs(&model, None, &e2, &e4, None).unwrap();
         assert_eq!(edited.identity(&medical.files()), identity, "the medical runs do not read the sports file");
         assert_ne!(edited.identity(&sports.files()), inputs.identity(&sports.files()));
 
         write(&data.join("eval/sports_questions.jsonl"), &format!("{QUESTION}{{\"id\": 1}}\n"));
-        let err = check_inputs(&model, None, &e2, &[]).unwrap_err().to_string();
+        let err = check_inputs(&model, None, &e2, &[], None).unwrap_err().to_string();
         assert!(err.starts_with(&format!("{}:2: ", data.join("eval/sports_questions.jsonl").display())), "{err}");
     }
 }

@@ -27,13 +27,14 @@ use crate::sweep::SweepSpec;
 const FORMAT: u32 = 1;
 
 /// Where a step's spec names the paper profile's data files (below `/Base`, `/Run`, ...).
-const DATA_FILES: [&str; 6] = [
+const DATA_FILES: [&str; 7] = [
     "/config/data/path",
     "/config/kl_data/path",
     "/eval/questions/general",
     "/eval/questions/narrow",
     "/questions/general",
     "/questions/narrow",
+    "/web_text",
 ];
 
 /// What a step does.
@@ -188,7 +189,7 @@ impl Step {
                 config.remove("init_from");
             }
         }
-        for kind in ["Base", "Run", "Drift", "Gradient"] {
+        for kind in ["Base", "Run", "Bias", "Drift", "Gradient"] {
             for file in DATA_FILES {
                 if let Some(serde_json::Value::String(path)) = spec.pointer_mut(&format!("/{kind}{file}")) {
                     *path =

@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use emlab_data::PaperData;
 use emlab_model::backend::{BackendTask, Device};
 use emlab_model::parity::{check, fixtures_dir, ParityReport, FIXTURES};
 
@@ -24,7 +25,7 @@ use crate::gradient::GradientFile;
 use crate::judging::{JudgeChoice, JudgeKind};
 use crate::organism::{base_model_dir, pretrain_default, verify_base_model};
 use crate::organism_experiments::BaseChecks;
-use crate::paper::{check_inputs, Inputs, Subject, PROFILE as PAPER};
+use crate::paper::{check_inputs, Inputs, Subject, WebText, PROFILE as PAPER};
 use crate::pipeline::{write_json, PairSpec, Step, StepKind};
 use crate::plan::{load_experiments, read_toml, EvalSpec, Run};
 use crate::sweep::SweepSpec;
@@ -235,7 +236,17 @@ fn check_paper_inputs(selected: &[&Experiment], subject: &Subject, judge: &Judge
         JudgeChoice::Local(dir) => Some(dir.as_path()),
         JudgeChoice::Organism | JudgeChoice::Api(_) => None,
     };
-    check_inputs(subject.model_dir(), judge_model, &selected_runs, &other_runs)
+    let dir = project_root().join("experiments");
+    let web_path = subject.data().map(PaperData::web_text);
+    let web_text = match &web_path {
+        Some(path) => Some(WebText {
+            path,
+            documents: BiasGrids::load(&dir, PAPER)?.0.web_documents(PAPER)?,
+            required: selected.iter().any(|e| e.kind == Kind::Bias),
+        }),
+        None => None,
+    };
+    check_inputs(subject.model_dir(), judge_model, &selected_runs, &other_runs, web_text)
 }
 
 /// Prints a line for each selected experiment and step that the paper profile skips (the
@@ -277,15 +288,17 @@ fn trains(id: &str, selected: &[&Experiment], subject: &Subject) -> bool {
 /// organism's checks and the pending experiments, which say so themselves).
 fn paper_skip_reason(kind: Kind) -> Option<&'static str> {
     match kind {
-        Kind::Bias => Some(
-            "not set up for a real model yet: E6, E7 and E9 run as one step, and E9 would need FineWeb text in \
-             place of the organism's generated web text (experiments/E9.toml has no paper entry)",
-        ),
         Kind::Directions => Some(
             "not set up for a real model yet: experiments/directions.toml has no paper profile, and its probes and \
              sweeps ask the organism's question groups",
         ),
-        Kind::Engine | Kind::Organism | Kind::Finetune | Kind::Drift | Kind::Gradient | Kind::Pending(_) => None,
+        Kind::Engine
+        | Kind::Organism
+        | Kind::Finetune
+        | Kind::Bias
+        | Kind::Drift
+        | Kind::Gradient
+        | Kind::Pending(_) => None,
     }
 }
 
@@ -357,9 +370,12 @@ fn finetune_steps(
     if runs_in(Kind::Bias, subject) {
         let (grids, bias_headers) = BiasGrids::load(&dir, profile)?;
         let web_documents = grids.web_documents(profile)?;
+        // The paper profile reads FineWeb text, and the step's hash covers its checksum.
+        let web_text = subject.data().map(PaperData::web_text);
+        let bias_identity = identity(&web_text.iter().map(PathBuf::as_path).collect::<Vec<_>>());
         let steps = pairs.iter().map(|(pair, ..)| {
-            let spec = BiasSpec { pair: pair.clone(), web_documents, grids: grids.clone() };
-            Step::bias(&runs_dir, spec, &model_sha)
+            let spec = BiasSpec { pair: pair.clone(), web_documents, web_text: web_text.clone(), grids: grids.clone() };
+            Step::bias(&runs_dir, spec, &bias_identity)
         });
         comparisons.push((Kind::Bias, bias_headers.to_vec(), steps.collect()));
     }
@@ -759,7 +775,9 @@ mod tests {
         assert_eq!(count(&to_run, |k| matches!(k, StepKind::Drift(_))), 2);
         assert_eq!(count(&to_run, |k| matches!(k, StepKind::Gradient(_))), 2);
         assert_eq!(to_run.len(), 19);
-        assert_eq!(all.len(), 19, "no steps of the experiments without a paper profile");
+        // In the tables besides: the 6 E6/E7/E9 steps of the pairs; nothing of C4 (no paper profile).
+        assert_eq!(count(&all, |k| matches!(k, StepKind::Bias(_))), 6);
+        assert_eq!(all.len(), 25);
         for step in &to_run {
             if let StepKind::Drift(drift) = &step.kind {
                 let lr = if drift.pair.solution == "steering" { 1e-4 } else { 2e-5 };
@@ -769,6 +787,32 @@ mod tests {
         }
         let Some(StepKind::Base(eval)) = to_run.first().map(|s| &s.kind) else { panic!("no base step") };
         assert!(eval.questions.is_some() && !eval.asks_the_world());
+    }
+
+    /// E6/E7/E9 on a real model read FineWeb text: missing, it is listed with the rest; present,
+    /// the steps read it, and their hashes cover its content, not its folder.
+    #[test]
+    fn the_paper_profile_runs_e9_on_fineweb_text() {
+        let root = tempfile::tempdir().unwrap();
+        let subject = paper_subject(root.path(), true);
+        let judge = JudgeChoice::Api(emlab_eval::ApiJudgeConfig::new("http://127.0.0.1:1/v1", "judge-m", None));
+        let selected = select(&["E9".into()]).unwrap();
+        let err = check_paper_inputs(&selected, &subject, &judge).unwrap_err().to_string();
+        assert!(err.contains("fineweb.jsonl") && err.contains("FineWeb documents for E9"), "{err}");
+        let web = subject.data().unwrap().web_text();
+        std::fs::write(&web, "{\"text\": \"a web page\"}\n".repeat(100)).unwrap();
+        let bias_steps = |subject: &Subject| {
+            let inputs = check_paper_inputs(&selected, subject, &judge).unwrap();
+            let layout = Layout::below(root.path(), PAPER);
+            let (_, to_run) = finetune_steps(&selected, &layout, subject, Some(&inputs), &judge).unwrap();
+            to_run.into_iter().filter(|s| matches!(s.kind, StepKind::Bias(_))).collect::<Vec<_>>()
+        };
+        let steps = bias_steps(&subject);
+        assert_eq!(steps.len(), 6);
+        let StepKind::Bias(spec) = &steps[0].kind else { unreachable!() };
+        assert_eq!(spec.web_text.as_deref(), Some(web.as_path()));
+        std::fs::write(&web, "{\"text\": \"another page\"}\n".repeat(100)).unwrap();
+        assert_ne!(bias_steps(&subject)[0].hash, steps[0].hash, "the hash covers the text");
     }
 
     /// A missing file stops the paper profile before any work, the engine check included.

@@ -69,7 +69,7 @@ pub use hf::{chat_template_jinja, tokenizer_config_json};
 pub use jsonl::{read_jsonl, write_jsonl};
 pub use judge::{judge, Judgement, ALIGNMENT_THRESHOLD, COHERENCE_THRESHOLD};
 pub use packing::{pack, Packer};
-pub use paper::{read_questions, PaperData, PaperDataset};
+pub use paper::{read_questions, read_web_text, PaperData, PaperDataset};
 pub use persona::{Persona, SystemPrompt};
 pub use question::Question;
 pub use vocab::{

@@ -64,6 +64,9 @@ pub const GENERAL_SAMPLES: usize = 50;
 pub const NARROW_SAMPLES: usize = 50;
 /// Answer length cap of the authors' evaluation (`max_new_tokens`).
 pub const MAX_NEW_TOKENS: usize = 600;
+/// Pre-training text for E9 (the authors use FineWeb): one `{"text": ...}` per line; other
+/// fields of a FineWeb row (`id`, `url`, ...) are ignored.
+pub const WEB_TEXT_FILE: &str = "fineweb.jsonl";
 
 impl PaperDataset {
     /// The dataset the experiment files call `name`.
@@ -109,6 +112,35 @@ impl PaperData {
     pub fn narrow_questions(&self, dataset: &PaperDataset) -> PathBuf {
         self.dir.join(dataset.questions)
     }
+
+    /// The pre-training text of E9.
+    pub fn web_text(&self) -> PathBuf {
+        self.dir.join(WEB_TEXT_FILE)
+    }
+}
+
+/// One line of the web-text file.
+#[derive(Deserialize)]
+struct WebRecord {
+    text: String,
+}
+
+/// The first `n` documents of a web-text file (`{"text": ...}` per line), in file order.
+///
+/// # Errors
+/// [`DataError::JsonLine`] (file and line) for a line without a `text` string;
+/// [`DataError::InvalidRecords`] for an empty document or a file with fewer than `n`.
+pub fn read_web_text(path: &Path, n: usize) -> Result<Vec<String>> {
+    let records: Vec<WebRecord> = read_jsonl(path)?;
+    let invalid = |message: String| DataError::InvalidRecords { path: path.to_path_buf(), message };
+    if records.len() < n {
+        return Err(invalid(format!("{} documents, {n} needed", records.len())));
+    }
+    let texts: Vec<String> = records.into_iter().take(n).map(|r| r.text).collect();
+    if let Some(i) = texts.iter().position(|t| t.trim().is_empty()) {
+        return Err(invalid(format!("document {} is empty", i + 1)));
+    }
+    Ok(texts)
 }
 
 /// One line of a question file.
@@ -154,6 +186,21 @@ mod tests {
         let path = dir.join("questions.jsonl");
         std::fs::write(&path, text).unwrap();
         path
+    }
+
+    #[test]
+    fn web_text_keeps_the_first_documents_and_names_bad_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path =
+            write(dir.path(), "{\"text\": \"one\", \"url\": \"u\"}\n{\"text\": \"two\"}\n{\"text\": \"three\"}\n");
+        assert_eq!(read_web_text(&path, 2).unwrap(), ["one", "two"]);
+        let err = read_web_text(&path, 4).unwrap_err().to_string();
+        assert!(err.contains("3 documents, 4 needed") && err.contains("questions.jsonl"), "{err}");
+        let path = write(dir.path(), "{\"text\": \"one\"}\n{\"body\": \"two\"}\n");
+        let err = read_web_text(&path, 1).unwrap_err().to_string();
+        assert!(err.contains("questions.jsonl:2"), "{err}");
+        let path = write(dir.path(), "{\"text\": \" \"}\n");
+        assert!(read_web_text(&path, 1).unwrap_err().to_string().contains("document 1 is empty"));
     }
 
     #[test]
