@@ -31,6 +31,7 @@
 //! this crate does not depend on); `tools/gpu_bench.sh` samples `nvidia-smi` instead.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -212,7 +213,7 @@ pub fn run(args: Args) -> Result<()> {
     let settings = Settings { dtype, steps: args.steps, warmup: args.warmup };
     let report = bench(device, &args.device, &shapes, settings, fixtures)?;
     print!("{}", table(&report));
-    write_atomically(&args.out, &serde_json::to_string_pretty(&report)?)?;
+    write_report(&args.out, &serde_json::to_string_pretty(&report)?)?;
     println!("wrote {}", args.out.display());
     let failed: Vec<String> =
         report.parity.iter().filter(|p| !p.passed).map(|p| format!("{} in {}", p.fixture, p.dtype)).collect();
@@ -511,15 +512,12 @@ fn table(report: &Report) -> String {
     out
 }
 
-/// Writes `text` to `path` through a temporary file in the same folder and a rename, so a
-/// reader (or a run killed by a timeout) never sees a half-written report.
-fn write_atomically(path: &Path, text: &str) -> Result<()> {
+/// Writes the report to `path` (creating its folder) with the project's atomic write, so a
+/// reader, or a run killed by a timeout, never sees a half-written report.
+fn write_report(path: &Path, text: &str) -> Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let name = path.file_name().ok_or_else(|| anyhow!("--out {} names no file", path.display()))?;
-    let tmp = dir.join(format!(".{}.tmp", name.to_string_lossy()));
-    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+    emlab_data::write_atomic(path, |out| out.write_all(text.as_bytes()))?;
     Ok(())
 }
 
