@@ -18,12 +18,10 @@ use std::time::Duration;
 
 use burn::backend::Autodiff;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
-use emlab_benches::{batch_tokens, Organism, FINETUNE_BATCH, KL_BATCH};
+use emlab_benches::{batch_tokens, step_workloads, Organism, FINETUNE_BATCH, KL_BATCH};
 use emlab_model::backend::Cpu;
-use emlab_train::finetune::{finetune, FinetuneConfig, KlConfig};
-use emlab_train::lora::LoraConfig;
-use emlab_train::loss::KlNormalization;
-use emlab_train::{AdapterSpec, LrSchedule, Silent, TrainedAdapter};
+use emlab_train::finetune::finetune;
+use emlab_train::{Silent, TrainedAdapter};
 
 type Train = Autodiff<Cpu>;
 
@@ -33,43 +31,27 @@ fn finetune_step(c: &mut Criterion) {
     let (examples, kl_examples) = organism.finetune_data().expect("the organism's datasets");
     let (sft_tokens, kl_tokens) = (batch_tokens(&examples), batch_tokens(&kl_examples));
     let shape = |tokens: usize, rows: usize| format!("{rows}x{}", tokens / rows);
-
-    // One epoch over one batch is one optimiser step.
-    let step =
-        FinetuneConfig { epochs: 1, batch_size: FINETUNE_BATCH, schedule: LrSchedule::Constant, ..Default::default() };
-    let kl = KlConfig { weight: 10.0, normalization: KlNormalization::PerToken, batch_size: KL_BATCH, chunk: 1024 };
-    let with_kl = FinetuneConfig { kl: Some(kl), ..step.clone() };
-    let steering = AdapterSpec::Steering { layer: 1, alpha: 1.0 };
-    let lora = AdapterSpec::Lora(LoraConfig {
-        rank: 1,
-        targets: vec!["down_proj".into()],
-        layers: vec![1],
-        ..Default::default()
-    });
     let sft_shape = shape(sft_tokens, FINETUNE_BATCH);
-    let workloads = [
-        ("steering", &steering, &step, &[][..], sft_tokens, sft_shape.clone()),
-        (
-            "steering-kl",
-            &steering,
-            &with_kl,
-            &kl_examples[..],
-            sft_tokens + kl_tokens,
-            format!("{sft_shape}+kl-{}", shape(kl_tokens, KL_BATCH)),
-        ),
-        ("lora-r1", &lora, &step, &[][..], sft_tokens, sft_shape.clone()),
-    ];
 
     let mut group = c.benchmark_group("finetune-step");
     group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(6));
-    for (name, spec, config, kl_examples, tokens, shape) in workloads {
-        let adapter = TrainedAdapter::<Train>::init(spec, organism.model.config(), &device).expect("adapter fits");
+    for workload in step_workloads() {
+        let (kl, tokens, shape) = match workload.uses_kl() {
+            true => (
+                &kl_examples[..],
+                sft_tokens + kl_tokens,
+                format!("{sft_shape}+kl-{}", shape(kl_tokens, KL_BATCH)),
+            ),
+            false => (&[][..], sft_tokens, sft_shape.clone()),
+        };
+        let adapter =
+            TrainedAdapter::<Train>::init(&workload.adapter, organism.model.config(), &device).expect("adapter fits");
         group.throughput(Throughput::Elements(tokens as u64));
-        group.bench_function(BenchmarkId::new(name, shape), |bench| {
+        group.bench_function(BenchmarkId::new(workload.name, shape), |bench| {
             bench.iter_batched(
                 || adapter.clone(),
                 |adapter| {
-                    finetune(&organism.model, adapter, &examples, kl_examples, config, &mut Silent).expect("one step")
+                    finetune(&organism.model, adapter, &examples, kl, &workload.config, &mut Silent).expect("one step")
                 },
                 BatchSize::SmallInput,
             )

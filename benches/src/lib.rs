@@ -5,8 +5,12 @@
 use std::path::PathBuf;
 
 use burn::tensor::backend::Backend;
-use emlab_model::{CausalLm, ChatTemplate, DecoderConfig, Result, Tokenizer};
+use emlab_model::{Architecture, CausalLm, ChatTemplate, DecoderConfig, Result, Tokenizer};
+use emlab_train::finetune::{FinetuneConfig, KlConfig};
+use emlab_train::lora::LoraConfig;
+use emlab_train::loss::KlNormalization;
 use emlab_train::sft::{next_token_batch, weighted_tokens, LossScope, WeightedTokens};
+use emlab_train::{AdapterSpec, LrSchedule};
 
 /// Chats in one finetuning step (the organism spec's batch size).
 pub const FINETUNE_BATCH: usize = 16;
@@ -17,10 +21,69 @@ pub const KL_BATCH: usize = 8;
 /// Seed of the benchmarks' training and KL chats.
 pub const DATA_SEED: u64 = 0;
 
+/// The organism's layer the benchmarked adapters attach to (the middle of its 4).
+pub const ADAPTER_LAYER: usize = 1;
+
+/// The KL penalty's weight in the `steering-kl` step (the organism spec's lambda, per token).
+pub const KL_WEIGHT: f64 = 10.0;
+
+/// One finetuning step of the organism: one epoch over exactly one batch of
+/// [`FINETUNE_BATCH`] chats is one forward, backward and AdamW update.
+#[derive(Debug, Clone)]
+pub struct StepWorkload {
+    /// `steering`, `steering-kl` or `lora-r1`.
+    pub name: &'static str,
+    /// The adapter trained.
+    pub adapter: AdapterSpec,
+    /// One step's settings (with the KL penalty for `steering-kl`).
+    pub config: FinetuneConfig,
+}
+
+impl StepWorkload {
+    /// Whether the step also runs the KL batch (twice: base, detached, and adapted).
+    pub fn uses_kl(&self) -> bool {
+        self.config.kl.is_some()
+    }
+}
+
+/// The three finetuning steps the benchmarks time: a steering vector after layer
+/// [`ADAPTER_LAYER`], the same with the KL penalty on [`KL_BATCH`] chats, and a rank-1 rsLoRA
+/// (alpha 1) on that layer's `down_proj`; the organism spec's learning rate, constant.
+pub fn step_workloads() -> [StepWorkload; 3] {
+    let step =
+        FinetuneConfig { epochs: 1, batch_size: FINETUNE_BATCH, schedule: LrSchedule::Constant, ..Default::default() };
+    let kl = KlConfig { weight: KL_WEIGHT, normalization: KlNormalization::PerToken, batch_size: KL_BATCH, chunk: 1024 };
+    let steering = AdapterSpec::Steering { layer: ADAPTER_LAYER, alpha: 1.0 };
+    let lora = AdapterSpec::Lora(LoraConfig {
+        rank: 1,
+        targets: vec!["down_proj".into()],
+        layers: vec![ADAPTER_LAYER],
+        ..Default::default()
+    });
+    [
+        StepWorkload { name: "steering", adapter: steering.clone(), config: step.clone() },
+        StepWorkload { name: "steering-kl", adapter: steering, config: FinetuneConfig { kl: Some(kl), ..step.clone() } },
+        StepWorkload { name: "lora-r1", adapter: lora, config: step },
+    ]
+}
+
 /// A random-weight Qwen2 of about 100M parameters (32k vocabulary, d 768, 12 layers, 12 query
 /// and 4 key/value heads, MLP 2048, tied embeddings): big enough that matmuls dominate.
 pub fn qwen2_100m() -> DecoderConfig {
     let mut config = DecoderConfig::qwen2(32_000, 768, 2048, 12, 12, 4);
+    config.tie_word_embeddings = true;
+    config
+}
+
+/// A random-weight model of SmolLM2-135M-Instruct's shape (Llama, vocabulary 49,152, d 576,
+/// 30 layers, 9 query and 3 key/value heads, MLP 1536, tied embeddings): the smallest real chat
+/// model a user can run offline, and the shape the real-model profile samples with.
+pub fn smollm2_135m() -> DecoderConfig {
+    let mut config = DecoderConfig::qwen2(49_152, 576, 1536, 30, 9, 3);
+    config.architecture = Architecture::Llama;
+    config.qkv_bias = false;
+    config.rope_theta = 100_000.0;
+    config.rms_norm_eps = 1e-5;
     config.tie_word_embeddings = true;
     config
 }
@@ -97,8 +160,14 @@ mod tests {
     }
 
     #[test]
+    fn the_smollm2_shape_has_135m_parameters() {
+        let n = smollm2_135m().num_parameters();
+        assert!((134_000_000..135_000_000).contains(&n), "{n}");
+    }
+
+    #[test]
     fn the_finetune_step_has_the_spec_batches() {
-        let organism = Organism::<burn::backend::NdArray<f32>>::load(&Default::default()).unwrap();
+        let organism = Organism::<emlab_model::backend::Cpu>::load(&Default::default()).unwrap();
         let (sft, kl) = organism.finetune_data().unwrap();
         assert_eq!((sft.len(), kl.len()), (FINETUNE_BATCH, KL_BATCH));
         // Answer-only: some tokens of every chat are masked; the KL chats count every token.

@@ -4,11 +4,13 @@
 //! - `cargo xtask reproduce`: run the paper's experiments end to end and write `results/`.
 //! - `cargo xtask figures`: redraw the figures and the report from the Parquet tables.
 //! - `cargo xtask bench`: run the criterion benchmarks.
+//! - `cargo xtask bench-cpu`: our CPU throughput against PyTorch + peft on the same workloads, in one run.
 //! - `cargo xtask bench-gpu`: tokens/s of the PyTorch anchor's workloads on random Qwen2.5-shaped models.
 //! - `cargo xtask pretrain-organism`: make the synthetic organism's base model.
 
 mod ablation;
 mod bench;
+mod bench_cpu;
 mod bench_gpu;
 mod bias;
 mod convergence;
@@ -49,6 +51,8 @@ enum Command {
     Figures(figures::Args),
     /// Run the criterion benchmarks: engine, finetuning steps, sampling, stability metrics (CPU unless built with the cuda feature).
     Bench(bench::Args),
+    /// Our CPU throughput against PyTorch + transformers + peft on the same workloads and inputs; writes results/bench/cpu_ratios.json.
+    BenchCpu(bench_cpu::Args),
     /// Time the PyTorch anchor's workloads (steering, KL steering, rank-1 LoRA, forward) on random Qwen2.5-shaped models and write JSON.
     BenchGpu(bench_gpu::Args),
     /// Pretrain the synthetic organism's base model (models/organism by default).
@@ -60,6 +64,7 @@ fn main() -> Result<()> {
         Command::Reproduce(args) => reproduce::run(args),
         Command::Figures(args) => figures::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::BenchCpu(args) => bench_cpu::run(args),
         Command::BenchGpu(args) => bench_gpu::run(args),
         Command::PretrainOrganism(args) => organism::run(args),
     }

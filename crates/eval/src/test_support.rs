@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::judge::{Criterion, Judge, Scores};
 
 /// The CPU backend the unit tests run on.
-pub(crate) type TestBackend = burn::backend::NdArray<f32>;
+pub(crate) type TestBackend = emlab_model::backend::Cpu;
 
 /// A random model the size of nothing, and the organism's tokenizer and template.
 pub(crate) struct Tiny {

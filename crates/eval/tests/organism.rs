@@ -8,7 +8,7 @@ use emlab_eval::checks::base_model_checks;
 use emlab_eval::SamplingConfig;
 use emlab_model::{CausalLm, ChatTemplate, Tokenizer};
 
-type Cpu = burn::backend::NdArray<f32>;
+use emlab_model::backend::Cpu;
 
 fn organism_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/organism")

@@ -11,8 +11,10 @@ use burn::tensor::backend::Backend;
 
 use crate::error::{ModelError, Result};
 
-/// The CPU backend (f32, `burn-ndarray`), the default and what CI runs.
-pub type Cpu = burn::backend::NdArray<f32>;
+/// The CPU backend, the default and what CI runs: burn-flex (f32 by default; also f64, f16 and
+/// bf16), whose matmuls are the `gemm` crate's SIMD kernels, threaded with rayon above a size
+/// threshold, with a dedicated matrix-vector path for one-row products (decoding).
+pub type Cpu = burn::backend::Flex;
 
 /// The CUDA backend (f32 compute, fusion and autotune on).
 #[cfg(feature = "cuda")]

@@ -9,7 +9,7 @@ use crate::config::DecoderConfig;
 use crate::error::{ModelError, Result};
 use crate::intervention::{Hooks, Interventions, Site};
 use crate::precision;
-use crate::rope::Rope;
+use crate::rope::{Rope, RotaryTables};
 use crate::transformer::{LayerCache, LayerContext, Transformer, WeightSink, WeightSource};
 use crate::weights::Checkpoint;
 
@@ -45,12 +45,12 @@ impl<B: Backend> ForwardOutput<B> {
 pub(crate) struct LayerInputs<B: Backend> {
     /// The token embeddings: the residual stream entering layer 0.
     pub(crate) embedded: Tensor<B, 3>,
-    /// `[b, heads, t, keys]`, true where attention is blocked.
+    /// `[b, kv_heads, groups * t, keys]`, true where attention is blocked.
     pub(crate) mask: Tensor<B, 4, Bool>,
-    /// Rotary tables of the batch's positions.
-    pub(crate) cos: Tensor<B, 4>,
-    /// Rotary tables of the batch's positions.
-    pub(crate) sin: Tensor<B, 4>,
+    /// Rotary tables of the batch's positions for the query heads.
+    pub(crate) rope_q: RotaryTables<B>,
+    /// The same for the key heads (the query tables when every query head has its own).
+    pub(crate) rope_k: RotaryTables<B>,
 }
 
 /// Keys and values of the tokens seen so far, per layer, plus what the next step needs to know
@@ -64,9 +64,20 @@ pub struct KvCache<B: Backend> {
 }
 
 impl<B: Backend> KvCache<B> {
-    /// An empty cache for a model with `num_layers` layers and a batch of `batch` rows.
+    /// An empty cache for a model with `num_layers` layers and a batch of `batch` rows; it grows
+    /// as needed.
     pub fn new(num_layers: usize, batch: usize) -> Self {
-        Self { layers: vec![None; num_layers], key_mask: vec![Vec::new(); batch], next_position: vec![0; batch] }
+        Self::with_capacity(num_layers, batch, 0)
+    }
+
+    /// An empty cache with room for `positions` positions per row before it has to grow (a
+    /// prompt's length plus the tokens to generate).
+    pub fn with_capacity(num_layers: usize, batch: usize, positions: usize) -> Self {
+        Self {
+            layers: vec![LayerCache::new(positions); num_layers],
+            key_mask: vec![Vec::new(); batch],
+            next_position: vec![0; batch],
+        }
     }
 
     /// Number of cached positions (padding included).
@@ -82,8 +93,8 @@ impl<B: Backend> KvCache<B> {
 
 impl<B: Backend> CausalLm<B> {
     /// Loads a Hugging Face checkpoint folder (`config.json` + safetensors, single or sharded)
-    /// in the dtype it is stored in where the backend has it (a bf16 Qwen2.5 stays bf16 on a
-    /// GPU, as `torch_dtype="auto"` loads it), else in f32 (the CPU backend has no bf16).
+    /// in the dtype it is stored in where the backend computes in it (a bf16 Qwen2.5 stays bf16
+    /// on a GPU, as `torch_dtype="auto"` loads it), else in f32 ([`precision::load_dtype`]).
     pub fn load(dir: &Path, device: &B::Device) -> Result<Self> {
         Self::load_with(dir, None, device)
     }
@@ -100,14 +111,8 @@ impl<B: Backend> CausalLm<B> {
     fn load_with(dir: &Path, dtype: Option<FloatDType>, device: &B::Device) -> Result<Self> {
         let config = DecoderConfig::from_dir(dir)?;
         let ckpt = Checkpoint::open(dir)?;
-        let dtype = dtype.unwrap_or_else(|| {
-            let stored = ckpt.stored_dtype().unwrap_or(FloatDType::F32);
-            if precision::supports::<B>(stored, device) {
-                stored
-            } else {
-                FloatDType::F32
-            }
-        });
+        let dtype =
+            dtype.unwrap_or_else(|| precision::load_dtype::<B>(ckpt.stored_dtype().unwrap_or(FloatDType::F32), device));
         check_supported::<B>(dtype, device)?;
         let net = Transformer::build(&mut WeightSource::checkpoint(&ckpt, dtype), &config, device)?;
         // A tied model's checkpoint may still carry the (identical) head; HF ignores it too.
@@ -244,12 +249,10 @@ impl<B: Backend> CausalLm<B> {
         edits.validate(&self.config)?;
         let inputs = self.layer_inputs(batch, cache)?;
         let layers = 0..self.config.num_hidden_layers;
-        let (x, captures) = self.run_layers(layers, inputs.embedded.clone(), &inputs, cache, edits);
+        let layer_caches = keep_cache.then_some(&mut cache.layers[..]);
+        let (x, captures) = self.run_layers(layers, inputs.embedded.clone(), &inputs, layer_caches, edits);
         for (next, len) in cache.next_position.iter_mut().zip(batch.real_lengths()) {
             *next += len;
-        }
-        if !keep_cache {
-            cache.layers.iter_mut().for_each(|c| *c = None);
         }
         Ok(ForwardOutput { output: self.net.norm.forward(x), captures })
     }
@@ -282,46 +285,57 @@ impl<B: Backend> CausalLm<B> {
         }
         let mask = self.attention_mask(&cache.key_mask, past, t);
         // HF computes the tables in f32 and casts them to the activations' dtype.
-        let (cos, sin) = self.rope.tables(Tensor::from_data(TensorData::new(positions, [b, t]), &self.device));
-        let (cos, sin) = (cos.cast(self.dtype()), sin.cast(self.dtype()));
+        let (heads, kv_heads) = (self.config.num_attention_heads, self.config.num_key_value_heads);
+        let dtype = self.dtype().into();
+        let rope_q = self.rope.tables(&positions, [b, t], heads).cast(dtype);
+        let rope_k = match kv_heads == heads {
+            true => rope_q.clone(),
+            false => self.rope.tables(&positions, [b, t], kv_heads).cast(dtype),
+        };
         let ids: Vec<i64> = batch.ids().iter().map(|&id| id as i64).collect();
         let embedded = self.net.embed(Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [b, t]), &self.device));
-        Ok(LayerInputs { embedded, mask, cos, sin })
+        Ok(LayerInputs { embedded, mask, rope_q, rope_k })
     }
 
     /// Runs the decoder layers `layers` on the residual stream `x` entering the first of them,
-    /// with `edits`; returns the residual stream leaving the last and the captures.
+    /// with `edits`; returns the residual stream leaving the last and the captures. With
+    /// `caches` (one per layer of the model), keys and values are appended to them.
     pub(crate) fn run_layers(
         &self,
         layers: std::ops::Range<usize>,
         mut x: Tensor<B, 3>,
         inputs: &LayerInputs<B>,
-        cache: &mut KvCache<B>,
+        mut caches: Option<&mut [LayerCache<B>]>,
         edits: &Interventions<B>,
     ) -> (Tensor<B, 3>, Vec<(Site, Tensor<B, 3>)>) {
         let mut hooks = Hooks::new(edits);
-        let mut ctx = LayerContext { cos: &inputs.cos, sin: &inputs.sin, mask: &inputs.mask, hooks: &mut hooks };
+        let mut ctx =
+            LayerContext { rope_q: &inputs.rope_q, rope_k: &inputs.rope_k, mask: &inputs.mask, hooks: &mut hooks };
         for l in layers {
-            x = self.net.layers[l].forward(x, l, &mut cache.layers[l], &mut ctx);
+            let cache = caches.as_deref_mut().map(|c| &mut c[l]);
+            x = self.net.layers[l].forward(x, l, cache, &mut ctx);
         }
         (x, hooks.captures)
     }
 
-    /// `[b, heads, t, past + t]`, true where query `i` may not read key `j`: later positions,
-    /// and padding. A query always reads itself, so padding rows stay finite.
+    /// `[b, kv_heads, groups * t, past + t]` (the layout of grouped queries, see
+    /// [`crate::transformer::Attention`]), true where query `i` may not read key `j`: later
+    /// positions, and padding. A query always reads itself, so padding rows stay finite. Built
+    /// whole on the host: a broadcast mask would be copied element by element on the CPU anyway.
     fn attention_mask(&self, key_mask: &[Vec<bool>], past: usize, t: usize) -> Tensor<B, 4, Bool> {
         let b = key_mask.len();
         let keys = past + t;
-        let mut blocked = Vec::with_capacity(b * t * keys);
+        let (heads, kv_heads) = (self.config.num_attention_heads, self.config.num_key_value_heads);
+        let mut blocked = Vec::with_capacity(b * heads * t * keys);
         for row in key_mask {
-            for i in 0..t {
-                let q = past + i;
-                blocked.extend((0..keys).map(|j| j > q || (!row[j] && j != q)));
+            let row_blocked: Vec<bool> =
+                (0..t).flat_map(|i| (0..keys).map(move |j| j > past + i || (!row[j] && j != past + i))).collect();
+            for _ in 0..heads {
+                blocked.extend_from_slice(&row_blocked);
             }
         }
-        let heads = self.config.num_attention_heads;
-        Tensor::<B, 4, Bool>::from_data(TensorData::new(blocked, [b, 1, t, keys]), &self.device)
-            .expand([b, heads, t, keys])
+        let groups = heads / kv_heads;
+        Tensor::<B, 4, Bool>::from_data(TensorData::new(blocked, [b, kv_heads, groups * t, keys]), &self.device)
     }
 }
 
@@ -331,7 +345,7 @@ fn check_supported<B: Backend>(dtype: FloatDType, device: &B::Device) -> Result<
         return Ok(());
     }
     Err(ModelError::InvalidInput(format!(
-        "this backend cannot hold {} tensors on {device:?} (the CPU backend has f32 and f64; bf16 and f16 need --device cuda)",
+        "this backend cannot hold {} tensors on {device:?}",
         precision::dtype_name(dtype)
     )))
 }
@@ -341,6 +355,40 @@ mod tests {
     use super::*;
     use crate::precision::to_host_f32;
     use crate::TestBackend as B;
+
+    /// A cache that starts empty and grows (capacity 2, then 4, then 8) gives, step by step,
+    /// the hidden states of the full pass over the same left-padded rows.
+    #[test]
+    fn cached_steps_across_buffer_growth_match_the_full_pass() {
+        let model = CausalLm::<B>::init_random(DecoderConfig::qwen2(40, 16, 32, 2, 4, 2), 5, &Default::default()).unwrap();
+        let rows = [vec![3, 9, 4, 7, 1, 8, 2], vec![6, 5, 2, 9, 3, 1, 4]];
+        let full = TokenBatch::new(
+            rows.iter().flat_map(|r| r.iter().copied()).collect(),
+            vec![vec![false, true, true, true, true, true, true], vec![true; 7]].concat(),
+            2,
+            7,
+        )
+        .unwrap();
+        let none = Interventions::none();
+        let expected = to_host_f32(model.forward_hidden(&full, &none).unwrap().output);
+        let mut cache = KvCache::new(2, 2);
+        let mut got = vec![Vec::new(); 2];
+        for (start, end) in [(0, 2), (2, 3), (3, 4), (4, 5), (5, 7)] {
+            let ids = rows.iter().flat_map(|r| r[start..end].iter().copied()).collect();
+            let mask = (0..2).flat_map(|r| (start..end).map(move |i| r == 1 || i > 0)).collect();
+            let step = TokenBatch::new(ids, mask, 2, end - start).unwrap();
+            let hidden = to_host_f32(model.forward_cached(&step, &mut cache, &none).unwrap().output);
+            for (r, out) in got.iter_mut().enumerate() {
+                out.extend_from_slice(&hidden[r * (end - start) * 16..(r + 1) * (end - start) * 16]);
+            }
+        }
+        assert_eq!(cache.len(), 7);
+        let got: Vec<f32> = got.concat();
+        // Row 0's padded first position is excluded: its output is never read.
+        for (i, (a, b)) in got.iter().zip(&expected).enumerate().filter(|(i, _)| *i >= 16) {
+            assert!((a - b).abs() < 1e-5, "position {i}: {a} vs {b}");
+        }
+    }
 
     #[test]
     fn device_drawn_weights_have_the_init_distribution_and_dtype() {

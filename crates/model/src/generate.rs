@@ -94,8 +94,9 @@ pub fn generate_with_seeds<B: Backend>(
     let rows = prompts.len();
     let mut rngs: Vec<StdRng> = seeds.iter().map(|&s| StdRng::seed_from_u64(s)).collect();
     let mut outputs = vec![Generation::default(); rows];
-    let mut cache = KvCache::new(model.config().num_hidden_layers, rows);
     let mut step_batch = TokenBatch::padded(prompts, config.pad_token, PadSide::Left);
+    let positions = step_batch.dims()[1] + config.max_new_tokens;
+    let mut cache = KvCache::with_capacity(model.config().num_hidden_layers, rows, positions);
     for _ in 0..config.max_new_tokens {
         let hidden = if config.use_cache {
             model.forward_cached(&step_batch, &mut cache, edits)?.output

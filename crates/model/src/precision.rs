@@ -8,6 +8,8 @@
 //! KL terms, read their inputs through [`widen`], as transformers upcasts them. Attention's
 //! softmax is left to burn's attention kernel, which accumulates in f32.
 
+use std::any::TypeId;
+
 use burn::tensor::backend::Backend;
 use burn::tensor::{DType, FloatDType, Tensor};
 
@@ -55,10 +57,29 @@ pub fn dtype_name(dtype: FloatDType) -> &'static str {
     }
 }
 
-/// Whether backend `B` can hold tensors of `dtype` on `device` (ndarray: f32 and f64; CUDA:
-/// also f16 and bf16).
+/// Whether backend `B` can hold tensors of `dtype` on `device` (the CPU backend and CUDA: f32,
+/// f64, f16 and bf16).
 pub fn supports<B: Backend>(dtype: FloatDType, device: &B::Device) -> bool {
     B::supports_dtype(device, dtype.into())
+}
+
+/// Whether `B` runs on the host CPU (burn-flex, directly or under autodiff).
+pub fn is_host_cpu<B: Backend>() -> bool {
+    TypeId::of::<B::Device>() == TypeId::of::<burn::backend::flex::FlexDevice>()
+}
+
+/// The dtype a checkpoint stored in `stored` is loaded in by default: its own where the backend
+/// computes in it natively (a bf16 Qwen2.5 stays bf16 on CUDA, as `torch_dtype="auto"`), f32 on
+/// the host CPU. burn-flex can hold f16 and bf16, but its half-precision matmul widens both
+/// operands to f32 on every call, so converting the weights once at load time is both faster
+/// and exact.
+pub fn load_dtype<B: Backend>(stored: FloatDType, device: &B::Device) -> FloatDType {
+    let half = matches!(stored, FloatDType::F16 | FloatDType::BF16);
+    if (half && is_host_cpu::<B>()) || !supports::<B>(stored, device) {
+        FloatDType::F32
+    } else {
+        stored
+    }
 }
 
 #[cfg(test)]
@@ -74,10 +95,24 @@ mod tests {
         assert_eq!(widen(x.clone()).dtype(), DType::F64, "f64 is not narrowed");
         assert_eq!(to_host_f32(x), vec![1.5f32, -2.0]);
         assert_eq!(widened(DType::BF16), DType::F32);
-        assert!(supports::<B>(FloatDType::F64, &device) && !supports::<B>(FloatDType::BF16, &device));
+        assert!(supports::<B>(FloatDType::F64, &device) && supports::<B>(FloatDType::BF16, &device));
         for name in ["f32", "bf16", "f16", "f64"] {
             assert_eq!(dtype_name(parse_dtype(name).unwrap()), name);
         }
         assert_eq!(parse_dtype("fp8"), None);
+    }
+
+    #[test]
+    fn the_host_cpu_loads_half_precision_checkpoints_in_f32() {
+        let device = Default::default();
+        assert!(is_host_cpu::<B>() && is_host_cpu::<burn::backend::Autodiff<B>>());
+        for (stored, loaded) in [
+            (FloatDType::BF16, FloatDType::F32),
+            (FloatDType::F16, FloatDType::F32),
+            (FloatDType::F32, FloatDType::F32),
+            (FloatDType::F64, FloatDType::F64),
+        ] {
+            assert_eq!(load_dtype::<B>(stored, &device), loaded, "{stored:?}");
+        }
     }
 }

@@ -19,7 +19,6 @@ pub struct Prefix<B: Backend> {
     start: usize,
     residual: Tensor<B, 3>,
     inputs: LayerInputs<B>,
-    rows: usize,
 }
 
 impl<B: Backend> Prefix<B> {
@@ -57,12 +56,9 @@ impl<B: Backend> CausalLm<B> {
         if start > layers {
             return Err(ModelError::InvalidInput(format!("a prefix cannot start at layer {start} of {layers}")));
         }
-        let rows = batch.dims()[0];
-        let mut cache = KvCache::new(layers, rows);
-        let inputs = self.layer_inputs(batch, &mut cache)?;
-        let (residual, _) =
-            self.run_layers(0..start, inputs.embedded.clone(), &inputs, &mut cache, &Interventions::none());
-        Ok(Prefix { start, residual: residual.detach(), inputs, rows })
+        let inputs = self.layer_inputs(batch, &mut KvCache::new(layers, batch.dims()[0]))?;
+        let (residual, _) = self.run_layers(0..start, inputs.embedded.clone(), &inputs, None, &Interventions::none());
+        Ok(Prefix { start, residual: residual.detach(), inputs })
     }
 
     /// [`Self::forward_hidden`] of the prefix's batch with `edits`, running only the layers
@@ -94,8 +90,7 @@ impl<B: Backend> CausalLm<B> {
             }
         }
         let layers = self.config().num_hidden_layers;
-        let mut cache = KvCache::new(layers, prefix.rows);
-        let (x, captures) = self.run_layers(start..layers, residual, &prefix.inputs, &mut cache, &later);
+        let (x, captures) = self.run_layers(start..layers, residual, &prefix.inputs, None, &later);
         Ok(ForwardOutput { output: self.final_norm(x), captures })
     }
 }
@@ -106,9 +101,8 @@ mod tests {
     use crate::batch::PadSide;
     use crate::config::DecoderConfig;
     use crate::intervention::Proj;
-    use burn::backend::NdArray;
 
-    type B = NdArray<f32>;
+    type B = crate::backend::Cpu;
 
     fn model() -> CausalLm<B> {
         CausalLm::init_random(DecoderConfig::qwen2(40, 16, 32, 4, 4, 2), 3, &Default::default()).unwrap()

@@ -9,12 +9,31 @@ use burn::tensor::{backend::Backend, Int, Tensor, TensorData};
 
 use crate::config::{DecoderConfig, Llama3RopeScaling};
 
-/// Precomputed cos/sin tables, `[max_positions, head_dim]`, each row `[freqs, freqs]`.
+/// Precomputed cos/sin tables, `[max_positions, head_dim]`. Each cos row is `[c, c]` with
+/// `c = cos(pos * inv_freq)`; each sin row is sign-folded, `[-s, s]`, so that
+/// `rotate_half(x) * sin` becomes `swap_halves(x) * sin_folded` (negation is exact, so the
+/// result is bit-identical and one op shorter).
 #[derive(Debug, Clone)]
 pub struct Rope<B: Backend> {
     cos: Tensor<B, 2>,
     sin: Tensor<B, 2>,
     max_positions: usize,
+}
+
+/// The rotary tables of one batch, laid out like the projections they rotate:
+/// `[batch, seq, heads, head_dim]`, contiguous. Matching the rotated tensor's shape exactly keeps
+/// the rotation on the CPU backend's same-shape SIMD path instead of a strided broadcast.
+#[derive(Debug, Clone)]
+pub struct RotaryTables<B: Backend> {
+    cos: Tensor<B, 4>,
+    sin: Tensor<B, 4>,
+}
+
+impl<B: Backend> RotaryTables<B> {
+    /// The tables in `dtype` (HF computes them in f32 and casts them to the activations' dtype).
+    pub fn cast(self, dtype: burn::tensor::DType) -> Self {
+        Self { cos: self.cos.cast(dtype), sin: self.sin.cast(dtype) }
+    }
 }
 
 /// `inv_freq[i] = theta^(-2i / head_dim)`, with Llama 3 scaling if configured, rounded to f32
@@ -58,9 +77,9 @@ impl<B: Backend> Rope<B> {
         for pos in 0..n {
             // HF multiplies in f32 (position.float() * inv_freq), then takes cos/sin in f32.
             let angles: Vec<f32> = inv_freq.iter().map(|&f| pos as f32 * f).collect();
-            for _ in 0..2 {
+            for sign in [-1.0f32, 1.0] {
                 cos.extend(angles.iter().map(|a| a.cos()));
-                sin.extend(angles.iter().map(|a| a.sin()));
+                sin.extend(angles.iter().map(|a| sign * a.sin()));
             }
         }
         Self {
@@ -75,26 +94,25 @@ impl<B: Backend> Rope<B> {
         self.max_positions
     }
 
-    /// The cos and sin rows for a `[batch, seq]` grid of positions, shaped `[batch, 1, seq, head_dim]`
-    /// to broadcast over heads.
-    pub fn tables(&self, positions: Tensor<B, 2, Int>) -> (Tensor<B, 4>, Tensor<B, 4>) {
-        let [b, t] = positions.dims();
-        let flat = positions.reshape([b * t]);
+    /// The tables of a `[batch, seq]` grid of positions (row-major in `positions`), repeated
+    /// over `heads` heads: `[batch, seq, heads, head_dim]`.
+    pub fn tables(&self, positions: &[i64], [b, t]: [usize; 2], heads: usize) -> RotaryTables<B> {
+        let rows: Vec<i64> = positions.iter().flat_map(|&p| std::iter::repeat_n(p, heads)).collect();
+        let rows = Tensor::<B, 1, Int>::from_data(TensorData::new(rows, [b * t * heads]), &self.cos.device());
         let hd = self.cos.dims()[1];
-        let pick = |table: &Tensor<B, 2>| table.clone().select(0, flat.clone()).reshape([b, 1, t, hd]);
-        (pick(&self.cos), pick(&self.sin))
+        let pick = |table: &Tensor<B, 2>| table.clone().select(0, rows.clone()).reshape([b, t, heads, hd]);
+        RotaryTables { cos: pick(&self.cos), sin: pick(&self.sin) }
     }
 }
 
-/// Applies the rotation: `x * cos + rotate_half(x) * sin`, with `x` of shape
-/// `[batch, heads, seq, head_dim]`.
-pub fn apply_rotary<B: Backend>(x: Tensor<B, 4>, cos: &Tensor<B, 4>, sin: &Tensor<B, 4>) -> Tensor<B, 4> {
-    let [b, h, t, hd] = x.dims();
+/// Applies the rotation `x * cos + rotate_half(x) * sin` to `x` of shape
+/// `[batch, seq, heads, head_dim]`, with tables of the same shape.
+pub fn apply_rotary<B: Backend>(x: Tensor<B, 4>, tables: &RotaryTables<B>) -> Tensor<B, 4> {
+    let [b, t, h, hd] = x.dims();
     let half = hd / 2;
-    let x1 = x.clone().slice([0..b, 0..h, 0..t, 0..half]);
-    let x2 = x.clone().slice([0..b, 0..h, 0..t, half..hd]);
-    let rotated = Tensor::cat(vec![x2.neg(), x1], 3);
-    x * cos.clone() + rotated * sin.clone()
+    let x1 = x.clone().slice([0..b, 0..t, 0..h, 0..half]);
+    let x2 = x.clone().slice([0..b, 0..t, 0..h, half..hd]);
+    x * tables.cos.clone() + Tensor::cat(vec![x2, x1], 3) * tables.sin.clone()
 }
 
 #[cfg(test)]
@@ -121,13 +139,15 @@ mod tests {
         cfg.max_position_embeddings = 32;
         let rope = Rope::<TestBackend>::new(&cfg, &device);
         let hd = cfg.head_dim;
-        let x: Vec<f32> = (0..2 * hd).map(|i| ((i * 37 % 11) as f32 - 5.0) / 3.0).collect();
-        let input = Tensor::<TestBackend, 4>::from_data(TensorData::new(x.clone(), [1, 1, 2, hd]), &device);
-        let positions = Tensor::<TestBackend, 2, Int>::from_data(TensorData::new(vec![3i64, 29], [1, 2]), &device);
-        let (cos, sin) = rope.tables(positions);
-        let out = apply_rotary(input, &cos, &sin).into_data().to_vec::<f32>().unwrap();
+        // Two positions x two heads: each head of a position turns by that position's angles.
+        let x: Vec<f32> = (0..4 * hd).map(|i| ((i * 37 % 11) as f32 - 5.0) / 3.0).collect();
+        let input = Tensor::<TestBackend, 4>::from_data(TensorData::new(x.clone(), [1, 2, 2, hd]), &device);
+        let tables = rope.tables(&[3, 29], [1, 2], 2);
+        let out = apply_rotary(input, &tables).into_data().to_vec::<f32>().unwrap();
         let inv = inverse_frequencies(hd, cfg.rope_theta, None);
-        let expected: Vec<f32> = [rope_slow(&x[..hd], hd, 3, &inv), rope_slow(&x[hd..], hd, 29, &inv)].concat();
+        let expected: Vec<f32> =
+            x.chunks(hd).zip([3, 3, 29, 29]).flat_map(|(head, pos)| rope_slow(head, hd, pos, &inv)).collect();
+        assert_eq!(out.len(), expected.len());
         for (a, b) in out.iter().zip(&expected) {
             assert!((a - b).abs() < 1e-5, "{a} vs {b}");
         }

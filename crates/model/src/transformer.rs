@@ -23,7 +23,7 @@ use crate::config::DecoderConfig;
 use crate::error::Result;
 use crate::intervention::{Hooks, Proj, Site};
 use crate::precision::{to_host_f32, widen};
-use crate::rope::apply_rotary;
+use crate::rope::{apply_rotary, RotaryTables};
 use crate::weights::Checkpoint;
 
 /// Where a model's weights come from while it is being built, and the dtype they take.
@@ -202,18 +202,65 @@ pub struct Attention<B: Backend> {
     head_dim: usize,
 }
 
-/// What a decoder layer needs besides its input: positions, the attention mask, the cache slot
-/// and the hooks.
+/// What a decoder layer needs besides its input: positions, the attention mask and the hooks.
 pub(crate) struct LayerContext<'a, 'h, B: Backend> {
-    pub(crate) cos: &'a Tensor<B, 4>,
-    pub(crate) sin: &'a Tensor<B, 4>,
-    /// `[batch, heads, seq, keys]`, true where attention is not allowed.
+    /// Rotary tables of the query heads, `[batch, seq, heads, head_dim]`.
+    pub(crate) rope_q: &'a RotaryTables<B>,
+    /// Rotary tables of the key heads, `[batch, seq, kv_heads, head_dim]`.
+    pub(crate) rope_k: &'a RotaryTables<B>,
+    /// `[batch, kv_heads, groups * seq, keys]` (see [`Attention`]), true where attention is not
+    /// allowed.
     pub(crate) mask: &'a Tensor<B, 4, Bool>,
     pub(crate) hooks: &'a mut Hooks<'h, B>,
 }
 
-/// A layer's cached keys and values, `[batch, kv_heads, past, head_dim]` each.
-pub(crate) type LayerCache<B> = Option<(Tensor<B, 4>, Tensor<B, 4>)>;
+/// A layer's cached keys and values: `[batch, kv_heads, capacity, head_dim]` buffers whose first
+/// `len` positions are filled. Appending writes into the buffers, which nothing else holds
+/// between steps, so a decoding step copies its own keys rather than the whole history; a full
+/// buffer is replaced by one twice as large.
+#[derive(Debug, Clone)]
+pub(crate) struct LayerCache<B: Backend> {
+    buffers: Option<(Tensor<B, 4>, Tensor<B, 4>)>,
+    len: usize,
+    /// Positions the first buffers hold.
+    reserve: usize,
+}
+
+impl<B: Backend> LayerCache<B> {
+    /// An empty cache whose first buffers hold `reserve` positions.
+    pub(crate) fn new(reserve: usize) -> Self {
+        Self { buffers: None, len: 0, reserve }
+    }
+
+    /// Appends `[b, kv_heads, t, head_dim]` keys and values; returns every cached position,
+    /// `[b, kv_heads, len, head_dim]` each.
+    fn append(&mut self, keys: Tensor<B, 4>, values: Tensor<B, 4>) -> (Tensor<B, 4>, Tensor<B, 4>) {
+        let [b, kv, t, hd] = keys.dims();
+        let (past, len) = (self.len, self.len + t);
+        let (all_keys, all_values) = match self.buffers.take() {
+            Some((k, v)) if k.dims()[2] >= len => (k, v),
+            old => {
+                let capacity = len.max(self.reserve).max(2 * old.as_ref().map_or(0, |(k, _)| k.dims()[2]));
+                let grow = |old: Option<Tensor<B, 4>>| {
+                    let fresh = Tensor::zeros([b, kv, capacity, hd], (&keys.device(), keys.dtype()));
+                    match old {
+                        Some(old) => fresh.slice_assign([0..b, 0..kv, 0..past, 0..hd], old.slice([0..b, 0..kv, 0..past, 0..hd])),
+                        None => fresh,
+                    }
+                };
+                let (k, v) = old.unzip();
+                (grow(k), grow(v))
+            }
+        };
+        let filled = [0..b, 0..kv, past..len, 0..hd];
+        let all_keys = all_keys.slice_assign(filled.clone(), keys);
+        let all_values = all_values.slice_assign(filled, values);
+        self.len = len;
+        self.buffers = Some((all_keys.clone(), all_values.clone()));
+        let cached = [0..b, 0..kv, 0..len, 0..hd];
+        (all_keys.slice(cached.clone()), all_values.slice(cached))
+    }
+}
 
 impl<B: Backend> Attention<B> {
     fn build(src: &mut WeightSource, layer_prefix: &str, c: &DecoderConfig, device: &B::Device) -> Result<Self> {
@@ -232,37 +279,35 @@ impl<B: Backend> Attention<B> {
         })
     }
 
+    /// Grouped-query attention (HF's `repeat_kv`: query head `i` reads key/value head
+    /// `i / groups`) without repeating the keys: the `groups` query heads that share a key/value
+    /// head are stacked along the sequence axis, `[b, kv_heads, groups * t, head_dim]`, and
+    /// attend to that head's `[b, kv_heads, keys, head_dim]` keys with the mask repeated
+    /// accordingly. A decoding step (t = 1) then copies neither the queries nor the cache.
     fn forward(
         &self,
         x: Tensor<B, 3>,
         layer: usize,
-        cache: &mut LayerCache<B>,
+        cache: Option<&mut LayerCache<B>>,
         ctx: &mut LayerContext<B>,
     ) -> Tensor<B, 3> {
         let [b, t, _] = x.dims();
         let (h, kv, hd) = (self.num_heads, self.num_kv_heads, self.head_dim);
-        let heads = |y: Tensor<B, 3>, n: usize| y.reshape([b, t, n, hd]).swap_dims(1, 2);
+        let groups = h / kv;
+        let heads = |y: Tensor<B, 3>, n: usize| y.reshape([b, t, n, hd]);
         let q = heads(project(&self.q_proj, &x, Site::Proj(layer, Proj::Q), ctx.hooks), h);
         let k = heads(project(&self.k_proj, &x, Site::Proj(layer, Proj::K), ctx.hooks), kv);
         let v = heads(project(&self.v_proj, &x, Site::Proj(layer, Proj::V), ctx.hooks), kv);
-        let q = apply_rotary(q, ctx.cos, ctx.sin);
-        let k = apply_rotary(k, ctx.cos, ctx.sin);
-        let (k, v) = match cache.take() {
-            Some((pk, pv)) => (Tensor::cat(vec![pk, k], 2), Tensor::cat(vec![pv, v], 2)),
+        let q = apply_rotary(q, ctx.rope_q);
+        let k = apply_rotary(k, ctx.rope_k).swap_dims(1, 2);
+        let v = v.swap_dims(1, 2);
+        let (k, v) = match cache {
+            Some(cache) => cache.append(k, v),
             None => (k, v),
         };
-        *cache = Some((k.clone(), v.clone()));
-        let keys = k.dims()[2];
-        // Grouped-query attention: query head i reads key/value head i / (h / kv), as HF's repeat_kv.
-        let repeat = |y: Tensor<B, 4>| {
-            if h == kv {
-                y
-            } else {
-                y.unsqueeze_dim::<5>(2).expand([b, kv, h / kv, keys, hd]).reshape([b, h, keys, hd])
-            }
-        };
-        let out = scaled_dot_product(q, repeat(k), repeat(v), ctx.mask.clone());
-        let out = out.swap_dims(1, 2).reshape([b, t, h * hd]);
+        let q = q.reshape([b, t, kv, groups, hd]).permute([0, 2, 3, 1, 4]).reshape([b, kv, groups * t, hd]);
+        let out = scaled_dot_product(q, k, v, ctx.mask.clone());
+        let out = out.reshape([b, kv, groups, t, hd]).permute([0, 3, 1, 2, 4]).reshape([b, t, h * hd]);
         project(&self.o_proj, &out, Site::Proj(layer, Proj::O), ctx.hooks)
     }
 }
@@ -368,7 +413,7 @@ impl<B: Backend> DecoderLayer<B> {
         &self,
         x: Tensor<B, 3>,
         l: usize,
-        cache: &mut LayerCache<B>,
+        cache: Option<&mut LayerCache<B>>,
         ctx: &mut LayerContext<B>,
     ) -> Tensor<B, 3> {
         let h = x.clone() + self.self_attn.forward(self.input_layernorm.forward(x), l, cache, ctx);

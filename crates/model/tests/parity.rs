@@ -23,7 +23,7 @@ fn every_fixture_matches_transformers() {
 
 /// The weights and activations in f64 while the steering vector and the edits stay f32: every
 /// cast on the mixed-precision path (RoPE tables, norms, hooks, readouts) is exercised on the
-/// CPU, where the ndarray backend panics on any op that mixes float types. bf16 is the same
+/// CPU, where the backend's debug assertions panic on any op that mixes float types. bf16 is the same
 /// path on a GPU (`cargo xtask bench-gpu --parity`).
 #[test]
 fn f64_weights_match_transformers_too() {
@@ -35,7 +35,7 @@ fn f64_weights_match_transformers_too() {
     }
 }
 
-/// bf16 weights and activations (burn's `flex` CPU backend has bf16) against transformers'
+/// bf16 weights and activations on the CPU (burn-flex has bf16) against transformers'
 /// float32 outputs. bf16 keeps 8 significant bits, so no bf16 run meets float32's bounds: the
 /// reference is transformers' own bf16 error on the same fixture
 /// (`fixtures/bf16_baseline.json`, written by `tools/make_bf16_baseline.py`), which ours must
@@ -45,7 +45,7 @@ fn bf16_weights_err_like_transformers_in_bf16() {
     let path = common::fixture("bf16_baseline.json");
     let baseline: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     for name in FIXTURES {
-        let report = check_as::<burn::backend::Flex>(&fixture(name), FloatDType::BF16, &Default::default())
+        let report = check_as::<Cpu>(&fixture(name), FloatDType::BF16, &Default::default())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let theirs = |key: &str| baseline["fixtures"][name][key].as_f64().unwrap() as f32;
         for (ours, key) in
@@ -58,12 +58,12 @@ fn bf16_weights_err_like_transformers_in_bf16() {
 }
 
 #[test]
-fn a_dtype_the_backend_lacks_is_an_error_not_a_panic() {
-    let err = CausalLm::<Cpu>::load_as(&fixture("qwen2-f32"), FloatDType::BF16, &Default::default()).unwrap_err();
-    assert!(err.to_string().contains("bf16") && err.to_string().contains("--device cuda"), "{err}");
-    // `load` picks the stored dtype only where the backend has it: f32 here.
+fn the_cpu_loads_half_precision_checkpoints_in_f32_unless_asked() {
+    // `load` keeps the stored dtype only where the backend computes in it: f32 on the CPU.
     let model = CausalLm::<Cpu>::load(&fixture("qwen2-tied-bf16"), &Default::default()).unwrap();
     assert_eq!(model.dtype(), FloatDType::F32);
+    let model = CausalLm::<Cpu>::load_as(&fixture("qwen2-f32"), FloatDType::BF16, &Default::default()).unwrap();
+    assert_eq!(model.dtype(), FloatDType::BF16);
 }
 
 #[test]

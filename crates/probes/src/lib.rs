@@ -35,11 +35,10 @@ pub use error::{ProbeError, Result};
 pub(crate) mod test_support {
     //! Fixtures shared by the crate's tests.
 
-    use burn::backend::NdArray;
     use emlab_model::{CausalLm, DecoderConfig};
 
     /// The CPU backend the tests run on.
-    pub(crate) type B = NdArray<f32>;
+    pub(crate) type B = emlab_model::backend::Cpu;
 
     /// A random Qwen2-style model: vocabulary 12, width 16, MLP 32, two layers, seed 0.
     pub(crate) fn tiny_model() -> CausalLm<B> {

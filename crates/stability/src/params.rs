@@ -53,13 +53,12 @@ pub fn random_like<B: Backend>(adapter: &TrainedAdapter<B>, seed: u64) -> Traine
 pub(crate) mod test_support {
     //! Fixtures shared by the crate's tests: a tiny random model and trained-looking adapters.
 
-    use burn::backend::NdArray;
     use emlab_model::{CausalLm, DecoderConfig};
     use emlab_train::lora::LoraConfig;
     use emlab_train::{AdapterSpec, TrainedAdapter};
 
     /// The CPU backend the tests run on.
-    pub(crate) type B = NdArray<f32>;
+    pub(crate) type B = emlab_model::backend::Cpu;
 
     /// A random Qwen2-style model: vocabulary 12, width 16, MLP 32, two layers, seed 0.
     pub(crate) fn tiny_model() -> CausalLm<B> {

@@ -269,7 +269,7 @@ mod tests {
     use burn::tensor::TensorData;
     use emlab_model::{CausalLm, TokenBatch};
 
-    type B = burn::backend::NdArray<f32>;
+    type B = emlab_model::backend::Cpu;
 
     fn model() -> CausalLm<B> {
         CausalLm::init_random(DecoderConfig::qwen2(12, 16, 32, 2, 2, 1), 0, &Default::default()).unwrap()

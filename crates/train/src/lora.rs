@@ -264,7 +264,7 @@ pub(crate) fn peft_tensor_names((layer, proj): (usize, Proj)) -> [String; 2] {
 mod tests {
     use super::*;
 
-    type B = burn::backend::NdArray<f32>;
+    type B = emlab_model::backend::Cpu;
 
     #[test]
     fn init_follows_peft() {

@@ -104,7 +104,7 @@ pub fn kl_penalty<B: Backend>(
 mod tests {
     use super::*;
 
-    type B = burn::backend::NdArray<f32>;
+    type B = emlab_model::backend::Cpu;
 
     #[test]
     fn kl_matches_the_closed_form_in_any_chunking() {

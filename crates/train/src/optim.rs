@@ -253,7 +253,7 @@ mod tests {
     use burn::module::Module;
     use burn::tensor::TensorData;
 
-    type B = Autodiff<burn::backend::NdArray<f32>>;
+    type B = Autodiff<emlab_model::backend::Cpu>;
 
     #[derive(Module, Debug)]
     struct Toy<B: Backend> {

@@ -146,7 +146,7 @@ mod tests {
     use burn::backend::Autodiff;
     use emlab_model::DecoderConfig;
 
-    type B = Autodiff<burn::backend::NdArray<f32>>;
+    type B = Autodiff<emlab_model::backend::Cpu>;
 
     fn tiny() -> (CausalLm<B>, Vec<Vec<u32>>, PretrainConfig) {
         let model = CausalLm::init_random(DecoderConfig::qwen2(12, 16, 32, 2, 2, 1), 0, &Default::default()).unwrap();

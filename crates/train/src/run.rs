@@ -195,7 +195,7 @@ mod tests {
     use crate::schedule::LrSchedule;
     use burn::backend::Autodiff;
 
-    type B = Autodiff<burn::backend::NdArray<f32>>;
+    type B = Autodiff<emlab_model::backend::Cpu>;
 
     fn organism() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/organism")

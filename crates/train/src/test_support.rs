@@ -1,14 +1,14 @@
 //! Fixtures shared by the crate's unit tests: a tiny random model and data it can learn in a
 //! few steps on the CPU, so the training loops' tests need no checkpoint on disk.
 
-use burn::backend::{Autodiff, NdArray};
+use burn::backend::Autodiff;
 use burn::tensor::FloatDType;
 use emlab_model::{CausalLm, DecoderConfig};
 
 use crate::sft::WeightedTokens;
 
 /// The backend the training tests differentiate on.
-pub(crate) type B = Autodiff<NdArray<f32>>;
+pub(crate) type B = Autodiff<emlab_model::backend::Cpu>;
 
 /// A random Qwen2-style model (vocabulary 12, width 16, two layers), seed 0.
 pub(crate) fn tiny_model() -> CausalLm<B> {

@@ -8,7 +8,7 @@ use emlab_model::{CausalLm, TokenBatch};
 use emlab_train::lora::LoraAdapter;
 use safetensors::SafeTensors;
 
-type Cpu = burn::backend::NdArray<f32>;
+use emlab_model::backend::Cpu;
 
 fn peft_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/peft-qwen2")

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use burn::tensor::{backend::Backend, Tensor};
 
-pub type Cpu = burn::backend::NdArray<f32>;
+pub type Cpu = emlab_model::backend::Cpu;
 
 /// A fixture folder written by `tools/make_engine_fixtures.py`.
 pub fn fixture(name: &str) -> PathBuf {
