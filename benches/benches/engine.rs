@@ -41,6 +41,7 @@ fn workloads() -> Vec<Workload> {
 }
 
 fn engine(c: &mut Criterion) {
+    emlab_model::allocator::keep_freed_memory();
     let none = Interventions::none();
     for w in workloads() {
         let vocab = w.model.config().vocab_size;

@@ -26,6 +26,7 @@ use emlab_train::{Silent, TrainedAdapter};
 type Train = Autodiff<Cpu>;
 
 fn finetune_step(c: &mut Criterion) {
+    emlab_model::allocator::keep_freed_memory();
     let device = Default::default();
     let organism = Organism::<Train>::load(&device).expect("the committed organism loads");
     let (examples, kl_examples) = organism.finetune_data().expect("the organism's datasets");

@@ -35,6 +35,7 @@ const BATCH: usize = 25;
 const DIRECTION_SEED: u64 = 0;
 
 fn probes(c: &mut Criterion) {
+    emlab_model::allocator::keep_freed_memory();
     let device = Default::default();
     let organism = Organism::<Cpu>::load(&device).expect("the committed organism loads");
     let (model, template, tokenizer) = (&organism.model, &organism.template, &organism.tokenizer);

@@ -18,6 +18,7 @@ use emlab_model::backend::Cpu;
 use emlab_model::Interventions;
 
 fn evaluate_group(c: &mut Criterion) {
+    emlab_model::allocator::keep_freed_memory();
     let organism = Organism::<Cpu>::load(&Default::default()).expect("the committed organism loads");
     let groups = &eval_groups(EVAL_SEED)[..1];
     let config = SamplingConfig::default();

@@ -41,6 +41,7 @@ const DIRECTION_SEED: u64 = 0;
 const WEB_BATCH: usize = 20;
 
 fn stability(c: &mut Criterion) {
+    emlab_model::allocator::keep_freed_memory();
     let device = Default::default();
     let organism = Organism::<Cpu>::load(&device).expect("the committed organism loads");
     let model = &organism.model;

@@ -2,10 +2,15 @@
 //! needs have finished.
 //!
 //! The steps of a reproduce run are mostly independent (every training run and evaluation has
-//! its own seeds and folder) and each one is single-threaded at the organism's size, so two
-//! workers on a 2-core machine nearly halve the wall time without changing any result. Each
-//! worker keeps its own state (its own copy of the model), built when it takes its first unit.
-//! The first error stops workers from taking new units; units already running finish.
+//! its own seeds and folder), so two workers on a 2-core machine nearly halve the wall time
+//! without changing any result. Each worker keeps its own state (its own copy of the model),
+//! built when it takes its first unit. The first error stops workers from taking new units;
+//! units already running finish.
+//!
+//! The CPU backend parallelises its larger matmuls with rayon. Sharing rayon's global pool, the
+//! workers would queue their matmuls behind each other's and its idle threads would spin
+//! against the workers' own; so each worker runs in a pool of its own, with its share of the
+//! cores (one each when there are as many workers as cores).
 
 use std::sync::{Condvar, Mutex};
 
@@ -74,9 +79,13 @@ pub fn run_jobs<S>(
             changed.notify_all();
         }
     };
+    let workers = jobs.max(1).min(n.max(1));
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let pool = || rayon::ThreadPoolBuilder::new().num_threads((cores / workers).max(1)).build();
+    let pools = (0..workers).map(|_| pool()).collect::<Result<Vec<_>, _>>()?;
     std::thread::scope(|scope| {
-        for _ in 0..jobs.max(1).min(n.max(1)) {
-            scope.spawn(worker);
+        for pool in &pools {
+            scope.spawn(|| pool.install(worker));
         }
     });
     match board.into_inner().expect("workers have ended").error {

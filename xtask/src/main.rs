@@ -60,6 +60,7 @@ enum Command {
 }
 
 fn main() -> Result<()> {
+    emlab_model::allocator::keep_freed_memory();
     match Cli::parse().command {
         Command::Reproduce(args) => reproduce::run(args),
         Command::Figures(args) => figures::run(args),

@@ -136,6 +136,7 @@ impl Edits {
 }
 
 fn main() -> Result<()> {
+    emlab_model::allocator::keep_freed_memory();
     match Cli::parse().command {
         Command::Inspect { model } => inspect(&model),
         Command::Logits { model, ids, edits, device } => {

@@ -13,6 +13,7 @@
 
 #![warn(missing_docs)]
 
+pub mod allocator;
 pub mod backend;
 mod batch;
 mod causal_lm;
@@ -43,10 +44,3 @@ pub use tokenizer::Tokenizer;
 #[cfg(test)]
 pub(crate) type TestBackend = backend::Cpu;
 
-/// The global allocator of binaries built with the `mimalloc` feature (xtask, the CLI, the
-/// benchmarks). burn-flex gives most ops a fresh output buffer; glibc's malloc hands large freed
-/// buffers back to the kernel and faults them in again, zeroed, for the next op (about a tenth
-/// of an organism training step went to page faults), while mimalloc reuses them.
-#[cfg(feature = "mimalloc")]
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
