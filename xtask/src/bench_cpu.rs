@@ -53,6 +53,10 @@ pub struct Args {
     /// Timed runs per workload; the median is reported (sampling runs a fifth as many, at least 2).
     #[arg(long, default_value_t = 10)]
     repeats: usize,
+    /// Rounds of ours-then-PyTorch; each side's median over the rounds is reported, so a slow
+    /// spell of the machine weighs on both sides alike.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
     /// A Python with torch, transformers and peft (default: $EMLAB_TORCH_PYTHON, else python3).
     #[arg(long)]
     python: Option<PathBuf>,
@@ -123,8 +127,8 @@ fn timed(repeats: usize, mut run: impl FnMut() -> Result<usize>) -> Result<Timin
 
 /// Runs the benchmark, prints a table and writes the report.
 pub fn run(args: Args) -> Result<()> {
-    if args.repeats == 0 {
-        bail!("--repeats must be at least 1");
+    if args.repeats == 0 || args.rounds == 0 {
+        bail!("--repeats and --rounds must be at least 1");
     }
     let selected: Vec<&'static str> = match args.only.is_empty() {
         true => WORKLOADS.iter().map(|w| w.name).collect(),
@@ -158,12 +162,25 @@ pub fn run(args: Args) -> Result<()> {
         },
     };
 
-    let ours = measure_ours(&selected, args.repeats)?;
-    let theirs = match &torch {
-        Some(_) => Some(measure_pytorch(&python, &selected, args.repeats)?),
-        None => None,
-    };
-    let report = report(&selected, &ours, theirs.as_ref(), args.repeats);
+    // Inside a rayon pool, so that this thread takes part in the backend's parallel ops
+    // instead of handing each one to the global pool and waiting, as every binary of ours runs.
+    let pool = rayon::ThreadPoolBuilder::new().build()?;
+    let mut rounds = Vec::with_capacity(args.rounds);
+    let mut versions = None;
+    for round in 1..=args.rounds {
+        eprintln!("bench-cpu: round {round} of {}", args.rounds);
+        let ours = pool.install(|| measure_ours(&selected, args.repeats))?;
+        let pytorch = match &torch {
+            Some(_) => {
+                let run = measure_pytorch(&python, &selected, args.repeats)?;
+                versions = Some(run.versions);
+                Some(run.timings)
+            }
+            None => None,
+        };
+        rounds.push(Round { ours, pytorch });
+    }
+    let report = report(&selected, &rounds, versions, args.repeats);
     print!("{}", table(&report));
     let out = project_root().join(&args.out);
     if let Some(dir) = out.parent() {
@@ -189,7 +206,7 @@ fn torch_version(python: &Path) -> Result<String> {
 }
 
 /// Our timings of the selected workloads.
-fn measure_ours(selected: &[&str], repeats: usize) -> Result<BTreeMap<&'static str, Timing>> {
+fn measure_ours(selected: &[&str], repeats: usize) -> Result<Timings> {
     let want = |name: &str| selected.contains(&name);
     let mut out = BTreeMap::new();
     let device = Default::default();
@@ -210,7 +227,7 @@ fn measure_ours(selected: &[&str], repeats: usize) -> Result<BTreeMap<&'static s
                 finetune(&organism.model, fresh.clone(), &sft, kl, &workload.config, &mut Silent)?;
                 Ok(units)
             })?;
-            out.insert(name, timing);
+            out.insert(name.to_string(), timing);
         }
     }
     if want("organism_sampling") {
@@ -224,7 +241,7 @@ fn measure_ours(selected: &[&str], repeats: usize) -> Result<BTreeMap<&'static s
             let answers = sampler.sample(&questions, group.samples_per_prompt, &context, 0, &none)?;
             Ok(answers.len())
         })?;
-        out.insert("organism_sampling", timing);
+        out.insert("organism_sampling".into(), timing);
     }
     if want("q100m_forward") || want("q100m_greedy") {
         let model = CausalLm::<Cpu>::init_random(qwen2_100m(), 0, &device)?;
@@ -239,13 +256,13 @@ fn measure_ours(selected: &[&str], repeats: usize) -> Result<BTreeMap<&'static s
                 model.forward(&batch, &none)?.output.into_data();
                 Ok(b * t)
             })?;
-            out.insert("q100m_forward", timing);
+            out.insert("q100m_forward".into(), timing);
         }
         if want("q100m_greedy") {
             eprintln!("bench-cpu: ours, q100m_greedy");
             let (prompt, new) = Q100M_GREEDY;
             let config = GenerationConfig { max_new_tokens: new, temperature: 0.0, ..Default::default() };
-            out.insert("q100m_greedy", decode(&model, &[token_ids(prompt, vocab)], &config, 3)?);
+            out.insert("q100m_greedy".into(), decode(&model, &[token_ids(prompt, vocab)], &config, 3)?);
         }
     }
     if want("smollm2_sampling") {
@@ -255,7 +272,7 @@ fn measure_ours(selected: &[&str], repeats: usize) -> Result<BTreeMap<&'static s
         let vocab = model.config().vocab_size;
         let prompts: Vec<Vec<u32>> = (0..rows).map(|r| token_ids(prompt + r, vocab)[r..].to_vec()).collect();
         let config = GenerationConfig { max_new_tokens: new, temperature: 1.0, seed: 1, ..Default::default() };
-        out.insert("smollm2_sampling", decode(&model, &prompts, &config, 2)?);
+        out.insert("smollm2_sampling".into(), decode(&model, &prompts, &config, 2)?);
     }
     Ok(out)
 }
@@ -299,10 +316,19 @@ fn measure_pytorch(python: &Path, selected: &[&str], repeats: usize) -> Result<P
     Ok(PytorchRun { versions: json_versions(&json), timings })
 }
 
+/// Timings by workload name.
+type Timings = BTreeMap<String, Timing>;
+
 /// PyTorch's timings and its library versions.
 struct PytorchRun {
     versions: Value,
-    timings: BTreeMap<String, Timing>,
+    timings: Timings,
+}
+
+/// One round: ours, then PyTorch's (when there is a PyTorch to run).
+struct Round {
+    ours: Timings,
+    pytorch: Option<Timings>,
 }
 
 fn json_versions(json: &Value) -> Value {
@@ -389,15 +415,20 @@ fn pytorch_spec(selected: &[&str], repeats: usize) -> Result<Value> {
 #[derive(Debug, Serialize)]
 struct Entry {
     unit: &'static str,
+    /// Our median throughput over the rounds.
     ours: f64,
+    /// PyTorch's median throughput over the rounds.
     pytorch: Option<f64>,
     /// ours / PyTorch.
     ratio: Option<f64>,
     target_ratio: Option<f64>,
     target_ours: Option<f64>,
     meets_target: Option<bool>,
-    ours_timing: Timing,
-    pytorch_timing: Option<Timing>,
+    /// Each round's throughput (itself a median over `repeats` runs).
+    ours_rounds: Vec<f64>,
+    pytorch_rounds: Vec<f64>,
+    /// What one run does (tokens, answers).
+    units_per_run: usize,
 }
 
 /// The JSON report.
@@ -408,35 +439,47 @@ struct Report {
     backend: String,
     pytorch: Option<Value>,
     repeats: usize,
+    rounds: usize,
     workloads: BTreeMap<&'static str, Entry>,
 }
 
-fn report(
-    selected: &[&str],
-    ours: &BTreeMap<&'static str, Timing>,
-    theirs: Option<&PytorchRun>,
-    repeats: usize,
-) -> Report {
+fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mid = sorted.len() / 2;
+    match sorted.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(sorted[mid]),
+        _ => Some((sorted[mid - 1] + sorted[mid]) / 2.0),
+    }
+}
+
+fn report(selected: &[&str], rounds: &[Round], pytorch: Option<Value>, repeats: usize) -> Report {
     let workloads = WORKLOADS
         .iter()
         .filter(|w| selected.contains(&w.name))
         .map(|w| {
-            let timing = ours[w.name];
-            let pytorch_timing = theirs.and_then(|t| t.timings.get(w.name).copied());
-            let pytorch = pytorch_timing.map(Timing::throughput);
-            let ratio = pytorch.map(|p| timing.throughput() / p);
+            let ours_rounds: Vec<f64> = rounds.iter().map(|r| r.ours[w.name].throughput()).collect();
+            let pytorch_rounds: Vec<f64> = rounds
+                .iter()
+                .filter_map(|r| r.pytorch.as_ref().and_then(|t| t.get(w.name)).map(|t| t.throughput()))
+                .collect();
+            let ours = median(&ours_rounds).expect("at least one round");
+            let pytorch = median(&pytorch_rounds);
+            let ratio = pytorch.map(|p| ours / p);
             let meets_ratio = w.target_ratio.zip(ratio).map(|(target, r)| r >= target);
-            let meets_ours = w.target_ours.map(|target| timing.throughput() >= target);
+            let meets_ours = w.target_ours.map(|target| ours >= target);
             let entry = Entry {
                 unit: w.unit,
-                ours: timing.throughput(),
+                ours,
                 pytorch,
                 ratio,
                 target_ratio: w.target_ratio,
                 target_ours: w.target_ours,
                 meets_target: meets_ratio.or(meets_ours),
-                ours_timing: timing,
-                pytorch_timing,
+                ours_rounds,
+                pytorch_rounds,
+                units_per_run: rounds[0].ours[w.name].units,
             };
             (w.name, entry)
         })
@@ -445,8 +488,9 @@ fn report(
         date: today(),
         machine: machine(),
         backend: <Cpu as burn::tensor::backend::Backend>::name(&Default::default()),
-        pytorch: theirs.map(|t| t.versions.clone()),
+        pytorch,
         repeats,
+        rounds: rounds.len(),
         workloads,
     }
 }
@@ -473,7 +517,7 @@ fn machine() -> Value {
 fn table(report: &Report) -> String {
     use std::fmt::Write as _;
     let mut out = format!("{:<28} {:>12} {:>12} {:>7} {:>7}  unit\n", "workload", "ours", "pytorch", "ratio", "target");
-    for (name, e) in &report.workloads {
+    for (name, e) in WORKLOADS.iter().filter_map(|w| report.workloads.get(w.name).map(|e| (w.name, e))) {
         let pytorch = e.pytorch.map_or("-".into(), |p| format!("{p:.1}"));
         let ratio = e.ratio.map_or("-".into(), |r| format!("{r:.2}"));
         let target = match (e.target_ratio, e.target_ours) {
@@ -525,6 +569,7 @@ mod tests {
     fn unknown_workloads_and_zero_repeats_are_errors() {
         let args = |only: &str, repeats| Args {
             repeats,
+            rounds: 1,
             python: None,
             no_torch: true,
             only: vec![only.into()],
@@ -536,20 +581,23 @@ mod tests {
     }
 
     #[test]
-    fn the_report_takes_ratios_and_judges_targets() {
-        let ours = BTreeMap::from([
-            ("organism_steering_step", Timing { seconds: 0.5, units: 100 }),
-            ("smollm2_sampling", Timing { seconds: 2.0, units: 64 }),
-        ]);
-        let theirs = PytorchRun {
-            versions: json!({}),
-            timings: BTreeMap::from([("organism_steering_step".to_string(), Timing { seconds: 1.0, units: 100 })]),
+    fn the_report_takes_medians_over_rounds_and_judges_targets() {
+        let timing = |seconds| Timing { seconds, units: 100 };
+        let round = |ours: f64, theirs: f64| Round {
+            ours: BTreeMap::from([
+                ("organism_steering_step".to_string(), timing(ours)),
+                ("smollm2_sampling".to_string(), Timing { seconds: 2.0, units: 64 }),
+            ]),
+            pytorch: Some(BTreeMap::from([("organism_steering_step".to_string(), timing(theirs))])),
         };
-        let selected = ["organism_steering_step", "smollm2_sampling"];
-        let report = report(&selected, &ours, Some(&theirs), 1);
+        // Throughputs: ours 200, 50, 100; PyTorch 100, 100, 25.
+        let rounds = [round(0.5, 1.0), round(2.0, 1.0), round(1.0, 4.0)];
+        let report = report(&["organism_steering_step", "smollm2_sampling"], &rounds, None, 1);
         let steer = &report.workloads["organism_steering_step"];
-        assert_eq!((steer.ours, steer.pytorch, steer.ratio, steer.meets_target), (200.0, Some(100.0), Some(2.0), Some(true)));
+        assert_eq!((steer.ours, steer.pytorch, steer.ratio), (100.0, Some(100.0), Some(1.0)));
+        assert_eq!((steer.ours_rounds.len(), steer.meets_target), (3, Some(false)), "1.0 < 1.5");
         let smol = &report.workloads["smollm2_sampling"];
         assert_eq!((smol.ours, smol.ratio, smol.meets_target), (32.0, None, Some(false)), "32 < 50 new tokens/s");
+        assert_eq!(median(&[3.0, 1.0, 2.0, 10.0]), Some(2.5));
     }
 }

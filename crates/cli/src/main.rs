@@ -137,6 +137,12 @@ impl Edits {
 
 fn main() -> Result<()> {
     emlab_model::allocator::keep_freed_memory();
+    // Inside a rayon pool, so that this thread takes part in the CPU backend's parallel ops
+    // instead of handing each one to the global pool and waiting for it.
+    rayon::ThreadPoolBuilder::new().build()?.install(run)
+}
+
+fn run() -> Result<()> {
     match Cli::parse().command {
         Command::Inspect { model } => inspect(&model),
         Command::Logits { model, ids, edits, device } => {

@@ -9,12 +9,14 @@
 
 use burn::tensor::{backend::Backend, Tensor};
 use rand::rngs::StdRng;
+use rayon::prelude::*;
 use rand::{Rng, SeedableRng};
 
 use crate::batch::{PadSide, TokenBatch};
 use crate::causal_lm::{CausalLm, KvCache};
 use crate::error::{ModelError, Result};
 use crate::intervention::Interventions;
+use crate::precision::is_host_cpu;
 
 /// How to sample.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -75,6 +77,9 @@ pub fn generate<B: Backend>(
 /// Continues each prompt, row `r` sampling from an RNG seeded with `seeds[r]` (`config.seed` is
 /// ignored). A row's output depends only on its prompt and seed, never on the other rows of
 /// the batch, so a sample set can be drawn in any batch size with the same result.
+///
+/// On the CPU the rows are split into one batch per thread of the current rayon pool, decoded
+/// at once: the backend parallelises only its larger matmuls, which a decoding step has few of.
 pub fn generate_with_seeds<B: Backend>(
     model: &CausalLm<B>,
     prompts: &[Vec<u32>],
@@ -91,6 +96,27 @@ pub fn generate_with_seeds<B: Backend>(
             config.temperature, config.top_p
         )));
     }
+    let threads = rayon::current_num_threads();
+    if !is_host_cpu::<B>() || threads < 2 || prompts.len() < 2 {
+        return generate_batch(model, prompts, seeds, config, edits);
+    }
+    let part = prompts.len().div_ceil(threads);
+    let parts: Vec<Result<Vec<Generation>>> = prompts
+        .par_chunks(part)
+        .zip(seeds.par_chunks(part))
+        .map(|(prompts, seeds)| generate_batch(model, prompts, seeds, config, edits))
+        .collect();
+    Ok(parts.into_iter().collect::<Result<Vec<_>>>()?.concat())
+}
+
+/// [`generate_with_seeds`] of one batch.
+fn generate_batch<B: Backend>(
+    model: &CausalLm<B>,
+    prompts: &[Vec<u32>],
+    seeds: &[u64],
+    config: &GenerationConfig,
+    edits: &Interventions<B>,
+) -> Result<Vec<Generation>> {
     let rows = prompts.len();
     let mut rngs: Vec<StdRng> = seeds.iter().map(|&s| StdRng::seed_from_u64(s)).collect();
     let mut outputs = vec![Generation::default(); rows];
@@ -203,6 +229,24 @@ mod tests {
             let t = sample(&logits, 1.0, 0.5, &mut rng);
             assert!(t == 1 || t == 3, "{t}");
         }
+    }
+
+    /// Rows decoded in one batch per thread give exactly the rows of one batch on one thread.
+    #[test]
+    fn splitting_rows_across_threads_changes_no_row() {
+        let config = crate::DecoderConfig::qwen2(50, 16, 32, 2, 4, 2);
+        let model = CausalLm::<crate::TestBackend>::init_random(config, 1, &Default::default()).unwrap();
+        let prompts: Vec<Vec<u32>> = (0..7).map(|r| (0..2 + r % 3).map(|i| (5 * r + i) as u32 % 50).collect()).collect();
+        let seeds: Vec<u64> = (0..7).collect();
+        let config = GenerationConfig { max_new_tokens: 6, stop_tokens: vec![3], ..Default::default() };
+        let none = Interventions::none();
+        let on = |threads| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| generate_with_seeds(&model, &prompts, &seeds, &config, &none).unwrap())
+        };
+        let one = on(1);
+        assert_eq!(on(3), one);
+        assert!(one.iter().any(|g| g.tokens != one[0].tokens));
     }
 
     #[test]

@@ -310,15 +310,20 @@ impl<'a, B: Backend> Hooks<'a, B> {
                     let dtype = h.dtype();
                     let wide = widen(h);
                     let r = direction.clone().cast(wide.dtype());
+                    // The component along r as an outer product, `[b t, 1] x [1, d]`: a
+                    // same-shape difference is the CPU backend's fast path, a two-sided
+                    // broadcast is not.
                     let along = wide.clone().reshape([b * t, d]).matmul(r.clone().reshape([d, 1]));
-                    (wide - along.reshape([b, t, 1]) * r.unsqueeze::<3>()).cast(dtype)
+                    (wide - along.matmul(r.reshape([1, d])).reshape([b, t, d])).cast(dtype)
                 }
                 Edit::LowRank { a, b, scale } => {
                     let x = input.expect("low-rank edits are only registered at projection sites");
-                    let down = x.clone().cast(a.dtype()).matmul(a.clone().transpose().unsqueeze::<3>());
-                    let update = down.matmul(b.clone().transpose().unsqueeze::<3>()).mul_scalar(*scale);
-                    let dtype = h.dtype();
-                    h + update.cast(dtype)
+                    // Every position as a row of one product (see `transformer::linear_rows`).
+                    let [rows, t, d] = x.dims();
+                    let x = x.clone().reshape([rows * t, d]).cast(a.dtype());
+                    let update = x.matmul(a.clone().transpose()).matmul(b.clone().transpose()).mul_scalar(*scale);
+                    let (shape, dtype) = (h.dims(), h.dtype());
+                    h + update.reshape(shape).cast(dtype)
                 }
             };
         }

@@ -22,7 +22,7 @@ use rand::{Rng, SeedableRng};
 use crate::config::DecoderConfig;
 use crate::error::Result;
 use crate::intervention::{Hooks, Proj, Site};
-use crate::precision::{to_host_f32, widen};
+use crate::precision::{is_host_cpu, to_host_f32, widen};
 use crate::rope::{apply_rotary, RotaryTables};
 use crate::weights::Checkpoint;
 
@@ -301,12 +301,13 @@ impl<B: Backend> Attention<B> {
         let q = apply_rotary(q, ctx.rope_q);
         let k = apply_rotary(k, ctx.rope_k).swap_dims(1, 2);
         let v = v.swap_dims(1, 2);
+        let cached = cache.is_some();
         let (k, v) = match cache {
             Some(cache) => cache.append(k, v),
             None => (k, v),
         };
         let q = q.reshape([b, t, kv, groups, hd]).permute([0, 2, 3, 1, 4]).reshape([b, kv, groups * t, hd]);
-        let out = scaled_dot_product(q, k, v, ctx.mask.clone());
+        let out = scaled_dot_product(q, k, v, ctx.mask.clone(), cached);
         let out = out.reshape([b, kv, groups, t, hd]).permute([0, 3, 1, 2, 4]).reshape([b, t, h * hd]);
         project(&self.o_proj, &out, Site::Proj(layer, Proj::O), ctx.hooks)
     }
@@ -314,18 +315,23 @@ impl<B: Backend> Attention<B> {
 
 /// Masked scaled dot-product attention over `[batch, heads, seq, head_dim]`.
 ///
-/// burn's `attention` op is a fused flash-attention kernel on CUDA, which accumulates in f32.
-/// Under autodiff, though, it falls back to plain ops with the softmax in the inputs' dtype, so
-/// a half-precision model being trained takes the softmax in f32 here instead, as PyTorch's
-/// attention kernels do.
+/// burn's `attention` op is a fused kernel: flash attention on CUDA, which accumulates in f32,
+/// and on the CPU a kernel that first copies its inputs into contiguous memory. Two cases take
+/// the plain ops of [`attention_in_f32`] instead:
+/// - under autodiff the op falls back to plain ops with the softmax in the inputs' dtype, so a
+///   half-precision model being trained takes the softmax in f32 here, as PyTorch's attention
+///   kernels do;
+/// - keys and values read from the KV cache (`cached`) on the CPU, where the fused op would copy
+///   the whole cache at every decoding step while the matmuls read it where it lies.
 fn scaled_dot_product<B: Backend>(
     q: Tensor<B, 4>,
     k: Tensor<B, 4>,
     v: Tensor<B, 4>,
     mask: Tensor<B, 4, Bool>,
+    cached: bool,
 ) -> Tensor<B, 4> {
     let half = matches!(q.dtype(), DType::BF16 | DType::F16);
-    if half && B::ad_enabled(&q.device()) {
+    if (half && B::ad_enabled(&q.device())) || (cached && is_host_cpu::<B>()) {
         attention_in_f32(q, k, v, mask)
     } else {
         attention(q, k, v, Some(mask), None, AttentionModuleOptions::default())
@@ -348,7 +354,18 @@ fn attention_in_f32<B: Backend>(
 
 /// A linear projection followed by the hooks registered at its site.
 fn project<B: Backend>(linear: &Linear<B>, x: &Tensor<B, 3>, site: Site, hooks: &mut Hooks<B>) -> Tensor<B, 3> {
-    hooks.at(site, linear.forward(x.clone()), Some(x))
+    hooks.at(site, linear_rows(linear, x), Some(x))
+}
+
+/// `x W + b` over every position of `x` as the rows of one matrix. burn's `Linear` on a
+/// `[b, t, d]` input is a batched matmul of `b` products of `t` rows each, which on the CPU
+/// reads the weight once per batch row: fifty times for the fifty one-token rows of a decoding
+/// step. One `[b * t, d]` product reads it once.
+pub(crate) fn linear_rows<B: Backend>(linear: &Linear<B>, x: &Tensor<B, 3>) -> Tensor<B, 3> {
+    let [b, t, d] = x.dims();
+    let y = linear.forward(x.clone().reshape([b * t, d]));
+    let n = y.dims()[1];
+    y.reshape([b, t, n])
 }
 
 /// SwiGLU feed-forward: `down(silu(gate(x)) * up(x))`.
@@ -482,7 +499,7 @@ impl<B: Backend> Transformer<B> {
     /// The output head on final hidden states, `[batch, seq, d] -> [batch, seq, vocab]`.
     pub fn head(&self, hidden: Tensor<B, 3>) -> Tensor<B, 3> {
         match &self.lm_head {
-            Some(head) => head.forward(hidden),
+            Some(head) => linear_rows(head, &hidden),
             None => {
                 let [b, t, d] = hidden.dims();
                 let w = self.embed_tokens.weight.val();
