@@ -39,7 +39,7 @@ use emlab_data::{eval_groups, EVAL_SEED};
 use emlab_eval::{Context, Sampler, SamplingConfig};
 use emlab_model::backend::Cpu;
 use emlab_model::{generate, Architecture, CausalLm, DecoderConfig, GenerationConfig, Interventions, TokenBatch};
-use emlab_train::finetune::finetune;
+use emlab_train::finetune::{finetune, FinetuneConfig};
 use emlab_train::sft::{next_token_batch, WeightedTokens};
 use emlab_train::{Silent, TrainedAdapter};
 use serde::Serialize;
@@ -71,24 +71,50 @@ pub struct Args {
     out: PathBuf,
 }
 
-/// What a workload's throughput counts, and the target for it.
+/// What a workload's throughput counts, what it is compared with, and the target.
 struct WorkloadInfo {
     name: &'static str,
     unit: &'static str,
+    /// The workload of `tools/cpu_bench_torch.py` it is compared with.
+    pytorch: &'static str,
     /// ours / PyTorch at least this.
     target_ratio: Option<f64>,
     /// Our throughput at least this.
     target_ours: Option<f64>,
 }
 
-const WORKLOADS: [WorkloadInfo; 7] = [
-    WorkloadInfo { name: "organism_steering_step", unit: "tokens/s", target_ratio: Some(1.5), target_ours: None },
-    WorkloadInfo { name: "organism_kl_steering_step", unit: "tokens/s", target_ratio: Some(1.5), target_ours: None },
-    WorkloadInfo { name: "organism_lora_r1_step", unit: "tokens/s", target_ratio: Some(1.5), target_ours: None },
-    WorkloadInfo { name: "organism_sampling", unit: "answers/s", target_ratio: Some(1.5), target_ours: None },
-    WorkloadInfo { name: "q100m_forward", unit: "tokens/s", target_ratio: Some(1.0), target_ours: None },
-    WorkloadInfo { name: "q100m_greedy", unit: "new tokens/s", target_ratio: Some(1.0), target_ours: None },
-    WorkloadInfo { name: "smollm2_sampling", unit: "new tokens/s", target_ratio: None, target_ours: Some(50.0) },
+const fn workload(name: &'static str, unit: &'static str, pytorch: &'static str) -> WorkloadInfo {
+    WorkloadInfo { name, unit, pytorch, target_ratio: None, target_ours: None }
+}
+
+const fn ratio_target(w: WorkloadInfo, target: f64) -> WorkloadInfo {
+    WorkloadInfo { target_ratio: Some(target), ..w }
+}
+
+const WORKLOADS: [WorkloadInfo; 10] = [
+    ratio_target(workload("organism_steering_step", "tokens/s", "organism_steering_step"), 1.5),
+    ratio_target(workload("organism_kl_steering_step", "tokens/s", "organism_kl_steering_step"), 1.5),
+    ratio_target(workload("organism_lora_r1_step", "tokens/s", "organism_lora_r1_step"), 1.5),
+    workload("organism_steering_step_1_shard", "tokens/s", "organism_steering_step"),
+    workload("organism_kl_steering_step_1_shard", "tokens/s", "organism_kl_steering_step"),
+    workload("organism_lora_r1_step_1_shard", "tokens/s", "organism_lora_r1_step"),
+    ratio_target(workload("organism_sampling", "answers/s", "organism_sampling"), 1.5),
+    ratio_target(workload("q100m_forward", "tokens/s", "q100m_forward"), 1.0),
+    ratio_target(workload("q100m_greedy", "new tokens/s", "q100m_greedy"), 1.0),
+    WorkloadInfo { target_ours: Some(50.0), ..workload("smollm2_sampling", "new tokens/s", "smollm2_sampling") },
+];
+
+/// The organism's finetuning steps: our name, the index of the step in
+/// [`emlab_benches::step_workloads`], and the shards its micro-batch is cut into. Two shards
+/// use both cores of the 2-core machine for one step (PyTorch uses them through its intra-op
+/// threads); one shard is the step as reproduce runs it, two steps at a time.
+const STEPS: [(&str, usize, usize); 6] = [
+    ("organism_steering_step", 0, 2),
+    ("organism_kl_steering_step", 1, 2),
+    ("organism_lora_r1_step", 2, 2),
+    ("organism_steering_step_1_shard", 0, 1),
+    ("organism_kl_steering_step_1_shard", 1, 1),
+    ("organism_lora_r1_step_1_shard", 2, 1),
 ];
 
 /// The ~100M model's forward batch, and its greedy decoding: prompt length, new tokens.
@@ -172,7 +198,7 @@ pub fn run(args: Args) -> Result<()> {
         let ours = pool.install(|| measure_ours(&selected, args.repeats))?;
         let pytorch = match &torch {
             Some(_) => {
-                let run = measure_pytorch(&python, &selected, args.repeats)?;
+                let run = measure_pytorch(&python, &pytorch_workloads(&selected), args.repeats)?;
                 versions = Some(run.versions);
                 Some(run.timings)
             }
@@ -210,21 +236,20 @@ fn measure_ours(selected: &[&str], repeats: usize) -> Result<Timings> {
     let want = |name: &str| selected.contains(&name);
     let mut out = BTreeMap::new();
     let device = Default::default();
-    let steps = ["organism_steering_step", "organism_kl_steering_step", "organism_lora_r1_step"];
-    if steps.iter().any(|s| want(s)) {
+    if STEPS.iter().any(|(name, ..)| want(name)) {
         let organism = Organism::<Autodiff<Cpu>>::load(&device)?;
         let (sft, kl) = organism.finetune_data()?;
         let positions = |seqs: &[WeightedTokens]| emlab_benches::batch_tokens(seqs);
-        for (name, workload) in steps.into_iter().zip(step_workloads()) {
-            if !want(name) {
-                continue;
-            }
+        let steps = step_workloads();
+        for (name, index, shards) in STEPS.into_iter().filter(|(name, ..)| want(name)) {
             eprintln!("bench-cpu: ours, {name}");
-            let kl = if workload.uses_kl() { &kl[..] } else { &[][..] };
+            let step = &steps[index];
+            let config = FinetuneConfig { shards, ..step.config.clone() };
+            let kl = if step.uses_kl() { &kl[..] } else { &[][..] };
             let units = positions(&sft) + if kl.is_empty() { 0 } else { positions(kl) };
-            let fresh = TrainedAdapter::<Autodiff<Cpu>>::init(&workload.adapter, organism.model.config(), &device)?;
+            let fresh = TrainedAdapter::<Autodiff<Cpu>>::init(&step.adapter, organism.model.config(), &device)?;
             let timing = timed(repeats, || {
-                finetune(&organism.model, fresh.clone(), &sft, kl, &workload.config, &mut Silent)?;
+                finetune(&organism.model, fresh.clone(), &sft, kl, &config, &mut Silent)?;
                 Ok(units)
             })?;
             out.insert(name.to_string(), timing);
@@ -288,7 +313,18 @@ fn decode(model: &CausalLm<Cpu>, prompts: &[Vec<u32>], config: &GenerationConfig
     timed(repeats, || Ok(generate(model, prompts, config, &none)?.iter().map(Vec::len).sum()))
 }
 
-/// Runs `tools/cpu_bench_torch.py` on the spec of the selected workloads.
+/// The PyTorch workloads the selected ones are compared with, each once.
+fn pytorch_workloads(selected: &[&str]) -> Vec<&'static str> {
+    let mut names = Vec::new();
+    for w in WORKLOADS.iter().filter(|w| selected.contains(&w.name)) {
+        if !names.contains(&w.pytorch) {
+            names.push(w.pytorch);
+        }
+    }
+    names
+}
+
+/// Runs `tools/cpu_bench_torch.py` on the spec of the given PyTorch workloads.
 fn measure_pytorch(python: &Path, selected: &[&str], repeats: usize) -> Result<PytorchRun> {
     let spec = pytorch_spec(selected, repeats)?;
     let dir = std::env::temp_dir().join(format!("emlab-bench-cpu-{}", std::process::id()));
@@ -462,7 +498,7 @@ fn report(selected: &[&str], rounds: &[Round], pytorch: Option<Value>, repeats: 
             let ours_rounds: Vec<f64> = rounds.iter().map(|r| r.ours[w.name].throughput()).collect();
             let pytorch_rounds: Vec<f64> = rounds
                 .iter()
-                .filter_map(|r| r.pytorch.as_ref().and_then(|t| t.get(w.name)).map(|t| t.throughput()))
+                .filter_map(|r| r.pytorch.as_ref().and_then(|t| t.get(w.pytorch)).map(|t| t.throughput()))
                 .collect();
             let ours = median(&ours_rounds).expect("at least one round");
             let pytorch = median(&pytorch_rounds);
@@ -516,7 +552,7 @@ fn machine() -> Value {
 /// The human-readable summary.
 fn table(report: &Report) -> String {
     use std::fmt::Write as _;
-    let mut out = format!("{:<28} {:>12} {:>12} {:>7} {:>7}  unit\n", "workload", "ours", "pytorch", "ratio", "target");
+    let mut out = format!("{:<34} {:>10} {:>10} {:>7} {:>7}  unit\n", "workload", "ours", "pytorch", "ratio", "target");
     for (name, e) in WORKLOADS.iter().filter_map(|w| report.workloads.get(w.name).map(|e| (w.name, e))) {
         let pytorch = e.pytorch.map_or("-".into(), |p| format!("{p:.1}"));
         let ratio = e.ratio.map_or("-".into(), |r| format!("{r:.2}"));
@@ -525,7 +561,7 @@ fn table(report: &Report) -> String {
             (None, Some(o)) => format!(">={o}"),
             _ => "-".into(),
         };
-        let _ = writeln!(out, "{name:<28} {:>12.1} {pytorch:>12} {ratio:>7} {target:>7}  {}", e.ours, e.unit);
+        let _ = writeln!(out, "{name:<34} {:>10.1} {pytorch:>10} {ratio:>7} {target:>7}  {}", e.ours, e.unit);
     }
     out
 }
@@ -533,6 +569,12 @@ fn table(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_shard_steps_are_compared_with_the_same_pytorch_step() {
+        let names = pytorch_workloads(&["organism_steering_step_1_shard", "q100m_forward", "organism_steering_step"]);
+        assert_eq!(names, ["organism_steering_step", "q100m_forward"]);
+    }
 
     #[test]
     fn the_median_is_taken_over_the_timed_runs() {

@@ -397,6 +397,7 @@ fn measure<B: Backend>(shape: &Shape, settings: Settings, device: &B::Device) ->
         pad_id: 0,
         kl: None,
         max_tokens: None,
+        shards: 1,
     };
     let steer_step = step(STEER_LR);
     // The KL log-softmax runs in the project's default chunks of positions, as real runs do (the

@@ -142,8 +142,8 @@ impl<B: Backend> WebKl<B> {
                 _ => model.forward_hidden(&batch.tokens, edits),
             };
             let logits = model.head(hidden.map_err(StabilityError::model("web KL"))?.output);
-            let mean =
-                kl_penalty(batch.base_log_probs.clone(), logits, &batch.weights, KlNormalization::PerToken, KL_CHUNK);
+            let (base, weights) = (batch.base_log_probs.clone(), &batch.weights);
+            let mean = kl_penalty(base, logits, weights, KlNormalization::PerToken, KL_CHUNK, weights.iter().sum());
             sum += f64::from(mean.into_scalar().elem::<f32>()) * batch.count as f64;
         }
         Ok((sum / self.tokens as f64) as f32)

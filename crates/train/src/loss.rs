@@ -2,7 +2,7 @@
 
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{backend::Backend, Int, Tensor, TensorData};
-use emlab_model::precision::widen;
+use emlab_model::precision::{self, widen};
 use serde::{Deserialize, Serialize};
 
 /// Mean negative log-likelihood of `targets` under `logits`, over positions with a non-zero
@@ -18,10 +18,19 @@ use serde::{Deserialize, Serialize};
 /// # Panics
 /// If `targets` or `weights` do not have `b * t` entries, or every weight is zero.
 pub fn cross_entropy<B: Backend>(logits: Tensor<B, 3>, targets: &[u32], weights: &[f32]) -> Tensor<B, 1> {
+    cross_entropy_over(logits, targets, weights, weights.iter().sum())
+}
+
+/// [`cross_entropy`] divided by `total` instead of these positions' own weight: a shard of a
+/// batch divides by the whole batch's, so that the shards' losses (and gradients) add up to the
+/// batch's.
+///
+/// # Panics
+/// As [`cross_entropy`], and if `total` is not positive.
+pub fn cross_entropy_over<B: Backend>(logits: Tensor<B, 3>, targets: &[u32], weights: &[f32], total: f32) -> Tensor<B, 1> {
     let [b, t, _] = logits.dims();
     assert_eq!(targets.len(), b * t, "one target per position");
     assert_eq!(weights.len(), b * t, "one weight per position");
-    let total: f32 = weights.iter().sum();
     assert!(total > 0.0, "no position has a non-zero weight");
     let device = logits.device();
     let ids: Vec<i64> = targets.iter().map(|&x| x as i64).collect();
@@ -50,29 +59,33 @@ pub enum KlNormalization {
 }
 
 /// `KL(P_base || P_theta)` over the positions with non-zero weight:
-/// `sum_v p_base (log p_base - log p_theta)` per position, averaged per [`KlNormalization`].
+/// `sum_v p_base (log p_base - log p_theta)` per position, summed with the weights and divided
+/// by `total` (per [`KlNormalization`]). `total` is the weights' sum for the mean over these
+/// positions, or a whole batch's for a shard of it (so the shards' terms add up to the batch's,
+/// as [`cross_entropy_over`]); a shard without a weighted position contributes zero.
 ///
 /// `base_log_probs` are the reference model's log-probabilities (no gradient needed; see
-/// [`log_probs`]); the gradient flows through `logits`. Both are taken in f32 or wider. Positions are processed in chunks of at most `chunk` rows so
-/// the `[positions, vocab]` intermediates stay bounded for large vocabularies.
+/// [`log_probs`]); the gradient flows through `logits`. Both are taken in f32 or wider.
+/// Positions are processed in chunks of at most `chunk` rows so the `[positions, vocab]`
+/// intermediates stay bounded for large vocabularies.
 ///
 /// # Shapes
 /// `base_log_probs`, `logits`: `[b, t, vocab]`; `weights`: `b * t` row-major.
 ///
 /// # Panics
-/// If the shapes disagree, `chunk` is zero, or every weight is zero.
+/// If the shapes disagree, `chunk` is zero, or `total` is not positive.
 pub fn kl_penalty<B: Backend>(
     base_log_probs: Tensor<B, 3>,
     logits: Tensor<B, 3>,
     weights: &[f32],
     normalization: KlNormalization,
     chunk: usize,
+    total: f32,
 ) -> Tensor<B, 1> {
     let [b, t, v] = logits.dims();
     assert_eq!(base_log_probs.dims(), [b, t, v], "base and current logits differ in shape");
     assert_eq!(weights.len(), b * t, "one weight per position");
     assert!(chunk > 0, "chunk must be positive");
-    let total: f32 = weights.iter().sum();
     assert!(total > 0.0, "no position has a non-zero weight");
     let device = logits.device();
     let (base, logits) = (base_log_probs.reshape([b * t, v]), logits.reshape([b * t, v]));
@@ -97,7 +110,10 @@ pub fn kl_penalty<B: Backend>(
         KlNormalization::PerToken => total,
         KlNormalization::TokensTimesVocab => total * v as f32,
     };
-    sum.expect("some weight is non-zero").div_scalar(denominator)
+    match sum {
+        Some(sum) => sum.div_scalar(denominator),
+        None => Tensor::zeros([1], (&device, precision::widened(logits.dtype()))),
+    }
 }
 
 #[cfg(test)]
@@ -121,14 +137,14 @@ mod tests {
         let expected = 0.5 * 2f32.ln() + 0.5 * (2.0f32 / 3.0).ln();
         for chunk in [1, 2, 5] {
             let kl =
-                kl_penalty(base.clone(), q.clone(), &[1.0, 1.0, 0.0], KlNormalization::PerToken, chunk).into_scalar();
+                kl_penalty(base.clone(), q.clone(), &[1.0, 1.0, 0.0], KlNormalization::PerToken, chunk, 2.0).into_scalar();
             assert!((kl - expected).abs() < 1e-6, "chunk {chunk}: {kl}");
         }
         let per_vocab =
-            kl_penalty(base.clone(), q.clone(), &[1.0, 1.0, 0.0], KlNormalization::TokensTimesVocab, 2).into_scalar();
+            kl_penalty(base.clone(), q.clone(), &[1.0, 1.0, 0.0], KlNormalization::TokensTimesVocab, 2, 2.0).into_scalar();
         assert!((per_vocab - expected / 2.0).abs() < 1e-6);
         // Identical distributions: zero (the third position is equal too).
-        let same = kl_penalty(base.clone(), base.clone(), &[1.0; 3], KlNormalization::PerToken, 2).into_scalar();
+        let same = kl_penalty(base.clone(), base.clone(), &[1.0; 3], KlNormalization::PerToken, 2, 3.0).into_scalar();
         assert!(same.abs() < 1e-7);
     }
 
