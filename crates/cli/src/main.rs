@@ -11,6 +11,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Tensor, TensorData};
 use clap::{Args, Parser, Subcommand};
 use emlab_model::backend::{BackendTask, Device};
+use emlab_model::gguf::{self, GgufFile};
 use emlab_model::weights::{read_vector, Checkpoint};
 use emlab_model::{
     generate, CausalLm, ChatTemplate, DecoderConfig, GenerationConfig, Interventions, Message, Role, Site, TokenBatch,
@@ -27,15 +28,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print a checkpoint's architecture, sizes, parameter count and stored dtypes.
+    /// Print a checkpoint's architecture, sizes, parameter count and stored dtypes (a GGUF
+    /// file's quantisation types).
     Inspect {
-        /// Hugging Face checkpoint folder (config.json + safetensors).
+        /// Hugging Face checkpoint folder (config.json + safetensors), or a .gguf file.
         #[arg(long)]
         model: PathBuf,
     },
     /// Print the logits at every position as JSON: {"shape": [T, V], "logits": [[...], ...]}.
     Logits {
-        /// Hugging Face checkpoint folder.
+        /// Hugging Face checkpoint folder, or a .gguf file.
         #[arg(long)]
         model: PathBuf,
         /// Comma-separated token ids, e.g. 1,2,3.
@@ -49,7 +51,7 @@ enum Command {
     },
     /// Sample a continuation of a prompt.
     Generate {
-        /// Hugging Face checkpoint folder (with tokenizer.json).
+        /// Hugging Face checkpoint folder (with tokenizer.json), or a .gguf file.
         #[arg(long)]
         model: PathBuf,
         /// The prompt text (the user message with --chat).
@@ -172,12 +174,22 @@ fn run() -> Result<()> {
 
 fn inspect(dir: &Path) -> Result<()> {
     let config = DecoderConfig::from_dir(dir)?;
-    let ckpt = Checkpoint::open(dir)?;
+    // (stored type, values) per tensor: safetensors dtypes, or GGUF's (quantisation) types.
+    let stored: Vec<(String, usize)> = match gguf::is_gguf(dir) {
+        true => {
+            GgufFile::open(dir)?.tensors().iter().map(|t| (gguf::quant::type_name(t.type_id), t.elements())).collect()
+        }
+        false => Checkpoint::open(dir)?
+            .tensor_infos()
+            .into_iter()
+            .map(|(_, shape, dtype)| (format!("{dtype:?}"), shape.iter().product()))
+            .collect(),
+    };
     let mut dtypes = std::collections::BTreeMap::<String, (usize, usize)>::new();
-    for (_, shape, dtype) in ckpt.tensor_infos() {
-        let entry = dtypes.entry(format!("{dtype:?}")).or_default();
+    for (dtype, values) in stored {
+        let entry = dtypes.entry(dtype).or_default();
         entry.0 += 1;
-        entry.1 += shape.iter().product::<usize>();
+        entry.1 += values;
     }
     println!("architecture      {}", config.architecture.hf_name());
     println!("layers            {}", config.num_hidden_layers);

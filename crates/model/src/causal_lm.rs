@@ -7,11 +7,12 @@ use burn::tensor::{backend::Backend, Bool, FloatDType, Int, Tensor, TensorData};
 use crate::batch::TokenBatch;
 use crate::config::DecoderConfig;
 use crate::error::{ModelError, Result};
+use crate::gguf::{self, checkpoint::GgufCheckpoint};
 use crate::intervention::{Hooks, Interventions, Site};
 use crate::precision;
 use crate::rope::{Rope, RotaryTables};
 use crate::transformer::{LayerCache, LayerContext, Transformer, WeightSink, WeightSource};
-use crate::weights::Checkpoint;
+use crate::weights::{Checkpoint, TensorStore};
 
 /// A decoder LM: its parameters, its RoPE tables and its config.
 #[derive(Debug, Clone)]
@@ -92,7 +93,8 @@ impl<B: Backend> KvCache<B> {
 }
 
 impl<B: Backend> CausalLm<B> {
-    /// Loads a Hugging Face checkpoint folder (`config.json` + safetensors, single or sharded)
+    /// Loads a Hugging Face checkpoint folder (`config.json` + safetensors, single or sharded),
+    /// or a `.gguf` file (its tensors dequantised to f32; see [`crate::gguf`]),
     /// in the dtype it is stored in where the backend computes in it (a bf16 Qwen2.5 stays bf16
     /// on a GPU, as `torch_dtype="auto"` loads it), else in f32 ([`precision::load_dtype`]).
     pub fn load(dir: &Path, device: &B::Device) -> Result<Self> {
@@ -109,16 +111,34 @@ impl<B: Backend> CausalLm<B> {
     }
 
     fn load_with(dir: &Path, dtype: Option<FloatDType>, device: &B::Device) -> Result<Self> {
+        if gguf::is_gguf(dir) {
+            let ckpt = GgufCheckpoint::open(dir)?;
+            let config = ckpt.config().clone();
+            let net = Self::build_from(&ckpt, &config, dtype, device)?;
+            ckpt.finish()?;
+            return Ok(Self::from_parts(net, config, device));
+        }
         let config = DecoderConfig::from_dir(dir)?;
         let ckpt = Checkpoint::open(dir)?;
-        let dtype =
-            dtype.unwrap_or_else(|| precision::load_dtype::<B>(ckpt.stored_dtype().unwrap_or(FloatDType::F32), device));
-        check_supported::<B>(dtype, device)?;
-        let net = Transformer::build(&mut WeightSource::checkpoint(&ckpt, dtype), &config, device)?;
+        let net = Self::build_from(&ckpt, &config, dtype, device)?;
         // A tied model's checkpoint may still carry the (identical) head; HF ignores it too.
         let ignored: &[&str] = if config.tie_word_embeddings { &["lm_head.weight"] } else { &[] };
         ckpt.finish(ignored)?;
         Ok(Self::from_parts(net, config, device))
+    }
+
+    /// The parameter tree of `config` with its weights from `store`, in `dtype` or else the
+    /// stored dtype where the backend computes in it.
+    fn build_from(
+        store: &dyn TensorStore,
+        config: &DecoderConfig,
+        dtype: Option<FloatDType>,
+        device: &B::Device,
+    ) -> Result<Transformer<B>> {
+        let dtype = dtype
+            .unwrap_or_else(|| precision::load_dtype::<B>(store.stored_dtype().unwrap_or(FloatDType::F32), device));
+        check_supported::<B>(dtype, device)?;
+        Transformer::build(&mut WeightSource::checkpoint(store, dtype), config, device)
     }
 
     /// A model with seeded random weights: N(0, 0.02) matrices, unit norms, zero biases.
@@ -360,11 +380,12 @@ mod tests {
     /// the hidden states of the full pass over the same left-padded rows.
     #[test]
     fn cached_steps_across_buffer_growth_match_the_full_pass() {
-        let model = CausalLm::<B>::init_random(DecoderConfig::qwen2(40, 16, 32, 2, 4, 2), 5, &Default::default()).unwrap();
+        let model =
+            CausalLm::<B>::init_random(DecoderConfig::qwen2(40, 16, 32, 2, 4, 2), 5, &Default::default()).unwrap();
         let rows = [vec![3, 9, 4, 7, 1, 8, 2], vec![6, 5, 2, 9, 3, 1, 4]];
         let full = TokenBatch::new(
             rows.iter().flat_map(|r| r.iter().copied()).collect(),
-            vec![vec![false, true, true, true, true, true, true], vec![true; 7]].concat(),
+            [vec![false, true, true, true, true, true, true], vec![true; 7]].concat(),
             2,
             7,
         )

@@ -72,8 +72,12 @@ impl ChatTemplate {
 
     /// Reads the template of a checkpoint folder (`chat_template.jinja`, or `chat_template` in
     /// `tokenizer_config.json`) and recognises it as ChatML with or without a default system
-    /// message. Other template families are an error that says so.
+    /// message. Other template families are an error that says so. A `.gguf` file's template
+    /// is its `tokenizer.chat_template`.
     pub fn from_dir(dir: &Path) -> Result<Self> {
+        if crate::gguf::is_gguf(dir) {
+            return crate::gguf::GgufFile::open(dir)?.chat_template();
+        }
         let jinja = dir.join("chat_template.jinja");
         let source = if jinja.exists() {
             std::fs::read_to_string(&jinja).map_err(|e| ModelError::io(&jinja, e))?

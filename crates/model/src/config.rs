@@ -259,8 +259,11 @@ pub struct DecoderConfig {
 }
 
 impl DecoderConfig {
-    /// Loads `config.json` from a checkpoint folder.
+    /// Loads `config.json` from a checkpoint folder, or reads a `.gguf` file's metadata.
     pub fn from_dir(dir: &Path) -> Result<Self> {
+        if crate::gguf::is_gguf(dir) {
+            return crate::gguf::GgufFile::open(dir)?.decoder_config();
+        }
         let path = dir.join("config.json");
         HfConfig::from_file(&path)?.into_decoder_config(&path)
     }

@@ -41,6 +41,14 @@ pub enum ModelError {
         /// The parser's message.
         message: String,
     },
+    /// A GGUF file is malformed, or holds something the engine does not read.
+    #[error("{path}: {message}")]
+    Gguf {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A tensor the architecture needs is not in the checkpoint.
     #[error("missing tensor {name:?} in {dir}")]
     MissingTensor {

@@ -9,8 +9,8 @@
 
 use burn::tensor::{backend::Backend, Tensor};
 use rand::rngs::StdRng;
-use rayon::prelude::*;
 use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
 
 use crate::batch::{PadSide, TokenBatch};
 use crate::causal_lm::{CausalLm, KvCache};
@@ -236,7 +236,8 @@ mod tests {
     fn splitting_rows_across_threads_changes_no_row() {
         let config = crate::DecoderConfig::qwen2(50, 16, 32, 2, 4, 2);
         let model = CausalLm::<crate::TestBackend>::init_random(config, 1, &Default::default()).unwrap();
-        let prompts: Vec<Vec<u32>> = (0..7).map(|r| (0..2 + r % 3).map(|i| (5 * r + i) as u32 % 50).collect()).collect();
+        let prompts: Vec<Vec<u32>> =
+            (0..7).map(|r| (0..2 + r % 3).map(|i| (5 * r + i) as u32 % 50).collect()).collect();
         let seeds: Vec<u64> = (0..7).collect();
         let config = GenerationConfig { max_new_tokens: 6, stop_tokens: vec![3], ..Default::default() };
         let none = Interventions::none();

@@ -2,7 +2,8 @@
 //! Face checkpoints, with the residual-stream interventions the emergent-misalignment
 //! experiments are made of.
 //!
-//! - [`CausalLm`]: load a checkpoint folder ([`CausalLm::load`]) or build a seeded random model;
+//! - [`CausalLm`]: load a checkpoint folder or a GGUF file ([`CausalLm::load`], [`gguf`]) or build a
+//!   seeded random model;
 //!   forward passes return logits or hidden states for every position.
 //! - [`Interventions`]: capture, add, ablate or low-rank-adapt the activations at a [`Site`].
 //! - [`generate()`]: batched sampling with a KV cache.
@@ -21,6 +22,7 @@ pub mod chat;
 pub mod config;
 mod error;
 pub mod generate;
+pub mod gguf;
 mod intervention;
 pub mod parity;
 pub mod precision;
@@ -43,4 +45,3 @@ pub use tokenizer::Tokenizer;
 /// The CPU backend the unit tests run on.
 #[cfg(test)]
 pub(crate) type TestBackend = backend::Cpu;
-

@@ -34,9 +34,13 @@ impl Tokenizer {
         Ok(Self { inner })
     }
 
-    /// Loads `tokenizer.json` from a checkpoint folder.
+    /// Loads `tokenizer.json` from a checkpoint folder, or builds the tokenizer a `.gguf` file
+    /// describes.
     pub fn from_dir(dir: &Path) -> Result<Self> {
-        Self::from_file(&dir.join("tokenizer.json"))
+        match crate::gguf::is_gguf(dir) {
+            true => crate::gguf::GgufFile::open(dir)?.tokenizer(),
+            false => Self::from_file(&dir.join("tokenizer.json")),
+        }
     }
 
     /// Parses a tokenizer from the bytes of a `tokenizer.json`.

@@ -24,7 +24,7 @@ use crate::error::Result;
 use crate::intervention::{Hooks, Proj, Site};
 use crate::precision::{is_host_cpu, to_host_f32, widen};
 use crate::rope::{apply_rotary, RotaryTables};
-use crate::weights::Checkpoint;
+use crate::weights::TensorStore;
 
 /// Where a model's weights come from while it is being built, and the dtype they take.
 pub(crate) struct WeightSource<'a> {
@@ -33,8 +33,8 @@ pub(crate) struct WeightSource<'a> {
 }
 
 enum Origin<'a> {
-    /// A Hugging Face checkpoint.
-    Checkpoint(&'a Checkpoint),
+    /// A checkpoint: safetensors or GGUF.
+    Checkpoint(&'a dyn TensorStore),
     /// Seeded random values: N(0, std) for matrices, zero biases, unit norms.
     Random { rng: Box<StdRng>, std: f32 },
     /// The same distribution drawn by the device's own generator: the values depend on the
@@ -43,7 +43,7 @@ enum Origin<'a> {
 }
 
 impl<'a> WeightSource<'a> {
-    pub(crate) fn checkpoint(ckpt: &'a Checkpoint, dtype: FloatDType) -> Self {
+    pub(crate) fn checkpoint(ckpt: &'a dyn TensorStore, dtype: FloatDType) -> Self {
         Self { origin: Origin::Checkpoint(ckpt), dtype }
     }
 
@@ -93,12 +93,12 @@ impl<'a> WeightSource<'a> {
         let dtype = self.dtype;
         let (weight, bias) = match &mut self.origin {
             Origin::Checkpoint(ckpt) => {
-                let w = ckpt.linear_weight::<B>(&format!("{name}.weight"), d_out, d_in, dtype, device)?;
+                let w = ckpt.linear_data(&format!("{name}.weight"), d_out, d_in)?;
                 let b = match bias {
-                    true => Some(ckpt.tensor::<B, 1>(&format!("{name}.bias"), [d_out], dtype, device)?),
+                    true => Some(ckpt.data(&format!("{name}.bias"), &[d_out])?),
                     false => None,
                 };
-                (w, b)
+                (Tensor::from_data(w, (device, dtype.into())), b.map(|b| Tensor::from_data(b, (device, dtype.into()))))
             }
             Origin::Random { rng, std } => {
                 let values = Self::normal(rng, d_in * d_out, *std);
@@ -114,7 +114,7 @@ impl<'a> WeightSource<'a> {
 
     fn vector<B: Backend>(&mut self, name: &str, d: usize, device: &B::Device) -> Result<Param<Tensor<B, 1>>> {
         Ok(frozen(match &self.origin {
-            Origin::Checkpoint(ckpt) => ckpt.tensor(name, [d], self.dtype, device)?,
+            Origin::Checkpoint(ckpt) => Tensor::from_data(ckpt.data(name, &[d])?, (device, self.dtype.into())),
             Origin::Random { .. } | Origin::DeviceRandom { .. } => self.host(vec![1.0; d], [d], device),
         }))
     }
@@ -122,7 +122,7 @@ impl<'a> WeightSource<'a> {
     fn matrix<B: Backend>(&mut self, name: &str, shape: [usize; 2], device: &B::Device) -> Result<Param<Tensor<B, 2>>> {
         let dtype = self.dtype;
         Ok(frozen(match &mut self.origin {
-            Origin::Checkpoint(ckpt) => ckpt.tensor(name, shape, dtype, device)?,
+            Origin::Checkpoint(ckpt) => Tensor::from_data(ckpt.data(name, &shape)?, (device, dtype.into())),
             Origin::Random { rng, std } => {
                 let values = Self::normal(rng, shape[0] * shape[1], *std);
                 self.host(values, shape, device)
@@ -244,7 +244,9 @@ impl<B: Backend> LayerCache<B> {
                 let grow = |old: Option<Tensor<B, 4>>| {
                     let fresh = Tensor::zeros([b, kv, capacity, hd], (&keys.device(), keys.dtype()));
                     match old {
-                        Some(old) => fresh.slice_assign([0..b, 0..kv, 0..past, 0..hd], old.slice([0..b, 0..kv, 0..past, 0..hd])),
+                        Some(old) => {
+                            fresh.slice_assign([0..b, 0..kv, 0..past, 0..hd], old.slice([0..b, 0..kv, 0..past, 0..hd]))
+                        }
                         None => fresh,
                     }
                 };

@@ -12,7 +12,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use burn::tensor::{backend::Backend, FloatDType, Tensor, TensorData};
+use burn::tensor::{FloatDType, TensorData};
 use memmap2::Mmap;
 use safetensors::tensor::{Dtype, Metadata};
 use safetensors::SafeTensors;
@@ -139,36 +139,6 @@ impl Checkpoint {
         }
     }
 
-    /// Loads tensor `name` of HF shape `shape` onto `device` as `dtype`.
-    pub fn tensor<B: Backend, const D: usize>(
-        &self,
-        name: &str,
-        shape: [usize; D],
-        dtype: FloatDType,
-        device: &B::Device,
-    ) -> Result<Tensor<B, D>> {
-        let (bytes, stored) = self.read(name, &shape)?;
-        let data = stored_data(bytes, stored, shape.to_vec()).ok_or_else(|| unsupported(name, stored))?;
-        Ok(Tensor::from_data(data, (device, dtype.into())))
-    }
-
-    /// Loads a `[out, in]` HF linear weight transposed to burn's `[in, out]` layout, as `dtype`.
-    /// The transpose happens on the stored bytes, so a bf16 weight stays bf16 on the host.
-    pub fn linear_weight<B: Backend>(
-        &self,
-        name: &str,
-        d_out: usize,
-        d_in: usize,
-        dtype: FloatDType,
-        device: &B::Device,
-    ) -> Result<Tensor<B, 2>> {
-        let (bytes, stored) = self.read(name, &[d_out, d_in])?;
-        let width = stored.bitsize() / 8;
-        let transposed = transpose_bytes(bytes, d_out, d_in, width);
-        let data = stored_data(&transposed, stored, vec![d_in, d_out]).ok_or_else(|| unsupported(name, stored))?;
-        Ok(Tensor::from_data(data, (device, dtype.into())))
-    }
-
     /// Fails with [`ModelError::UnexpectedTensors`] if any stored tensor was never read, other
     /// than those in `ignored` (e.g. a redundant `lm_head.weight` of a tied model).
     pub fn finish(self, ignored: &[&str]) -> Result<()> {
@@ -180,6 +150,40 @@ impl Checkpoint {
         }
         unused.sort();
         Err(ModelError::UnexpectedTensors { names: unused, dir: self.dir })
+    }
+}
+
+/// Where a model's weights come from: tensors by their Hugging Face names and shapes, as host
+/// data in the type they are stored in where the engine computes in it (f32, f16, bf16), else
+/// f32. A safetensors [`Checkpoint`] and a GGUF file ([`crate::gguf::checkpoint::GgufCheckpoint`])
+/// both serve the same model builder.
+pub trait TensorStore {
+    /// Tensor `name`, checking it has HF shape `shape`; marks it used.
+    fn data(&self, name: &str, shape: &[usize]) -> Result<TensorData>;
+
+    /// A `[d_out, d_in]` HF linear weight, transposed to burn's `[d_in, d_out]` layout.
+    fn linear_data(&self, name: &str, d_out: usize, d_in: usize) -> Result<TensorData>;
+
+    /// The float type most weights are stored in, if the engine computes in it.
+    fn stored_dtype(&self) -> Option<FloatDType>;
+}
+
+impl TensorStore for Checkpoint {
+    fn data(&self, name: &str, shape: &[usize]) -> Result<TensorData> {
+        let (bytes, stored) = self.read(name, shape)?;
+        stored_data(bytes, stored, shape.to_vec()).ok_or_else(|| unsupported(name, stored))
+    }
+
+    /// The transpose happens on the stored bytes, so a bf16 weight stays bf16 on the host.
+    fn linear_data(&self, name: &str, d_out: usize, d_in: usize) -> Result<TensorData> {
+        let (bytes, stored) = self.read(name, &[d_out, d_in])?;
+        let width = stored.bitsize() / 8;
+        let transposed = transpose_bytes(bytes, d_out, d_in, width);
+        stored_data(&transposed, stored, vec![d_in, d_out]).ok_or_else(|| unsupported(name, stored))
+    }
+
+    fn stored_dtype(&self) -> Option<FloatDType> {
+        Checkpoint::stored_dtype(self)
     }
 }
 
@@ -276,7 +280,7 @@ fn stored_data(bytes: &[u8], dtype: Dtype, shape: Vec<usize>) -> Option<TensorDa
 
 /// Transposes a row-major `[rows, cols]` matrix of `width`-byte elements, in tiles so that a
 /// 5120 x 13824 projection is not one cache miss per element.
-fn transpose_bytes(bytes: &[u8], rows: usize, cols: usize, width: usize) -> Vec<u8> {
+pub(crate) fn transpose_bytes(bytes: &[u8], rows: usize, cols: usize, width: usize) -> Vec<u8> {
     const TILE: usize = 64;
     let mut out = vec![0u8; bytes.len()];
     for r0 in (0..rows).step_by(TILE) {
