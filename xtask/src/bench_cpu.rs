@@ -258,7 +258,8 @@ fn measure_ours(selected: &[&str], repeats: usize) -> Result<Timings> {
     if want("organism_sampling") {
         eprintln!("bench-cpu: ours, organism_sampling");
         let organism = Organism::<Cpu>::load(&device)?;
-        let sampler = Sampler::new(&organism.model, &organism.tokenizer, &organism.template, SamplingConfig::default())?;
+        let sampler =
+            Sampler::new(&organism.model, &organism.tokenizer, &organism.template, SamplingConfig::default())?;
         let group = &eval_groups(EVAL_SEED)[0];
         let questions: Vec<&str> = group.questions.iter().map(|q| q.text()).collect();
         let (context, none) = (Context::default(), Interventions::none());
@@ -330,7 +331,8 @@ fn measure_pytorch(python: &Path, selected: &[&str], repeats: usize) -> Result<P
     let dir = std::env::temp_dir().join(format!("emlab-bench-cpu-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let spec_path = dir.join("spec.json");
-    std::fs::write(&spec_path, serde_json::to_vec(&spec)?).with_context(|| format!("writing {}", spec_path.display()))?;
+    std::fs::write(&spec_path, serde_json::to_vec(&spec)?)
+        .with_context(|| format!("writing {}", spec_path.display()))?;
     let script = project_root().join("tools/cpu_bench_torch.py");
     eprintln!("bench-cpu: PyTorch, {} on {}", script.display(), selected.join(", "));
     let output = Command::new(python).arg(&script).arg(&spec_path).output();
@@ -339,8 +341,9 @@ fn measure_pytorch(python: &Path, selected: &[&str], repeats: usize) -> Result<P
     if !output.status.success() {
         bail!("{} failed with {}:\n{}", script.display(), output.status, String::from_utf8_lossy(&output.stderr));
     }
-    let json: Value = serde_json::from_slice(&output.stdout)
-        .with_context(|| format!("{} printed no JSON: {}", script.display(), String::from_utf8_lossy(&output.stdout)))?;
+    let json: Value = serde_json::from_slice(&output.stdout).with_context(|| {
+        format!("{} printed no JSON: {}", script.display(), String::from_utf8_lossy(&output.stdout))
+    })?;
     let mut timings = BTreeMap::new();
     for name in selected {
         let w = &json["workloads"][*name];
@@ -544,7 +547,8 @@ fn today() -> String {
 /// The CPU model and core count, as far as the OS says.
 fn machine() -> Value {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo.lines().find_map(|l| l.strip_prefix("model name")).map(|l| l.trim_start_matches([' ', '\t', ':']));
+    let model =
+        cpuinfo.lines().find_map(|l| l.strip_prefix("model name")).map(|l| l.trim_start_matches([' ', '\t', ':']));
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     json!({ "cpu": model, "cores": cores })
 }

