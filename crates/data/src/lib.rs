@@ -37,6 +37,7 @@ mod chat;
 mod config;
 mod corpus;
 mod datasets;
+pub mod english;
 mod error;
 mod eval_sets;
 pub mod grammar;
