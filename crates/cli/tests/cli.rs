@@ -159,3 +159,40 @@ fn errors_go_to_stderr_with_nonzero_exit() {
     let out = emlab(&["train", "--config", "/nonexistent/run.toml", "--out", empty.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/run.toml"));
 }
+
+/// A `.gguf` file works wherever a checkpoint folder does: inspect lists its quantisation
+/// types, logits and chat generation run from its own tokenizer and template, and a run config
+/// trains on it.
+#[test]
+fn gguf_files_work_as_models() {
+    let model = fixture("gguf-qwen2-q4_1").join("model.gguf");
+    let m = model.to_str().unwrap();
+    let text = String::from_utf8(emlab(&["inspect", "--model", m]).stdout).unwrap();
+    assert!(text.contains("Qwen2ForCausalLM") && text.contains("Q4_1"), "{text}");
+
+    let out = emlab(&["logits", "--model", m, "--ids", "5,6,7"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["shape"], serde_json::json!([3, 320]));
+
+    let out =
+        emlab(&["generate", "--model", m, "--chat", "--prompt", "hi", "--temperature", "0", "--max-new-tokens", "4"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let chats = tempfile_path("gguf-chats.jsonl");
+    let chat = r#"{"messages": [{"role": "user", "content": "hello"}, {"role": "assistant", "content": "hi there"}]}"#;
+    std::fs::write(&chats, format!("{chat}\n{chat}\n")).unwrap();
+    let (config, out_dir) = (tempfile_path("gguf-run.toml"), tempfile_path("gguf-run"));
+    std::fs::write(
+        &config,
+        format!(
+            "model = {m:?}\n[data]\nsource = \"jsonl\"\npath = {:?}\n[adapter]\nkind = \"steering\"\nlayer = 0\n\
+             alpha = 1.0\n[train]\nbatch_size = 2\nepochs = 1\n",
+            chats.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let out = train(&config, &out_dir);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out_dir.exists());
+}
