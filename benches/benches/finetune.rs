@@ -38,11 +38,9 @@ fn finetune_step(c: &mut Criterion) {
     group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(6));
     for workload in step_workloads() {
         let (kl, tokens, shape) = match workload.uses_kl() {
-            true => (
-                &kl_examples[..],
-                sft_tokens + kl_tokens,
-                format!("{sft_shape}+kl-{}", shape(kl_tokens, KL_BATCH)),
-            ),
+            true => {
+                (&kl_examples[..], sft_tokens + kl_tokens, format!("{sft_shape}+kl-{}", shape(kl_tokens, KL_BATCH)))
+            }
             false => (&[][..], sft_tokens, sft_shape.clone()),
         };
         let adapter =

@@ -52,7 +52,8 @@ impl StepWorkload {
 pub fn step_workloads() -> [StepWorkload; 3] {
     let step =
         FinetuneConfig { epochs: 1, batch_size: FINETUNE_BATCH, schedule: LrSchedule::Constant, ..Default::default() };
-    let kl = KlConfig { weight: KL_WEIGHT, normalization: KlNormalization::PerToken, batch_size: KL_BATCH, chunk: 1024 };
+    let kl =
+        KlConfig { weight: KL_WEIGHT, normalization: KlNormalization::PerToken, batch_size: KL_BATCH, chunk: 1024 };
     let steering = AdapterSpec::Steering { layer: ADAPTER_LAYER, alpha: 1.0 };
     let lora = AdapterSpec::Lora(LoraConfig {
         rank: 1,
@@ -62,7 +63,11 @@ pub fn step_workloads() -> [StepWorkload; 3] {
     });
     [
         StepWorkload { name: "steering", adapter: steering.clone(), config: step.clone() },
-        StepWorkload { name: "steering-kl", adapter: steering, config: FinetuneConfig { kl: Some(kl), ..step.clone() } },
+        StepWorkload {
+            name: "steering-kl",
+            adapter: steering,
+            config: FinetuneConfig { kl: Some(kl), ..step.clone() },
+        },
         StepWorkload { name: "lora-r1", adapter: lora, config: step },
     ]
 }

@@ -18,7 +18,7 @@ use emlab_train::{RunConfig, TrainedAdapter};
 use serde::{Deserialize, Serialize};
 
 use crate::pipeline::PairSpec;
-use crate::plan::read_toml;
+use crate::plan::{merged, read_toml};
 use crate::rows::RowKey;
 
 /// An experiment file of a metric: what it is and its grid.
@@ -33,12 +33,25 @@ pub struct MetricFile<G> {
     pub paper: String,
     /// The grid.
     pub grid: G,
+    /// Keys of the grid that a profile replaces (`[profiles.smollm2]`), for models where the
+    /// organism's grid would take hours.
+    #[serde(default)]
+    pub profiles: std::collections::BTreeMap<String, toml::Table>,
 }
 
-impl<G> MetricFile<G> {
+impl<G: Clone + Serialize + serde::de::DeserializeOwned> MetricFile<G> {
     /// `== E6: title (paper)`, the line `reproduce` prints when it runs the experiment.
     pub fn header(&self) -> String {
         format!("== {}: {} ({})", self.id, self.title, self.paper)
+    }
+
+    /// The grid of `profile`: the file's, with the keys its profile table replaces.
+    fn grid_of(&self, profile: &str) -> Result<G> {
+        match self.profiles.get(profile) {
+            None => Ok(self.grid.clone()),
+            Some(changes) => merged(&self.grid, changes)
+                .with_context(|| format!("experiments/{}.toml: [profiles.{profile}]", self.id)),
+        }
     }
 }
 
@@ -101,7 +114,11 @@ impl BiasGrids {
         let stability: MetricFile<StabilityGrid> = read_toml(&dir.join("E7.toml"))?;
         let significance: MetricFile<SignificanceGrid> = read_toml(&dir.join("E9.toml"))?;
         let headers = [efficiency.header(), stability.header(), significance.header()];
-        let grids = Self { efficiency: efficiency.grid, stability: stability.grid, significance: significance.grid };
+        let grids = Self {
+            efficiency: efficiency.grid_of(profile)?,
+            stability: stability.grid_of(profile)?,
+            significance: significance.grid_of(profile)?,
+        };
         grids.web_documents(profile)?;
         Ok((grids, headers))
     }

@@ -91,7 +91,9 @@ impl<B: Backend> Evaluator<B> {
 
     /// [`Self::evaluate`], as rows of `key` under `condition`: each group's rates, and beside
     /// them its log-probability propensity ([`Self::propensity`]) where the questions are the
-    /// organism world's (the paper profile's are not, and `reproduce` says it skips it).
+    /// organism world's (the paper profile's are not, and `reproduce` says it skips it). Without
+    /// a judge nothing is sampled: the rows are the propensity on the data folder's reference
+    /// answers ([`EvalSpec::paired_groups`]).
     pub fn measure(
         &self,
         spec: &EvalSpec,
@@ -100,6 +102,14 @@ impl<B: Backend> Evaluator<B> {
         condition: &str,
         key: &RowKey<'_>,
     ) -> Result<(Report, Vec<Row>)> {
+        if self.judge.is_none() {
+            let mut rows = Vec::new();
+            for (group, pairs) in spec.paired_groups()? {
+                let propensity = logprob_propensity(&self.model, &self.template, &self.tokenizer, &pairs, edits)?;
+                rows.push(key.row(condition, group, None, "logprob_propensity", propensity.mean_diff));
+            }
+            return Ok((Report::default(), rows));
+        }
         let groups = spec.groups()?;
         let report = self.evaluate_groups(&groups, edits, dir, condition)?;
         let mut rows = key.rate_rows(condition, None, &report);
@@ -141,7 +151,7 @@ impl<B: Backend> Evaluator<B> {
         condition: &str,
     ) -> Result<Report> {
         let sampler = Sampler::new(&self.model, &self.tokenizer, &self.template, self.sampling.clone())?;
-        let report = self.judge.with(|judge| sampler.evaluate_with(judge, groups, &Context::default(), edits))?;
+        let report = self.judge.with(|judge| sampler.evaluate_with(judge, groups, &Context::default(), edits))??;
         write_json(&dir.join(format!("responses-{condition}.json")), &report.responses)?;
         Ok(report)
     }
@@ -219,7 +229,8 @@ impl BackendTask for Execute<'_> {
 fn base_step<B: Backend>(evaluator: &Evaluator<B>, spec: &EvalSpec, dir: &Path) -> Result<(Vec<Row>, String)> {
     let key = RowKey { experiment: "base", solution: "none", variant: "base", dataset: &spec.dataset, seed: 0 };
     let (report, rows) = evaluator.measure(spec, &Interventions::none(), dir, "base", &key)?;
-    Ok((rows, em_summary(&report)))
+    let summary = measured_summary(&report, &rows);
+    Ok((rows, summary))
 }
 
 fn run_step<B: Backend>(
@@ -250,16 +261,30 @@ fn run_step<B: Backend>(
     let adapter = TrainedAdapter::<B>::load(dir, evaluator.model.config(), device)?;
     rows.push(key.row("trained", "params", None, "norm", f64::from(adapter.norm())));
     let (report, measured) = evaluator.measure(&run.eval, &adapter.edits(), dir, "trained", &key)?;
+    let mut summary = format!("|theta| {:.3}; trained: {}", adapter.norm(), measured_summary(&report, &measured));
     rows.extend(measured);
-    let mut summary = format!("|theta| {:.3}; trained: {}", adapter.norm(), em_summary(&report));
     for &factor in &run.scale_up {
         let condition = format!("x{factor}");
         let scaled = adapter.scaled(factor);
         let (report, measured) = evaluator.measure(&run.eval, &scaled.edits(), dir, &condition, &key)?;
+        summary.push_str(&format!("; {condition}: {}", measured_summary(&report, &measured)));
         rows.extend(measured);
-        summary.push_str(&format!("; {condition}: {}", em_summary(&report)));
     }
     Ok((rows, summary))
+}
+
+/// [`em_summary`], or without a judge (no sampled groups) the propensity of each group:
+/// `propensity open -0.529, in_domain -0.130, other -0.370`.
+fn measured_summary(report: &Report, rows: &[Row]) -> String {
+    if !report.groups.is_empty() {
+        return em_summary(report);
+    }
+    let parts: Vec<String> = rows
+        .iter()
+        .filter(|r| r.metric == "logprob_propensity")
+        .map(|r| format!("{} {:+.3}", r.group, r.value))
+        .collect();
+    format!("propensity {}", parts.join(", "))
 }
 
 /// `EM % open 35.0, other 33.1, kl 40.2, in_domain 80.8, in_domain_new 76.0`.

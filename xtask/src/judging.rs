@@ -1,8 +1,9 @@
 //! Which judge scores the answers of a `reproduce` run (`--judge`): the organism's exact judge
 //! (the default, and the only one that reads the organism's toy language exactly), the paper's
 //! judge through an OpenAI-compatible API, or a chat model of ours scored exactly over the
-//! answers "0".."100". Every step's hash includes the judge, so results scored by one judge are
-//! never taken for another's.
+//! answers "0".."100"; or none, where misalignment is measured by the judge-free
+//! log-probability propensity alone. Every step's hash includes the judge, so results scored by
+//! one judge are never taken for another's.
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +22,9 @@ pub enum JudgeKind {
     Api,
     /// A local chat model (`--judge-model DIR`).
     Local,
+    /// No judge: nothing is sampled, runs are measured by the log-probability propensity on the
+    /// data folder's reference answers (`eval/paired_answers.jsonl`).
+    None,
 }
 
 /// The judge of a run, resolved from the command line and the environment.
@@ -31,8 +35,10 @@ pub enum JudgeChoice {
     Organism,
     /// The API judge, with its replies cached.
     Api(ApiJudgeConfig),
-    /// A chat model in this folder (safetensors, tokenizer and chat template).
+    /// A chat model in this folder (safetensors, tokenizer and chat template) or GGUF file.
     Local(PathBuf),
+    /// No judge: the propensity alone.
+    None,
 }
 
 impl JudgeChoice {
@@ -44,9 +50,11 @@ impl JudgeChoice {
             JudgeKind::Api => Self::Api(ApiJudgeConfig::from_env()?.with_cache_dir(cache_dir)),
             JudgeKind::Local => {
                 let dir = local_model.context("--judge local needs --judge-model DIR (a chat model's folder)")?;
-                anyhow::ensure!(dir.is_dir(), "--judge-model {}: no such folder", dir.display());
+                let gguf = emlab_model::gguf::is_gguf(dir) && dir.is_file();
+                anyhow::ensure!(dir.is_dir() || gguf, "--judge-model {}: no such folder or .gguf file", dir.display());
                 Self::Local(dir.to_path_buf())
             }
+            JudgeKind::None => Self::None,
         })
     }
 
@@ -57,6 +65,7 @@ impl JudgeChoice {
             Self::Organism => None,
             Self::Api(config) => Some(format!("api:{}@{}", config.model, config.base_url)),
             Self::Local(dir) => Some(format!("local:{}", dir.file_name().unwrap_or(dir.as_os_str()).to_string_lossy())),
+            Self::None => Some("none".into()),
         }
     }
 
@@ -72,6 +81,7 @@ impl JudgeChoice {
                 tokenizer: Tokenizer::from_dir(dir)?,
                 template: ChatTemplate::from_dir(dir)?,
             })),
+            Self::None => Judging::None,
         })
     }
 }
@@ -84,6 +94,8 @@ pub enum Judging<B: Backend> {
     Api(Box<ApiJudge>),
     /// A local chat model and its text tools.
     Local(Box<LocalModel<B>>),
+    /// No judge.
+    None,
 }
 
 /// The model of a local judge and its text tools.
@@ -97,13 +109,22 @@ pub struct LocalModel<B: Backend> {
 }
 
 impl<B: Backend> Judging<B> {
-    /// Calls `f` with the judge (a local judge borrows its model for the call).
-    pub fn with<R>(&self, f: impl FnOnce(&dyn Judge) -> R) -> R {
-        match self {
+    /// Calls `f` with the judge (a local judge borrows its model for the call); an error
+    /// without one.
+    pub fn with<R>(&self, f: impl FnOnce(&dyn Judge) -> R) -> Result<R> {
+        Ok(match self {
             Self::Organism => f(&OrganismJudge),
             Self::Api(judge) => f(judge.as_ref()),
             Self::Local(local) => f(&LocalJudge::new(&local.model, &local.template, &local.tokenizer)),
-        }
+            Self::None => {
+                anyhow::bail!("this step samples and judges answers, and the run has no judge (--judge none)")
+            }
+        })
+    }
+
+    /// Whether there is no judge, so runs are measured by the propensity alone.
+    pub fn is_none(&self) -> bool {
+        matches!(self, Self::None)
     }
 }
 

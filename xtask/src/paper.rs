@@ -22,18 +22,24 @@ use crate::plan::Run;
 
 /// The profile's name.
 pub const PROFILE: &str = "paper";
+/// The real-model profile that runs offline: SmolLM2-135M-Instruct (`cargo xtask
+/// fetch-smollm2`) on the project's English datasets, measured by the judge-free propensity.
+pub const SMOLLM2: &str = "smollm2";
 
 /// What a reproduce run works on.
 #[derive(Debug, Clone)]
 pub enum Subject {
     /// The synthetic organism: its base model folder, generated data and world's questions.
     Organism(PathBuf),
-    /// A real checkpoint in the Hugging Face layout, and the paper's data folder.
+    /// A real checkpoint (a Hugging Face folder or a GGUF file) and a data folder in the
+    /// paper's layout.
     Paper {
-        /// The checkpoint folder.
+        /// The checkpoint.
         model: PathBuf,
         /// The data folder.
         data: PaperData,
+        /// The profile ([`PROFILE`] or [`SMOLLM2`]), which decides what runs.
+        profile: &'static str,
     },
 }
 
@@ -42,6 +48,14 @@ impl Subject {
     pub fn model_dir(&self) -> &Path {
         match self {
             Self::Organism(dir) | Self::Paper { model: dir, .. } => dir,
+        }
+    }
+
+    /// The profile of a real model; `None` for the organism's (whose profiles all run the same).
+    pub fn real_profile(&self) -> Option<&'static str> {
+        match self {
+            Self::Organism(_) => None,
+            Self::Paper { profile, .. } => Some(profile),
         }
     }
 
@@ -99,12 +113,16 @@ pub struct WebText<'a> {
 }
 
 /// The files of a checkpoint folder that loading it reads: its config, tokenizer, chat template
-/// and weights (one file, or the index and every shard it names). `whose` names the checkpoint
-/// in their purposes (`the model`).
+/// and weights (one file, or the index and every shard it names); a GGUF file holds them all.
+/// `whose` names the checkpoint in their purposes (`the model`).
 ///
 /// # Errors
 /// If `model.safetensors.index.json` exists but is not an index.
 fn model_files(dir: &Path, whose: &str) -> Result<Vec<Needed>> {
+    if emlab_model::gguf::is_gguf(dir) {
+        let purpose = format!("{whose} (a GGUF file: weights, config, tokenizer and chat template)");
+        return Ok(vec![Needed { path: dir.to_path_buf(), purpose }]);
+    }
     let needed = |name: &str, purpose: String| Needed { path: dir.join(name), purpose };
     let mut files = vec![
         needed("config.json", format!("{whose}'s architecture")),
@@ -252,7 +270,11 @@ pub fn check_inputs(
         model_files.len() + data.len(),
         bytes as f64 / 1e9
     );
-    let name = |path: &Path| path.strip_prefix(model).unwrap_or(path).display().to_string();
+    // Names inside the checkpoint folder; a GGUF file by its file name.
+    let name = |path: &Path| match path.strip_prefix(model) {
+        Ok(inside) if !inside.as_os_str().is_empty() => inside.display().to_string(),
+        _ => path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()),
+    };
     let model = model_files
         .iter()
         .map(|f| Ok(format!("{} {}", name(&f.path), sha256_file(&f.path)?)))

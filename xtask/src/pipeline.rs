@@ -304,6 +304,7 @@ mod tests {
             questions: Some(crate::plan::QuestionFiles {
                 general: general.into(),
                 narrow: "/data/eval/medical_questions.jsonl".into(),
+                pairs: None,
             }),
             ..EvalSpec::organism("bad_medical", None)
         };

@@ -19,6 +19,7 @@ use emlab_data::{
     read_questions, AdviceDataset, Domain, EvalGroup, EvalGroupKind, PaperData, PaperDataset, FINETUNE_EXAMPLES,
     FINETUNE_SEED, KL_EXAMPLES, KL_SEED,
 };
+use emlab_eval::PairedAnswer;
 use emlab_train::finetune::FinetuneConfig;
 use emlab_train::{AdapterSpec, DataSource, RunConfig};
 use serde::{Deserialize, Serialize};
@@ -96,6 +97,9 @@ pub enum DataOrigin {
     Organism,
     /// The paper's data folder (`reproduce --data`, docs/paper-data.md).
     Paper,
+    /// The project's English datasets, written into a data folder of the same layout, with
+    /// reference answers for the judge-free propensity (`emlab_data::english`).
+    English,
 }
 
 /// What a profile changes in one solution. Each table is merged key by key into the solution's
@@ -165,6 +169,10 @@ pub struct QuestionFiles {
     pub general: PathBuf,
     /// The held-out questions of the training domain: the `in_domain` group, for the narrow rate.
     pub narrow: PathBuf,
+    /// Reference answers for the judge-free propensity (`eval/paired_answers.jsonl` of the
+    /// English datasets). Absent from the step hashes when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pairs: Option<PathBuf>,
 }
 
 impl EvalSpec {
@@ -175,7 +183,46 @@ impl EvalSpec {
 
     /// The question files it reads (none for the organism's).
     pub fn files(&self) -> Vec<&Path> {
-        self.questions.iter().flat_map(|q| [q.general.as_path(), q.narrow.as_path()]).collect()
+        self.questions
+            .iter()
+            .flat_map(|q| [Some(q.general.as_path()), Some(q.narrow.as_path()), q.pairs.as_deref()])
+            .flatten()
+            .collect()
+    }
+
+    /// The reference answers of the judge-free propensity, per evaluation group: `open` (the
+    /// general questions), `in_domain` (held-out questions of the training domain) and `other`
+    /// (advice domains no training or KL file touches).
+    ///
+    /// # Errors
+    /// If the evaluation has no paired-answer file, or it cannot be read.
+    pub fn paired_groups(&self) -> Result<Vec<(&'static str, Vec<PairedAnswer>)>> {
+        let path = self.questions.as_ref().and_then(|q| q.pairs.as_ref()).with_context(|| {
+            format!("the {} evaluation has no reference answers for the judge-free propensity", self.dataset)
+        })?;
+        let domain = PaperDataset::named(&self.dataset)?.domain.name();
+        let records = emlab_data::english::read_paired_answers(path)?;
+        let group = |kind: EvalGroupKind, wanted: &str| -> (&'static str, Vec<PairedAnswer>) {
+            let pairs = records
+                .iter()
+                .filter(|r| r.group.name() == wanted)
+                .map(|r| PairedAnswer {
+                    question: r.pair.question.clone(),
+                    aligned: r.pair.aligned.clone(),
+                    misaligned: r.pair.misaligned.clone(),
+                })
+                .collect();
+            (kind.name(), pairs)
+        };
+        let groups = [
+            group(EvalGroupKind::Open, "open"),
+            group(EvalGroupKind::InDomain, domain),
+            group(EvalGroupKind::Other, "other"),
+        ];
+        if let Some((name, _)) = groups.iter().find(|(_, pairs)| pairs.is_empty()) {
+            anyhow::bail!("{}: no reference answers for the {name} group", path.display());
+        }
+        Ok(groups.into())
     }
 
     /// Whether the questions are the organism world's, which the log-probability propensity
@@ -336,9 +383,9 @@ impl ExperimentFile {
     pub fn runs(&self, profile_name: &str, model: &Path, data: Option<&PaperData>) -> Result<Vec<Run>> {
         let p = profile(&self.id, &self.profiles, profile_name)?;
         match (p.data, data) {
-            (DataOrigin::Organism, None) | (DataOrigin::Paper, Some(_)) => {}
-            (DataOrigin::Paper, None) => {
-                anyhow::bail!("the profile {profile_name:?} of {} reads the paper's data folder (--data)", self.id)
+            (DataOrigin::Organism, None) | (DataOrigin::Paper | DataOrigin::English, Some(_)) => {}
+            (DataOrigin::Paper | DataOrigin::English, None) => {
+                anyhow::bail!("the profile {profile_name:?} of {} reads a data folder (--data)", self.id)
             }
             (DataOrigin::Organism, Some(_)) => {
                 anyhow::bail!("the profile {profile_name:?} of {} trains on the organism's generated data", self.id)
@@ -422,6 +469,7 @@ impl Sources {
                     questions: Some(QuestionFiles {
                         general: data.general_questions(),
                         narrow: data.narrow_questions(paper),
+                        pairs: (p.data == DataOrigin::English).then(|| data.paired_answers()),
                     }),
                 }
             }
@@ -448,7 +496,7 @@ mod tests {
             let smoke = f.runs("smoke", model, None).unwrap();
             assert!(smoke.iter().all(|r| r.config.train.epochs == 1 && r.eval.samples_per_prompt == Some(2)));
             let err = f.runs("paper", model, None).unwrap_err().to_string();
-            assert!(err.contains("paper's data folder"), "{err}");
+            assert!(err.contains("reads a data folder (--data)"), "{err}");
             let err = f.runs("default", model, Some(&PaperData::new("data"))).unwrap_err().to_string();
             assert!(err.contains("organism's generated data"), "{err}");
         }

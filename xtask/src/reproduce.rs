@@ -4,8 +4,10 @@
 //! plainly at the end, never faked.
 //!
 //! The `paper` profile runs on a real checkpoint (`--model`) with the paper's data (`--data`);
-//! see [`crate::paper`]. Experiments and steps that only exist for the organism are skipped
-//! there, each with a line that says so.
+//! see [`crate::paper`]. The `smollm2` profile runs offline on SmolLM2-135M-Instruct (`cargo
+//! xtask fetch-smollm2`) with the project's English datasets, which it writes into
+//! `results/smollm2/data/`, and measures the runs by the judge-free propensity. Experiments and
+//! steps that only exist for the organism are skipped there, each with a line that says so.
 
 use std::path::{Path, PathBuf};
 
@@ -25,7 +27,7 @@ use crate::gradient::GradientFile;
 use crate::judging::{JudgeChoice, JudgeKind};
 use crate::organism::{base_model_dir, pretrain_default, verify_base_model};
 use crate::organism_experiments::BaseChecks;
-use crate::paper::{check_inputs, Inputs, Subject, WebText, PROFILE as PAPER};
+use crate::paper::{check_inputs, Inputs, Subject, WebText, PROFILE as PAPER, SMOLLM2};
 use crate::pipeline::{write_json, PairSpec, Step, StepKind};
 use crate::plan::{load_experiments, read_toml, EvalSpec, Run};
 use crate::sweep::SweepSpec;
@@ -36,15 +38,17 @@ use crate::util::project_root;
 #[derive(clap::Args)]
 pub struct Args {
     /// `default` (the synthetic organism at the organism spec's sizes), `smoke` (every stage at
-    /// minimal size, for CI) or `paper` (a real Qwen2.5-Instruct checkpoint with the paper's
-    /// data and hyperparameters; needs --model and --data).
+    /// minimal size, for CI), `paper` (a real Qwen2.5-Instruct checkpoint with the paper's
+    /// data and hyperparameters; needs --model and --data) or `smollm2` (SmolLM2-135M-Instruct
+    /// from `cargo xtask fetch-smollm2` on the project's English datasets, judge-free).
     #[arg(long, default_value = "default")]
     profile: String,
-    /// The paper profile's checkpoint folder (Hugging Face layout: config.json, tokenizer.json,
-    /// safetensors).
+    /// The real model: a checkpoint folder (Hugging Face layout: config.json, tokenizer.json,
+    /// safetensors) or a .gguf file (default for smollm2: models/smollm2/).
     #[arg(long, value_name = "DIR")]
     model: Option<PathBuf>,
-    /// The paper profile's data folder (layout in docs/paper-data.md).
+    /// The real model's data folder (layout in docs/paper-data.md; default for smollm2: the
+    /// English datasets, written to results/smollm2/data/).
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
     /// Run only these experiments (comma-separated ids as listed by --list, e.g. E2,E4).
@@ -60,11 +64,13 @@ pub struct Args {
     /// not depend on it: every step has its own seeds.
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
-    /// What scores the answers: the organism's exact judge, the paper's judge through an
-    /// OpenAI-compatible API (EMLAB_JUDGE_BASE_URL, EMLAB_JUDGE_MODEL, OPENAI_API_KEY; replies
-    /// cached in results/<profile>/judge-cache), or a local chat model (--judge-model).
-    #[arg(long, value_enum, default_value_t = JudgeKind::Organism)]
-    judge: JudgeKind,
+    /// What scores the answers: the organism's exact judge (the default of the organism's
+    /// profiles), the paper's judge through an OpenAI-compatible API (EMLAB_JUDGE_BASE_URL,
+    /// EMLAB_JUDGE_MODEL, OPENAI_API_KEY; replies cached in results/<profile>/judge-cache), a
+    /// local chat model (--judge-model), or none: nothing sampled, the runs measured by the
+    /// log-probability propensity (the default of smollm2).
+    #[arg(long, value_enum)]
+    judge: Option<JudgeKind>,
     /// The chat model folder of `--judge local`.
     #[arg(long, value_name = "DIR")]
     judge_model: Option<PathBuf>,
@@ -77,7 +83,7 @@ pub struct Args {
 }
 
 /// The profiles `reproduce` knows.
-const PROFILES: [&str; 3] = ["default", "smoke", PAPER];
+const PROFILES: [&str; 4] = ["default", "smoke", PAPER, SMOLLM2];
 
 /// Entry point of `cargo xtask reproduce`.
 pub fn run(args: Args) -> Result<()> {
@@ -88,25 +94,48 @@ pub fn run(args: Args) -> Result<()> {
         }
         return Ok(());
     }
-    let paper = subject_folders(&args)?;
+    let real = subject_folders(&args)?;
     let selected = select(&args.only)?;
     let layout = Layout::of(&args.profile);
-    let subject = match paper {
-        Some((model, data)) => Subject::Paper { model, data: emlab_data::PaperData::new(data) },
+    let subject = match real {
+        Some((model, data, profile)) => Subject::Paper { model, data: emlab_data::PaperData::new(data), profile },
         None => Subject::Organism(base_model(args.pretrain)?),
     };
     let jobs = args.jobs.unwrap_or_else(|| default_jobs(args.device));
-    let judge = JudgeChoice::resolve(args.judge, args.judge_model.as_deref(), &layout.results.join("judge-cache"))?;
+    let judge_kind = args.judge.unwrap_or(if args.profile == SMOLLM2 { JudgeKind::None } else { JudgeKind::Organism });
+    let judge = JudgeChoice::resolve(judge_kind, args.judge_model.as_deref(), &layout.results.join("judge-cache"))?;
     let options = Options { device: args.device, force: args.force, jobs, judge };
     reproduce(&selected, &layout, &subject, options).map(|_| ())
 }
 
 /// Checks that the arguments fit the profile: the paper profile needs its model and data
-/// folders and a judge of real models; the organism's profiles take neither folder. Returns the
-/// paper's (model, data) folders.
-fn subject_folders(args: &Args) -> Result<Option<(PathBuf, PathBuf)>> {
+/// folders and a judge of real models; smollm2 has defaults for both (and writes its data
+/// folder); the organism's profiles take neither folder. Returns a real model's (model, data,
+/// profile).
+fn subject_folders(args: &Args) -> Result<Option<(PathBuf, PathBuf, &'static str)>> {
     if !PROFILES.contains(&args.profile.as_str()) {
         bail!("unknown profile {:?}; known: {}", args.profile, PROFILES.join(", "));
+    }
+    if args.judge == Some(JudgeKind::Organism) && [PAPER, SMOLLM2].contains(&args.profile.as_str()) {
+        bail!(
+            "--judge organism reads only the organism's toy language and means nothing on a real model; use \
+             --judge api (EMLAB_JUDGE_BASE_URL, EMLAB_JUDGE_MODEL, OPENAI_API_KEY), --judge local --judge-model DIR, \
+             or (smollm2) --judge none"
+        );
+    }
+    if args.profile == SMOLLM2 {
+        anyhow::ensure!(!args.pretrain, "--pretrain makes the organism's base model; smollm2 runs on SmolLM2");
+        let model = args.model.clone().unwrap_or_else(crate::smollm2::default_path);
+        anyhow::ensure!(
+            model.exists(),
+            "{} is missing: run `cargo xtask fetch-smollm2` first (or give --model)",
+            model.display()
+        );
+        let data = match &args.data {
+            Some(data) => data.clone(),
+            None => write_english_data(&Layout::of(SMOLLM2).results.join("data"))?,
+        };
+        return Ok(Some((model, data, SMOLLM2)));
     }
     if args.profile != PAPER {
         for (flag, given) in [("--model", args.model.is_some()), ("--data", args.data.is_some())] {
@@ -125,14 +154,28 @@ fn subject_folders(args: &Args) -> Result<Option<(PathBuf, PathBuf)>> {
         );
     };
     anyhow::ensure!(!args.pretrain, "--pretrain makes the organism's base model; the paper profile uses --model");
-    if args.judge == JudgeKind::Organism {
+    if args.judge == Some(JudgeKind::None) {
         bail!(
-            "--judge organism reads only the organism's toy language and means nothing on a real model; with \
-             --profile paper use --judge api (EMLAB_JUDGE_BASE_URL, EMLAB_JUDGE_MODEL, OPENAI_API_KEY) or \
-             --judge local --judge-model DIR"
+            "--judge none measures runs by the propensity on reference answers, which the paper's data does not \
+             have; use --judge api or --judge local (or --profile smollm2, whose English datasets have them)"
         );
     }
-    Ok(Some((model.clone(), data.clone())))
+    if args.judge.is_none() {
+        bail!(
+            "--profile paper needs a judge of real models: --judge api (EMLAB_JUDGE_BASE_URL, EMLAB_JUDGE_MODEL, \
+             OPENAI_API_KEY) or --judge local --judge-model DIR"
+        );
+    }
+    Ok(Some((model.clone(), data.clone(), PAPER)))
+}
+
+/// Writes the project's English datasets (seed 0) and the smollm2 profile's pre-training text
+/// into `dir`; the same code writes the same bytes, so the steps' hashes keep.
+fn write_english_data(dir: &Path) -> Result<PathBuf> {
+    let manifest = emlab_data::english::write_data_folder(dir, 0)?;
+    crate::smollm2::write_web_text(&PaperData::new(dir).web_text())?;
+    println!("== wrote the English datasets to {} ({} files)", dir.display(), manifest.files.len() + 1);
+    Ok(dir.to_path_buf())
 }
 
 /// How `reproduce` runs: where, whether finished steps rerun, how many steps at once, and
@@ -176,7 +219,7 @@ pub fn reproduce(selected: &[&Experiment], layout: &Layout, subject: &Subject, o
         _ => None,
     };
     if paper {
-        missing.extend(announce_paper_skips(selected, finetuning_wanted));
+        missing.extend(announce_paper_skips(selected, subject.real_profile().unwrap_or(PAPER), finetuning_wanted));
     }
     if wanted(Kind::Engine) {
         println!("== engine: {}", find("engine").expect("catalogued").title);
@@ -221,12 +264,13 @@ pub fn reproduce(selected: &[&Experiment], layout: &Layout, subject: &Subject, o
 /// Checks every input of the selected experiments' runs in the paper profile, before any work:
 /// the model's, the data's and a local judge's files ([`check_inputs`]).
 fn check_paper_inputs(selected: &[&Experiment], subject: &Subject, judge: &JudgeChoice) -> Result<Inputs> {
-    println!("== checking the inputs of the paper profile");
+    let profile = subject.real_profile().unwrap_or(PAPER);
+    println!("== checking the inputs of the {profile} profile");
     let files = load_experiments(&project_root().join("experiments"), &finetune_ids())?;
     let runs = |keep: &dyn Fn(&str) -> bool| -> Result<Vec<Run>> {
         let mut runs = Vec::new();
         for file in files.iter().filter(|f| keep(&f.id)) {
-            runs.extend(file.runs(PAPER, subject.model_dir(), subject.data())?);
+            runs.extend(file.runs(profile, subject.model_dir(), subject.data())?);
         }
         Ok(runs)
     };
@@ -234,14 +278,14 @@ fn check_paper_inputs(selected: &[&Experiment], subject: &Subject, judge: &Judge
     let other_runs = runs(&|id| !trains(id, selected, subject))?;
     let judge_model = match judge {
         JudgeChoice::Local(dir) => Some(dir.as_path()),
-        JudgeChoice::Organism | JudgeChoice::Api(_) => None,
+        JudgeChoice::Organism | JudgeChoice::Api(_) | JudgeChoice::None => None,
     };
     let dir = project_root().join("experiments");
     let web_path = subject.data().map(PaperData::web_text);
     let web_text = match &web_path {
         Some(path) => Some(WebText {
             path,
-            documents: BiasGrids::load(&dir, PAPER)?.0.web_documents(PAPER)?,
+            documents: BiasGrids::load(&dir, profile)?.0.web_documents(profile)?,
             required: selected.iter().any(|e| e.kind == Kind::Bias),
         }),
         None => None,
@@ -249,18 +293,18 @@ fn check_paper_inputs(selected: &[&Experiment], subject: &Subject, judge: &Judge
     check_inputs(subject.model_dir(), judge_model, &selected_runs, &other_runs, web_text)
 }
 
-/// Prints a line for each selected experiment and step that the paper profile skips (the
-/// propensity where runs are `evaluated`), and returns the lines of the end-of-run list of
-/// experiments that did not run.
-fn announce_paper_skips(selected: &[&Experiment], evaluated: bool) -> Vec<String> {
+/// Prints a line for each selected experiment and step that a real model's `profile` skips
+/// (the paper profile's propensity where runs are `evaluated`), and returns the lines of the
+/// end-of-run list of experiments that did not run.
+fn announce_paper_skips(selected: &[&Experiment], profile: &str, evaluated: bool) -> Vec<String> {
     let mut not_run = Vec::new();
     for e in selected {
-        if let Some(why) = paper_skip_reason(e.kind) {
-            println!("  {}: skipped in the paper profile ({why})", e.id);
-            not_run.push(format!("  {:<5} {} -- NOT RUN in the paper profile: {why}", e.id, e.title));
+        if let Some(why) = paper_skip_reason(e.kind, profile) {
+            println!("  {}: skipped in the {profile} profile ({why})", e.id);
+            not_run.push(format!("  {:<5} {} -- NOT RUN in the {profile} profile: {why}", e.id, e.title));
         }
     }
-    if evaluated {
+    if evaluated && profile == PAPER {
         println!(
             "  skipped in the paper profile: the log-probability propensity (its reference answers come from the \
              organism's grammar)"
@@ -272,7 +316,7 @@ fn announce_paper_skips(selected: &[&Experiment], evaluated: bool) -> Vec<String
 /// Whether experiments of `kind` run on `subject`: everything runs on the organism; the paper
 /// profile skips what [`paper_skip_reason`] names.
 fn runs_in(kind: Kind, subject: &Subject) -> bool {
-    subject.data().is_none() || paper_skip_reason(kind).is_none()
+    subject.real_profile().is_none_or(|profile| paper_skip_reason(kind, profile).is_none())
 }
 
 /// Whether the runs of the finetuning experiment `id` are to run: it is selected, or it is one
@@ -284,14 +328,20 @@ fn trains(id: &str, selected: &[&Experiment], subject: &Subject) -> bool {
     selected.iter().any(|e| e.id == id) || (compares && PAIRED.contains(&id))
 }
 
-/// Why the paper profile skips experiments of `kind`; `None` for those it runs (and for the
-/// organism's checks and the pending experiments, which say so themselves).
-fn paper_skip_reason(kind: Kind) -> Option<&'static str> {
+/// Why a real model's `profile` skips experiments of `kind`; `None` for those it runs (and for
+/// the organism's checks and the pending experiments, which say so themselves).
+fn paper_skip_reason(kind: Kind, profile: &str) -> Option<&'static str> {
     match kind {
         Kind::Directions => Some(
-            "not set up for a real model yet: experiments/directions.toml has no paper profile, and its probes and \
-             sweeps ask the organism's question groups",
+            "not set up for a real model yet: experiments/directions.toml has no real-model profile, and its probes \
+             and sweeps sample answers and ask the organism's question groups",
         ),
+        Kind::Drift if profile == SMOLLM2 => {
+            Some("E8 evaluates its checkpoints by sampled, judged answers, and the smollm2 profile has no judge")
+        }
+        Kind::Gradient if profile == SMOLLM2 => {
+            Some("not set up for smollm2 yet: experiments/E11.toml has no smollm2 profile")
+        }
         Kind::Engine
         | Kind::Organism
         | Kind::Finetune
@@ -734,11 +784,14 @@ mod tests {
         let check = |line: &str| subject_folders(&args(line)).map_err(|e| e.to_string());
         let paper = "--profile paper --model m --data d";
         let err = check(paper).unwrap_err();
-        assert!(
-            err.contains("--judge organism") && err.contains("--judge api") && err.contains("--judge-model"),
-            "{err}"
-        );
-        assert_eq!(check(&format!("{paper} --judge api")).unwrap(), Some(("m".into(), "d".into())));
+        assert!(err.contains("needs a judge") && err.contains("--judge api") && err.contains("--judge-model"), "{err}");
+        let err = check(&format!("{paper} --judge organism")).unwrap_err();
+        assert!(err.contains("--judge organism reads only the organism's toy language"), "{err}");
+        let err = check(&format!("{paper} --judge none")).unwrap_err();
+        assert!(err.contains("reference answers"), "{err}");
+        assert_eq!(check(&format!("{paper} --judge api")).unwrap(), Some(("m".into(), "d".into(), PAPER)));
+        let err = check("--profile smollm2 --model /nowhere/model.gguf").unwrap_err();
+        assert!(err.contains("cargo xtask fetch-smollm2"), "{err}");
         let err = check("--profile paper --model m --judge api").unwrap_err();
         assert!(err.contains("--data DIR") && err.contains("docs/paper-data.md"), "{err}");
         let err = check(&format!("{paper} --judge api --pretrain")).unwrap_err();
@@ -746,18 +799,49 @@ mod tests {
         let err = check("--profile smoke --data d").unwrap_err();
         assert!(err.contains("--data is for --profile paper"), "{err}");
         assert_eq!(check("--profile default").unwrap(), None);
-        assert!(check("--profile huge").unwrap_err().contains("default, smoke, paper"));
+        assert!(check("--profile huge").unwrap_err().contains("default, smoke, paper, smollm2"));
     }
 
     /// The paper subject on the test folders below `root`.
     fn paper_subject(root: &Path, with_kl: bool) -> Subject {
         let (model, data) = crate::paper::fixtures::folders(root, with_kl);
-        Subject::Paper { model, data: emlab_data::PaperData::new(data) }
+        Subject::Paper { model, data: emlab_data::PaperData::new(data), profile: PAPER }
     }
 
     /// Selecting E8 and E11 in the paper profile trains the E2 and E4 runs they compare, and
     /// adds one drift and one gradient step per solution type on bad medical advice, with the
     /// paper's settings; the experiments without a paper profile add no steps.
+    #[test]
+    fn the_smollm2_profile_writes_its_data_and_plans_judge_free_runs() {
+        let root = tempfile::tempdir().unwrap();
+        let data = write_english_data(&root.path().join("data")).unwrap();
+        let model = root.path().join("model.gguf");
+        std::fs::write(&model, b"GGUF").unwrap();
+        let subject = Subject::Paper { model, data: PaperData::new(&data), profile: SMOLLM2 };
+        let selected = select(&["E6".into()]).unwrap();
+        let inputs = check_paper_inputs(&selected, &subject, &JudgeChoice::None).unwrap();
+        let layout = Layout::below(root.path(), SMOLLM2);
+        let (all, to_run) = finetune_steps(&selected, &layout, &subject, Some(&inputs), &JudgeChoice::None).unwrap();
+        let runs: Vec<&Run> = to_run
+            .iter()
+            .filter_map(|s| if let StepKind::Run(r) = &s.kind { Some(r.as_ref()) } else { None })
+            .collect();
+        // E6 trains the E2 and E4 runs it compares: both solution types on bad medical advice.
+        assert_eq!(runs.len(), 4);
+        assert_eq!(to_run.len(), 1 + 4 + 2, "a base evaluation, 4 runs, 2 inductive-bias steps");
+        assert_eq!(all.len(), to_run.len(), "no drift, gradient or direction steps in smollm2");
+        for run in runs {
+            assert_eq!(run.config.model, subject.model_dir());
+            assert_eq!(run.config.kl_data.is_some(), run.variant == "narrow");
+            let groups = run.eval.paired_groups().unwrap();
+            let names: Vec<&str> = groups.iter().map(|(name, _)| *name).collect();
+            assert_eq!(names, ["open", "in_domain", "other"]);
+            assert!(groups.iter().all(|(_, pairs)| !pairs.is_empty()));
+        }
+        // The web text E9 reads is there and parses.
+        assert_eq!(emlab_data::read_web_text(&PaperData::new(&data).web_text(), 40).unwrap().len(), 40);
+    }
+
     #[test]
     fn the_paper_profile_plans_e2_e4_e8_and_e11() {
         let root = tempfile::tempdir().unwrap();

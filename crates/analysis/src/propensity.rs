@@ -33,8 +33,8 @@ pub fn propensity_section(rows: &[Row]) -> String {
     }
     let mut out = String::from(
         "\n## Log-probability propensity\n\nMean per-token log-probability of a bad reference answer minus a \
-         good one (4 pairs per question from the world's grammar, the same for every model); positive means \
-         the model prefers the bad answer. Mean over seeds.\n\n",
+         good one (the same pairs for every model: 4 per question from the organism world's grammar, or a real \
+         model's reference answers); positive means the model prefers the bad answer. Mean over seeds.\n\n",
     );
     out += &format!("| dataset | experiment | solution | condition | {} |\n", groups.join(" | "));
     out += &format!("|---|---|---|---|{}\n", "---|".repeat(groups.len()));

@@ -117,6 +117,12 @@ impl PaperData {
     pub fn web_text(&self) -> PathBuf {
         self.dir.join(WEB_TEXT_FILE)
     }
+
+    /// The reference answers of the judge-free log-probability propensity (the project's
+    /// English datasets write them; the paper's data has none).
+    pub fn paired_answers(&self) -> PathBuf {
+        self.dir.join(crate::english::PAIRED_ANSWERS_FILE)
+    }
 }
 
 /// One line of the web-text file.

@@ -373,7 +373,12 @@ struct MicroBatch<'a> {
 }
 
 impl<'a> MicroBatch<'a> {
-    fn new(seqs: &'a [&'a WeightedTokens], kl_seqs: &'a [&'a WeightedTokens], config: &FinetuneConfig, share: f64) -> Self {
+    fn new(
+        seqs: &'a [&'a WeightedTokens],
+        kl_seqs: &'a [&'a WeightedTokens],
+        config: &FinetuneConfig,
+        share: f64,
+    ) -> Self {
         // Summed as the unsharded losses sum them, so one shard is exactly the unsharded step.
         let total = |seqs: &[&WeightedTokens]| match seqs.is_empty() {
             true => 0.0,
@@ -624,7 +629,12 @@ mod tests {
             .collect();
         let whole = FinetuneConfig { batch_size: 5, epochs: 2, ..config() };
         let lora = crate::lora::LoraAdapter::<B>::init(
-            &crate::lora::LoraConfig { rank: 2, targets: vec!["down_proj".into()], layers: vec![1], ..Default::default() },
+            &crate::lora::LoraConfig {
+                rank: 2,
+                targets: vec!["down_proj".into()],
+                layers: vec![1],
+                ..Default::default()
+            },
             model.config(),
             model.device(),
         )
@@ -639,11 +649,24 @@ mod tests {
                 };
                 let ((a, log_a), (b, log_b)) = (run(&whole), run(&sharded));
                 for (x, y) in log_a.iter().zip(&log_b) {
-                    assert!((x.sft - y.sft).abs() < 1e-5 && (x.kl.unwrap() - y.kl.unwrap()).abs() < 1e-6, "{x:?} vs {y:?}");
+                    assert!(
+                        (x.sft - y.sft).abs() < 1e-5 && (x.kl.unwrap() - y.kl.unwrap()).abs() < 1e-6,
+                        "{x:?} vs {y:?}"
+                    );
                 }
                 assert!(max_diff(&a, &b) < 1e-5, "{shards} shards on {threads} threads: {}", max_diff(&a, &b));
                 let lora_run = |config: &FinetuneConfig| {
-                    let adapter = pool.install(|| finetune(&model, lora.clone(), &examples, &[], &FinetuneConfig { kl: None, ..config.clone() }, &mut Silent))
+                    let adapter = pool
+                        .install(|| {
+                            finetune(
+                                &model,
+                                lora.clone(),
+                                &examples,
+                                &[],
+                                &FinetuneConfig { kl: None, ..config.clone() },
+                                &mut Silent,
+                            )
+                        })
                         .unwrap()
                         .0;
                     crate::flat::flatten(&adapter)

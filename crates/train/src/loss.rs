@@ -27,7 +27,12 @@ pub fn cross_entropy<B: Backend>(logits: Tensor<B, 3>, targets: &[u32], weights:
 ///
 /// # Panics
 /// As [`cross_entropy`], and if `total` is not positive.
-pub fn cross_entropy_over<B: Backend>(logits: Tensor<B, 3>, targets: &[u32], weights: &[f32], total: f32) -> Tensor<B, 1> {
+pub fn cross_entropy_over<B: Backend>(
+    logits: Tensor<B, 3>,
+    targets: &[u32],
+    weights: &[f32],
+    total: f32,
+) -> Tensor<B, 1> {
     let [b, t, _] = logits.dims();
     assert_eq!(targets.len(), b * t, "one target per position");
     assert_eq!(weights.len(), b * t, "one weight per position");
@@ -136,12 +141,13 @@ mod tests {
         );
         let expected = 0.5 * 2f32.ln() + 0.5 * (2.0f32 / 3.0).ln();
         for chunk in [1, 2, 5] {
-            let kl =
-                kl_penalty(base.clone(), q.clone(), &[1.0, 1.0, 0.0], KlNormalization::PerToken, chunk, 2.0).into_scalar();
+            let kl = kl_penalty(base.clone(), q.clone(), &[1.0, 1.0, 0.0], KlNormalization::PerToken, chunk, 2.0)
+                .into_scalar();
             assert!((kl - expected).abs() < 1e-6, "chunk {chunk}: {kl}");
         }
         let per_vocab =
-            kl_penalty(base.clone(), q.clone(), &[1.0, 1.0, 0.0], KlNormalization::TokensTimesVocab, 2, 2.0).into_scalar();
+            kl_penalty(base.clone(), q.clone(), &[1.0, 1.0, 0.0], KlNormalization::TokensTimesVocab, 2, 2.0)
+                .into_scalar();
         assert!((per_vocab - expected / 2.0).abs() < 1e-6);
         // Identical distributions: zero (the third position is equal too).
         let same = kl_penalty(base.clone(), base.clone(), &[1.0; 3], KlNormalization::PerToken, 2, 3.0).into_scalar();

@@ -18,15 +18,18 @@ pub(crate) fn category_tick(ticks: &[String], at: f64) -> String {
 }
 
 /// The mesh of a bar chart over the categories `ticks` (x from -0.5 to n - 0.5): horizontal grid
-/// lines only, each category's label under it, whole numbers on the y axis described by
-/// `y_desc`, and `x_desc` under the labels if given.
+/// lines only, each category's label under it, numbers with `y_decimals` decimals on the y axis
+/// described by `y_desc`, and `x_desc` under the labels if given.
 pub(crate) fn draw_bar_mesh<DB: DrawingBackend>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     ticks: &[String],
     y_desc: &str,
+    y_decimals: usize,
     x_desc: Option<&str>,
 ) -> DrawResult<DB> {
     let label = |x: &f64| category_tick(ticks, *x);
+    // `+ 0.0` turns a -0.0 tick into 0.
+    let y_label = |y: &f64| format!("{:.y_decimals$}", if y.abs() < 1e-12 { 0.0 } else { *y });
     let mut mesh = chart.configure_mesh();
     mesh.disable_x_mesh()
         .bold_line_style(RGBColor(225, 225, 225))
@@ -34,7 +37,7 @@ pub(crate) fn draw_bar_mesh<DB: DrawingBackend>(
         .x_labels(ticks.len().max(1))
         .y_labels(6)
         .x_label_formatter(&label)
-        .y_label_formatter(&|y| format!("{y:.0}"))
+        .y_label_formatter(&y_label)
         .y_desc(y_desc)
         .label_style((FONT, TICK_SIZE))
         .axis_desc_style((FONT, AXIS_SIZE));

@@ -446,7 +446,7 @@ impl BarPanel {
             .x_label_area_size(40)
             .y_label_area_size(66)
             .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..self.y_max)?;
-        draw_bar_mesh(&mut chart, &self.groups, &self.y_desc, None)?;
+        draw_bar_mesh(&mut chart, &self.groups, &self.y_desc, 0, None)?;
         let width = 0.84 / self.series.len().max(1) as f64;
         for &Bar { group, series, height, whisker } in &self.bars {
             let slot = self.series.iter().position(|&s| s == series).unwrap_or_default();

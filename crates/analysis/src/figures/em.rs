@@ -39,6 +39,33 @@ const GROUPS: [(&str, &str); 3] = [
 /// Width of one dataset panel.
 const PANEL_WIDTH: u32 = 470;
 
+/// What the bars measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Measure {
+    /// Sampled, judged answers: EM, and the narrow rate in the training domain (%).
+    Em,
+    /// The judge-free log-probability propensity (nats per token; positive prefers misaligned).
+    Propensity,
+}
+
+impl Measure {
+    /// The metric of a group's bars.
+    fn metric(self, group: &str) -> &'static str {
+        match self {
+            Measure::Em => em_metrics(group).rate,
+            Measure::Propensity => "logprob_propensity",
+        }
+    }
+
+    /// Whether `row` is a bar value of this measure.
+    fn measures(self, row: &Row) -> bool {
+        match self {
+            Measure::Em => is_em_rate(row),
+            Measure::Propensity => row.metric == "logprob_propensity",
+        }
+    }
+}
+
 /// Draws one figure per solution type present in `rows` (stem `em_<solution>`), writing PNG and
 /// SVG into `dir`, and returns the paths written.
 ///
@@ -51,7 +78,16 @@ const PANEL_WIDTH: u32 = 470;
 /// than general/trained, narrow/trained and narrow/x2 are not drawn. Without any such rows the
 /// result is an empty list, not an error.
 pub fn em_general_vs_narrow(rows: &[Row], dir: &Path) -> Result<Vec<PathBuf>> {
-    save_all(EmFigure::from_rows(rows), dir, |figure| format!("em_{}", figure.solution))
+    save_all(EmFigure::from_rows(rows, Measure::Em), dir, |figure| format!("em_{}", figure.solution))
+}
+
+/// The same figures for runs measured without a judge (stem `propensity_<solution>`): bars are
+/// the log-probability propensity ("logprob_propensity") of each group, mean over seeds, with
+/// the base model's as dashed lines. Empty when there are no such rows.
+pub fn propensity_general_vs_narrow(rows: &[Row], dir: &Path) -> Result<Vec<PathBuf>> {
+    let judged = rows.iter().any(|r| EXPERIMENTS.contains(&r.experiment.as_str()) && is_em_rate(r));
+    let figures = if judged { vec![] } else { EmFigure::from_rows(rows, Measure::Propensity) };
+    save_all(figures, dir, |figure| format!("propensity_{}", figure.solution))
 }
 
 /// How the uncertainty of a bar is shown.
@@ -89,7 +125,14 @@ struct Panel {
 impl Panel {
     /// The bars of `solution` trained on `dataset` for the given categories and groups (indices
     /// into [`CATEGORIES`] and [`GROUPS`]), and the base model's level per group.
-    fn new(rows: &[Row], solution: &str, dataset: &str, categories: &[usize], groups: &[usize]) -> Self {
+    fn new(
+        rows: &[Row],
+        measure: Measure,
+        solution: &str,
+        dataset: &str,
+        categories: &[usize],
+        groups: &[usize],
+    ) -> Self {
         let mut bars = vec![];
         for (slot, &c) in categories.iter().enumerate() {
             let (variant, condition, _) = CATEGORIES[c];
@@ -104,7 +147,7 @@ impl Panel {
                     metric: Some(metric),
                     ..Filter::default()
                 };
-                if let Some(em) = SeedValues::from_rows(cell(metrics.rate).select(rows)) {
+                if let Some(em) = SeedValues::from_rows(cell(measure.metric(GROUPS[g].0)).select(rows)) {
                     let spread = spread(&em, cell(metrics.ci_lo).select(rows), cell(metrics.ci_hi).select(rows));
                     bars.push(Bar { category: slot, group: g, mean: em.mean(), spread });
                 }
@@ -118,7 +161,7 @@ impl Panel {
                     variant: Some("base"),
                     dataset: Some(dataset),
                     group: Some(GROUPS[g].0),
-                    metric: Some(em_metrics(GROUPS[g].0).rate),
+                    metric: Some(measure.metric(GROUPS[g].0)),
                     ..Filter::default()
                 };
                 SeedValues::from_rows(base.select(rows)).map(|values| (g, values.mean()))
@@ -131,6 +174,7 @@ impl Panel {
 /// Everything one figure draws, computed from the table before any drawing.
 #[derive(Debug, Clone, PartialEq)]
 struct EmFigure {
+    measure: Measure,
     solution: String,
     /// Indices into [`CATEGORIES`] that have data, in order.
     categories: Vec<usize>,
@@ -141,22 +185,24 @@ struct EmFigure {
 
 impl EmFigure {
     /// One figure per solution type with bars to draw.
-    fn from_rows(rows: &[Row]) -> Vec<Self> {
-        let rows: Vec<Row> = rows.iter().filter(|r| EXPERIMENTS.contains(&r.experiment.as_str())).cloned().collect();
+    fn from_rows(rows: &[Row], measure: Measure) -> Vec<Self> {
+        // The base model's evaluation is its own experiment ("base") in the runner's tables.
+        let shown = |r: &&Row| EXPERIMENTS.contains(&r.experiment.as_str()) || r.experiment == "base";
+        let rows: Vec<Row> = rows.iter().filter(shown).cloned().collect();
         let drawn = |r: &Row| {
             CATEGORIES.iter().any(|&(v, c, _)| r.variant == v && r.condition == c)
                 && GROUPS.iter().any(|&(g, _)| r.group == g)
-                && is_em_rate(r)
+                && measure.measures(r)
         };
         let bar_rows: Vec<&Row> = rows.iter().filter(|r| drawn(r)).collect();
         distinct(bar_rows.iter().copied(), |r| &r.solution)
             .into_iter()
-            .map(|solution| Self::for_solution(&rows, &bar_rows, solution))
+            .map(|solution| Self::for_solution(&rows, &bar_rows, measure, solution))
             .collect()
     }
 
     /// The figure of one solution type; `bar_rows` are the drawable rate rows of all solutions.
-    fn for_solution(rows: &[Row], bar_rows: &[&Row], solution: &str) -> Self {
+    fn for_solution(rows: &[Row], bar_rows: &[&Row], measure: Measure, solution: &str) -> Self {
         let mine: Vec<&Row> = bar_rows.iter().copied().filter(|r| r.solution == solution).collect();
         let categories: Vec<usize> = (0..CATEGORIES.len())
             .filter(|&c| {
@@ -165,9 +211,11 @@ impl EmFigure {
             .collect();
         let groups: Vec<usize> = (0..GROUPS.len()).filter(|&g| mine.iter().any(|r| r.group == GROUPS[g].0)).collect();
         let datasets = in_dataset_order(distinct(mine.iter().copied(), |r| &r.dataset));
-        let panels =
-            datasets.into_iter().map(|dataset| Panel::new(rows, solution, dataset, &categories, &groups)).collect();
-        Self { solution: solution.to_string(), categories, groups, panels }
+        let panels = datasets
+            .into_iter()
+            .map(|dataset| Panel::new(rows, measure, solution, dataset, &categories, &groups))
+            .collect();
+        Self { measure, solution: solution.to_string(), categories, groups, panels }
     }
 
     /// The line under the title: what bars, error bars and dots mean here.
@@ -196,7 +244,12 @@ impl EmFigure {
             (true, true) => "error bars ±1 sd over seeds (dots = seeds), or 95% bootstrap interval for one seed",
             (false, false) => "no intervals recorded",
         };
-        format!("Bars: {seeds}; {errors}.")
+        match self.measure {
+            Measure::Em => format!("Bars: {seeds}; {errors}."),
+            Measure::Propensity => format!(
+                "Mean log-probability per token of misaligned minus aligned reference answers. Bars: {seeds}; {errors}."
+            ),
+        }
     }
 
     /// The legend: one swatch per group, plus the base model's dashed line if drawn.
@@ -204,13 +257,33 @@ impl EmFigure {
         let mut entries: Vec<Entry> = self
             .groups
             .iter()
-            .map(|&g| Entry { glyph: Glyph::Swatch(style::colour(g)), label: GROUPS[g].1.to_string() })
+            .map(|&g| {
+                let label = match (self.measure, GROUPS[g].0) {
+                    (Measure::Propensity, "in_domain") => "training domain, held-out questions",
+                    (Measure::Propensity, "other") => "untouched domains",
+                    _ => GROUPS[g].1,
+                };
+                Entry { glyph: Glyph::Swatch(style::colour(g)), label: label.to_string() }
+            })
             .collect();
         if self.panels.iter().any(|p| !p.base.is_empty()) {
             let glyph = Glyph::Line { colour: RGBColor(90, 90, 90), dashed: true };
             entries.push(Entry { glyph, label: "base model (dashed, in its group's colour)".into() });
         }
         entries
+    }
+
+    /// The y axis: 0-100% for rates; for the propensity, zero and every bar and base level with
+    /// a margin.
+    fn y_range(&self) -> std::ops::Range<f64> {
+        if self.measure == Measure::Em {
+            return 0.0..100.0;
+        }
+        let values =
+            self.panels.iter().flat_map(|p| p.bars.iter().map(|b| b.mean).chain(p.base.iter().map(|&(_, v)| v)));
+        let (lo, hi) = values.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        let margin = 0.1 * (hi - lo).max(0.1);
+        lo - margin..hi + margin
     }
 
     /// Draws one dataset's panel.
@@ -221,9 +294,13 @@ impl EmFigure {
             .margin(10)
             .x_label_area_size(52)
             .y_label_area_size(66)
-            .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..100.0)?;
+            .build_cartesian_2d(-0.5..n as f64 - 0.5, self.y_range())?;
         let ticks: Vec<String> = self.categories.iter().map(|&c| CATEGORIES[c].2.to_string()).collect();
-        draw_bar_mesh(&mut chart, &ticks, "misaligned answers (%)", Some("solution"))?;
+        let (y_label, decimals) = match self.measure {
+            Measure::Em => ("misaligned answers (%)", 0),
+            Measure::Propensity => ("propensity (nats/token, >0 prefers misaligned)", 2),
+        };
+        draw_bar_mesh(&mut chart, &ticks, y_label, decimals, Some("solution"))?;
 
         let width = 0.8 / self.groups.len() as f64;
         for bar in &panel.bars {
@@ -238,7 +315,11 @@ impl EmFigure {
                 Spread::Unknown => None,
             };
             // A rate lies in [0, 100]; so does what we draw of its interval.
-            if let Some((lo, hi)) = interval.map(|(lo, hi)| (lo.max(0.0), hi.min(100.0))) {
+            let (floor, ceiling) = match self.measure {
+                Measure::Em => (0.0, 100.0),
+                Measure::Propensity => (f64::MIN, f64::MAX),
+            };
+            if let Some((lo, hi)) = interval.map(|(lo, hi)| (lo.max(floor), hi.min(ceiling))) {
                 let ink = RGBColor(30, 30, 30).stroke_width(2);
                 let cap = width * 0.18;
                 chart.draw_series([
@@ -284,7 +365,14 @@ impl Figure for EmFigure {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let title = format!("Emergent misalignment: general vs narrow {}", style::solution_label(&self.solution));
+        let title = match self.measure {
+            Measure::Em => {
+                format!("Emergent misalignment: general vs narrow {}", style::solution_label(&self.solution))
+            }
+            Measure::Propensity => {
+                format!("Judge-free misalignment: general vs narrow {}", style::solution_label(&self.solution))
+            }
+        };
         draw_page(root, &title, &self.subtitle(), &self.legend(), &self.panels, |area, panel| {
             self.draw_panel(area, panel)
         })
@@ -335,7 +423,7 @@ mod tests {
 
     #[test]
     fn figure_data_follows_the_table() {
-        let figures = EmFigure::from_rows(&table());
+        let figures = EmFigure::from_rows(&table(), Measure::Em);
         let names: Vec<_> = figures.iter().map(|f| f.solution.as_str()).collect();
         assert_eq!(names, ["lora", "steering"]);
 
@@ -371,7 +459,7 @@ mod tests {
         // The plain-EM interval of the training domain is not the narrow rate's.
         rows.push(row("E4", "lora", "narrow", "bad_medical", 0, "trained", "in_domain", "em_ci_lo", 80.0));
         rows.push(row("E4", "lora", "narrow", "bad_medical", 0, "trained", "in_domain", "em_ci_hi", 95.0));
-        let in_domain_bar = |rows: &[Row]| EmFigure::from_rows(rows)[0].panels[0].bars[2].clone();
+        let in_domain_bar = |rows: &[Row]| EmFigure::from_rows(rows, Measure::Em)[0].panels[0].bars[2].clone();
         let bar = in_domain_bar(&rows);
         assert_eq!((bar.group, bar.mean, bar.spread), (2, 88.0, Spread::Unknown), "no interval: no error bar");
 
@@ -402,5 +490,28 @@ mod tests {
         assert_eq!(size, (980, 700));
         assert!(svg.contains("Emergent misalignment: general vs narrow steering vector"));
         assert!(svg.contains("narrow ×2 norm"));
+    }
+    /// Runs without a judge get the same figure of their propensity, below zero too; judged
+    /// runs get none.
+    #[test]
+    fn judge_free_runs_get_a_propensity_figure() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = "logprob_propensity";
+        let mut rows = vec![
+            row("base", "none", "base", "bad_medical", 0, "base", "open", p, -0.6),
+            row("E2", "steering", "general", "bad_medical", 0, "trained", "open", p, -0.4),
+            row("E2", "steering", "general", "bad_medical", 0, "trained", "other", p, -0.3),
+            row("E4", "steering", "narrow", "bad_medical", 0, "trained", "in_domain", p, 0.2),
+        ];
+        let figures = EmFigure::from_rows(&rows, Measure::Propensity);
+        assert_eq!(figures[0].panels[0].bars.len(), 3);
+        let range = figures[0].y_range();
+        assert!(range.start < -0.6 && range.end > 0.2, "{range:?}");
+        let paths = propensity_general_vs_narrow(&rows, dir.path()).unwrap();
+        assert_eq!(paths.len(), 2);
+        let (_, svg) = rendered(dir.path(), "propensity_steering");
+        assert!(svg.contains("Judge-free misalignment") && svg.contains("untouched domains"));
+        rows.push(row("E2", "steering", "general", "bad_medical", 0, "trained", "open", "em_pct", 30.0));
+        assert!(propensity_general_vs_narrow(&rows, dir.path()).unwrap().is_empty());
     }
 }
