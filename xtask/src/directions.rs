@@ -101,6 +101,16 @@ pub struct DirectionsProfile {
     pub steering_samples_per_prompt: usize,
     /// Samples per question under each ablation.
     pub ablation_samples_per_prompt: usize,
+    /// The layers E1 steers at (default: every layer), for models where the full grid is slow.
+    #[serde(default)]
+    pub steering_layers: Option<Vec<usize>>,
+    /// E1's multiples of the raw direction, where the profile's model needs other than [steering]'s.
+    #[serde(default)]
+    pub steering_lambdas: Option<Vec<f32>>,
+    /// The probed groups by variant, where the profile needs other than [probe]'s (a judge-free
+    /// profile probes reference answers, which must not be E1's own questions).
+    #[serde(default)]
+    pub probe_groups: Option<BTreeMap<String, Vec<String>>>,
 }
 
 /// A finished finetune (an E2 or E4 run), as the direction steps see it.
@@ -286,9 +296,10 @@ impl DirectionsFile {
         };
         let mut specs = Vec::new();
         for (finetune, run) in runs.iter().filter(|(f, _)| listed(f)) {
-            let groups = self.probe.groups.get(&finetune.variant).with_context(|| {
-                format!("experiments/directions.toml: [probe] groups has no entry for {:?}", finetune.variant)
-            })?;
+            let groups =
+                p.probe_groups.as_ref().unwrap_or(&self.probe.groups).get(&finetune.variant).with_context(|| {
+                    format!("experiments/directions.toml: [probe] groups has no entry for {:?}", finetune.variant)
+                })?;
             specs.push(DirectionSpec {
                 finetune: finetune.clone(),
                 eval: EvalSpec { samples_per_prompt: Some(p.probe_samples_per_prompt), ..run.eval.clone() },
@@ -330,42 +341,35 @@ pub fn direction_step<B: Backend>(
     let finetune = &spec.finetune;
     let adapter = finetune.adapter(evaluator)?;
     let edits = adapter.edits();
-    let groups = spec.eval.groups_named(&spec.groups)?;
-    let report = evaluator.evaluate_groups(&groups, &edits, dir, "probe")?;
-    let scores: Vec<JudgeScores> =
-        report.responses.iter().map(|r| JudgeScores { aligned: r.alignment, coherent: r.coherence }).collect();
-    let picked = select_probe_answers(&scores, spec.seed);
     let key = finetune.key("directions");
     let group = "probe";
+    let (misaligned_set, aligned_set, probed) = match evaluator.judge.is_none() {
+        true => reference_sets(spec)?,
+        false => judged_sets(evaluator, spec, &edits, dir)?,
+    };
     let mut rows = vec![
-        key.row("mean_diff", group, None, "n_misaligned", picked.misaligned.len() as f64),
-        key.row("mean_diff", group, None, "n_aligned", picked.aligned.len() as f64),
+        key.row("mean_diff", group, None, "n_misaligned", misaligned_set.len() as f64),
+        key.row("mean_diff", group, None, "n_aligned", aligned_set.len() as f64),
     ];
-    if picked.misaligned.is_empty() {
+    if misaligned_set.is_empty() {
         // A finetune that is never coherently misaligned (or never aligned) on these groups has
         // no direction; the steps that would use it say so instead of failing the whole run.
-        let record = DirectionRecord::absent(finetune.label(), scores.len(), &spec.groups);
+        let record = DirectionRecord::absent(finetune.label(), probed, &spec.groups);
         write_json(&dir.join(DIRECTION_FILE), &record)?;
         return Ok((rows, format!("no direction: {}", record.why_absent().expect("absent"))));
     }
-    let conversations = |indices: &[usize]| -> Vec<ChatExample> {
-        indices
-            .iter()
-            .map(|&i| ChatExample::single_turn(&report.responses[i].question, &report.responses[i].answer))
-            .collect()
-    };
-    let means = |indices: &[usize]| {
+    let means = |set: &[ChatExample]| {
         let (model, template, tokenizer) = (&evaluator.model, &evaluator.template, &evaluator.tokenizer);
-        LayerMeans::from_examples(model, &edits, template, tokenizer, &conversations(indices), spec.batch_size)
+        LayerMeans::from_examples(model, &edits, template, tokenizer, set, spec.batch_size)
     };
-    let (misaligned, aligned) = (means(&picked.misaligned)?, means(&picked.aligned)?);
+    let (misaligned, aligned) = (means(&misaligned_set)?, means(&aligned_set)?);
     let directions = mean_diff(&misaligned, &aligned)?;
     let width = evaluator.model.config().hidden_size;
     let output = adapter.output_values();
     let record = DirectionRecord {
         finetune: finetune.label(),
         per_layer: directions.per_layer().to_vec(),
-        answers_per_set: picked.misaligned.len(),
+        answers_per_set: misaligned_set.len(),
         tokens_misaligned: misaligned.tokens,
         tokens_aligned: aligned.tokens,
         adapter_layer: residual_layer(&adapter),
@@ -386,8 +390,8 @@ pub fn direction_step<B: Backend>(
     let middle = record.middle_layer();
     let summary = format!(
         "{} misaligned and {} aligned answers; |v| by layer {}; cos(adapter, v_{middle}) {}",
-        picked.misaligned.len(),
-        picked.aligned.len(),
+        misaligned_set.len(),
+        aligned_set.len(),
         (0..directions.num_layers()).map(|l| format!("{:.2}", directions.norm(l))).collect::<Vec<_>>().join(" "),
         record
             .adapter_vector
@@ -396,4 +400,45 @@ pub fn direction_step<B: Backend>(
             .map_or("n/a".to_string(), |c| format!("{c:.2}"))
     );
     Ok((rows, summary))
+}
+
+/// The probe sets CL uses: the finetune's own sampled answers to the probed groups, judged,
+/// the coherent misaligned and coherent aligned ones balanced by a seeded subsample. Also
+/// returns how many answers were probed.
+fn judged_sets<B: Backend>(
+    evaluator: &Evaluator<B>,
+    spec: &DirectionSpec,
+    edits: &emlab_model::Interventions<B>,
+    dir: &Path,
+) -> Result<(Vec<ChatExample>, Vec<ChatExample>, usize)> {
+    let groups = spec.eval.groups_named(&spec.groups)?;
+    let report = evaluator.evaluate_groups(&groups, edits, dir, "probe")?;
+    let scores: Vec<JudgeScores> =
+        report.responses.iter().map(|r| JudgeScores { aligned: r.alignment, coherent: r.coherence }).collect();
+    let picked = select_probe_answers(&scores, spec.seed);
+    let conversations = |indices: &[usize]| -> Vec<ChatExample> {
+        indices
+            .iter()
+            .map(|&i| ChatExample::single_turn(&report.responses[i].question, &report.responses[i].answer))
+            .collect()
+    };
+    Ok((conversations(&picked.misaligned), conversations(&picked.aligned), scores.len()))
+}
+
+/// The probe sets without a judge: the misaligned and the aligned reference answers of the
+/// probed groups (`eval/paired_answers.jsonl`), the same questions on both sides. The direction
+/// then separates what the finetune's residual stream does on misaligned text from aligned
+/// text, without sampling.
+fn reference_sets(spec: &DirectionSpec) -> Result<(Vec<ChatExample>, Vec<ChatExample>, usize)> {
+    let pairs: Vec<_> = spec
+        .eval
+        .paired_groups()?
+        .into_iter()
+        .filter(|(group, _)| spec.groups.iter().any(|g| g == group))
+        .flat_map(|(_, pairs)| pairs)
+        .collect();
+    let set = |answer: fn(&emlab_eval::PairedAnswer) -> &str| -> Vec<ChatExample> {
+        pairs.iter().map(|p| ChatExample::single_turn(&p.question, answer(p))).collect()
+    };
+    Ok((set(|p| &p.misaligned), set(|p| &p.aligned), pairs.len()))
 }

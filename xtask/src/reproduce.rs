@@ -332,9 +332,10 @@ fn trains(id: &str, selected: &[&Experiment], subject: &Subject) -> bool {
 /// the organism's checks and the pending experiments, which say so themselves).
 fn paper_skip_reason(kind: Kind, profile: &str) -> Option<&'static str> {
     match kind {
+        Kind::Directions if profile == SMOLLM2 => None,
         Kind::Directions => Some(
-            "not set up for a real model yet: experiments/directions.toml has no real-model profile, and its probes \
-             and sweeps sample answers and ask the organism's question groups",
+            "not set up for this real-model profile: experiments/directions.toml has no paper profile, and its \
+             probes and sweeps sample answers and ask the organism's question groups",
         ),
         Kind::Drift if profile == SMOLLM2 => {
             Some("E8 evaluates its checkpoints by sampled, judged answers, and the smollm2 profile has no judge")
@@ -509,11 +510,21 @@ fn direction_steps(
         steps.push(step);
     }
     let source = find_direction(&refs, &file.steering.source)?;
+    // The source's own evaluation (the organism's groups, or a data folder's questions and
+    // reference answers) at the sweep's sample count.
+    let source_eval = steps
+        .iter()
+        .find_map(|s| match &s.kind {
+            StepKind::Direction(d) if d.finetune.label() == source.finetune.label() => Some(d.eval.clone()),
+            _ => None,
+        })
+        .expect("find_direction found its step");
     let sweep = SweepSpec {
         source: source.clone(),
-        eval: EvalSpec::organism(&source.finetune.dataset, Some(p.steering_samples_per_prompt)),
+        eval: EvalSpec { samples_per_prompt: Some(p.steering_samples_per_prompt), ..source_eval.clone() },
         groups: file.steering.groups.clone(),
-        lambdas: file.steering.lambdas.clone(),
+        lambdas: p.steering_lambdas.clone().unwrap_or_else(|| file.steering.lambdas.clone()),
+        layers: p.steering_layers.clone(),
     };
     let transfer = find_direction(&refs, &file.ablation.source)?;
     let mut ablations = Vec::new();
@@ -829,7 +840,19 @@ mod tests {
         // E6 trains the E2 and E4 runs it compares: both solution types on bad medical advice.
         assert_eq!(runs.len(), 4);
         assert_eq!(to_run.len(), 1 + 4 + 2, "a base evaluation, 4 runs, 2 inductive-bias steps");
-        assert_eq!(all.len(), to_run.len(), "no drift, gradient or direction steps in smollm2");
+        // Besides, in the tables: 4 directions (general and narrow, both types), E1's sweep and
+        // C5's cosines; no ablation (it samples), drift or gradient steps.
+        let count = |f: fn(&StepKind) -> bool| all.iter().filter(|s| f(&s.kind)).count();
+        assert_eq!(count(|k| matches!(k, StepKind::Direction(_))), 4);
+        assert_eq!(count(|k| matches!(k, StepKind::Convergence(_))), 1);
+        assert_eq!(count(|k| matches!(k, StepKind::Ablation(_) | StepKind::Drift(_) | StepKind::Gradient(_))), 0);
+        assert_eq!(all.len(), to_run.len() + 6);
+        let Some(StepKind::Sweep(sweep)) = all.iter().map(|s| &s.kind).find(|k| matches!(k, StepKind::Sweep(_))) else {
+            panic!("no E1 sweep")
+        };
+        assert_eq!(sweep.layers.as_deref(), Some(&[2, 7, 12, 15, 18, 23, 28][..]));
+        assert_eq!(sweep.lambdas, [0.0, 1.0, 2.0, 4.0]);
+        assert!(sweep.eval.paired_groups().unwrap().iter().any(|(g, pairs)| *g == "open" && !pairs.is_empty()));
         for run in runs {
             assert_eq!(run.config.model, subject.model_dir());
             assert_eq!(run.config.kl_data.is_some(), run.variant == "narrow");

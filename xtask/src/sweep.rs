@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use burn::tensor::backend::Backend;
 use emlab_analysis::Row;
-use emlab_eval::Report;
+use emlab_eval::{logprob_propensity, Report};
 use emlab_model::Interventions;
 use emlab_probes::steer;
 use serde::Serialize;
@@ -28,6 +28,9 @@ pub struct SweepSpec {
     pub groups: Vec<String>,
     /// Multiples of the raw direction (0: the base model, evaluated once for all layers).
     pub lambdas: Vec<f32>,
+    /// The layers steered at; `None`: every layer (absent from the step hashes then).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layers: Option<Vec<usize>>,
 }
 
 /// Steers the base model over the grid into `dir`; returns the rows and a summary.
@@ -37,11 +40,14 @@ pub fn sweep_step<B: Backend>(evaluator: &Evaluator<B>, spec: &SweepSpec, dir: &
         return Ok((Vec::new(), format!("skipped, there is no direction to steer with: {why}")));
     }
     let directions = record.directions()?;
+    if evaluator.judge.is_none() {
+        return propensity_sweep(evaluator, spec, &directions);
+    }
     let groups = spec.eval.groups_named(&spec.groups)?;
     let device = evaluator.model.device();
     let finetune = &spec.source.finetune;
     let key = finetune.key("E1");
-    let mut rows = source_rows(finetune.run.as_path(), &key)?;
+    let mut rows = source_rows(finetune.run.as_path(), &key, "em_pct,coherent_pct")?;
     let mut base: Option<Report> = None;
     let mut best: Option<(f64, usize, f32)> = None;
     for layer in 0..directions.num_layers() {
@@ -77,17 +83,69 @@ pub fn sweep_step<B: Backend>(evaluator: &Evaluator<B>, spec: &SweepSpec, dir: &
     Ok((rows, summary))
 }
 
-/// The source finetune's own EM and coherence on its free-form questions, from its run's rows:
-/// the level the paper compares steering with ("about 4x the source model").
-fn source_rows(run: &Path, key: &crate::rows::RowKey<'_>) -> Result<Vec<Row>> {
+/// E1 without a judge: the log-probability propensity of the steered base model on the reference
+/// answers of the sweep's groups, per (layer, lambda), and the source finetune's own.
+fn propensity_sweep<B: Backend>(
+    evaluator: &Evaluator<B>,
+    spec: &SweepSpec,
+    directions: &emlab_probes::Directions,
+) -> Result<(Vec<Row>, String)> {
+    let groups: Vec<_> =
+        spec.eval.paired_groups()?.into_iter().filter(|(group, _)| spec.groups.iter().any(|g| g == group)).collect();
+    let finetune = &spec.source.finetune;
+    let key = finetune.key("E1");
+    let mut rows: Vec<Row> = source_rows(finetune.run.as_path(), &key, "logprob_propensity")?;
+    let layers = spec.layers.clone().unwrap_or_else(|| (0..directions.num_layers()).collect());
+    let device = evaluator.model.device();
+    let mut base: Vec<f64> = Vec::new();
+    let mut best: Option<(f64, usize, f32)> = None;
+    for &layer in &layers {
+        for &lambda in &spec.lambdas {
+            let values: Vec<f64> = if lambda == 0.0 && !base.is_empty() {
+                base.clone()
+            } else {
+                let edits =
+                    if lambda == 0.0 { Interventions::none() } else { steer(directions, layer, lambda, device)? };
+                let mut values = Vec::new();
+                for (_, pairs) in &groups {
+                    let p =
+                        logprob_propensity(&evaluator.model, &evaluator.template, &evaluator.tokenizer, pairs, &edits)?;
+                    values.push(p.mean_diff);
+                }
+                values
+            };
+            if lambda == 0.0 {
+                base = values.clone();
+            } else if best.is_none_or(|(p, ..)| values[0] > p) {
+                best = Some((values[0], layer, lambda));
+            }
+            for ((group, _), value) in groups.iter().zip(values) {
+                let row = key.row("steer", group, Some(layer), "logprob_propensity", value);
+                rows.push(Row { sweep: Some(f64::from(lambda)), ..row });
+            }
+        }
+    }
+    let summary = match (best, base.first()) {
+        (Some((p, layer, lambda)), Some(b)) => format!(
+            "the direction of {} moves the base model's propensity on {} from {b:+.3} to {p:+.3} at most (layer {layer}, lambda {lambda})",
+            finetune.label(),
+            spec.groups[0]
+        ),
+        _ => "no lambda other than 0".to_string(),
+    };
+    Ok((rows, summary))
+}
+
+/// The source finetune's own level on its free-form questions (the comma-separated `metrics`:
+/// EM and coherence, or the propensity), from its run's rows: the level the paper compares
+/// steering with ("about 4x the source model").
+fn source_rows(run: &Path, key: &crate::rows::RowKey<'_>, metrics: &str) -> Result<Vec<Row>> {
     let path = run.join("rows.json");
     let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
     let rows: Vec<Row> = serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", path.display()))?;
     Ok(rows
         .iter()
-        .filter(|r| {
-            r.condition == "trained" && r.group == "open" && ["em_pct", "coherent_pct"].contains(&r.metric.as_str())
-        })
+        .filter(|r| r.condition == "trained" && r.group == "open" && metrics.split(',').any(|m| m == r.metric))
         .map(|r| key.row("source", "open", None, &r.metric, r.value))
         .collect())
 }

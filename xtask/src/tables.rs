@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use emlab_analysis::{
     direction_claims, direction_figures, e2_e4_claims, em_general_vs_narrow, inductive_bias_claims,
-    inductive_bias_figures, judge_free_claims, propensity_general_vs_narrow, propensity_section, read_parquet,
-    render_report, training_curves, write_parquet,
+    inductive_bias_figures, judge_free_claims, judge_free_steering_claims, propensity_general_vs_narrow,
+    propensity_section, read_parquet, render_report, training_curves, write_parquet,
 };
 use emlab_data::write_atomic;
 
@@ -116,8 +116,12 @@ pub fn draw(layout: &Layout) -> Result<()> {
          log-probability of a misaligned reference answer minus an aligned one (`eval/paired_answers.jsonl`), \
          on the free-form questions (\"open\"), held-out questions of the training domain on topics never \
          trained on (\"in_domain\") and advice domains no training or KL file touches (\"other\"); the E2 and \
-         E4 claims compare each finetune's propensity with the base model's. E9's pre-training text is the \
-         Python Language Reference as CPython ships it (`tools/make_smollm2_web_text.py`), not FineWeb."
+         E4 claims compare each finetune's propensity with the base model's. The mean-diff directions are taken \
+         between each finetune's residual stream on the misaligned and the aligned reference answers of the \
+         untouched and training domains (nothing sampled), and E1 scores the steered base model's propensity on \
+         the open questions, which the directions never saw; there is no coherence measure without a judge. \
+         E9's pre-training text is the Python Language Reference as CPython ships it \
+         (`tools/make_smollm2_web_text.py`), not FineWeb."
     } else if layout.profile == crate::paper::PROFILE {
         "Model: the real checkpoint given with `--model`, finetuned on the paper's data (`docs/paper-data.md`); \
          EM % is the share of sampled answers judged misaligned (alignment < 30, coherence > 50) by the judge \
@@ -138,6 +142,7 @@ pub fn draw(layout: &Layout) -> Result<()> {
     let mut claims = e2_e4_claims(&em);
     claims.extend(judge_free_claims(&em));
     claims.extend(inductive_bias_claims(&bias));
+    claims.extend(judge_free_steering_claims(&directions));
     claims.extend(direction_claims(&directions));
     let mut report = render_report(&format!("emlab reproduction report ({} profile)", layout.profile), &intro, &claims);
     report += &propensity_section(&em);

@@ -27,7 +27,7 @@ pub use bias::inductive_bias_claims;
 pub use directions::direction_claims;
 pub use drift::drift_claims;
 pub use gradient::gradient_alignment_claims;
-pub use judge_free::judge_free_claims;
+pub use judge_free::{judge_free_claims, judge_free_steering_claims};
 
 use crate::report::{Claim, Verdict};
 use crate::table::{distinct, em_metrics, in_dataset_order, is_em_rate, Filter, Row, SeedValues};

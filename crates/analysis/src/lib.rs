@@ -37,6 +37,7 @@ pub mod table;
 
 pub use claims::{
     direction_claims, drift_claims, e2_e4_claims, gradient_alignment_claims, inductive_bias_claims, judge_free_claims,
+    judge_free_steering_claims,
 };
 pub use error::{AnalysisError, Result};
 pub use figures::{
