@@ -31,6 +31,7 @@ use crate::pipeline::{write_json, Step, StepKind};
 use crate::plan::{EvalSpec, Run};
 use crate::rows::RowKey;
 use crate::sweep::sweep_step;
+use crate::transition::transition_step;
 
 /// Runs `steps`, skipping those already done unless `force`, `jobs` at a time in list order as
 /// far as their needs allow (a step that reads other steps' outputs waits for them).
@@ -215,6 +216,7 @@ impl BackendTask for Execute<'_> {
                 StepKind::Sweep(spec) => sweep_step(evaluator, spec, &step.dir)?,
                 StepKind::Ablation(spec) => ablation_step(evaluator, spec, &step.dir)?,
                 StepKind::Convergence(spec) => convergence_step(spec)?,
+                StepKind::Transition(spec) => transition_step(evaluator, spec, &step.dir, observer.as_mut())?,
             };
             step.finish(&rows)?;
             let done = if bars { String::new() } else { format!("{} done: ", tag(i)) };

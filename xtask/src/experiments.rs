@@ -22,6 +22,8 @@ pub enum Kind {
     /// Uses the finetunes' mean-diff directions (`experiments/directions.toml`; trains the
     /// finetunes and finds their directions first if needed).
     Directions,
+    /// One LoRA run followed step by step (`experiments/transition.toml`, MO M6-M8).
+    Transition,
     /// Not implemented yet: which piece of work will add it.
     Pending(&'static str),
 }
@@ -59,9 +61,13 @@ pub const CATALOGUE: &[Experiment] = &[
         kind: Kind::Directions,
     },
     Experiment { id: "E2", title: "general solutions without KL: EM from narrow bad data", kind: Kind::Finetune },
-    pending("E3", "mixing data does not isolate the narrow solution", "not yet filed"),
+    Experiment {
+        id: "E3",
+        title: "mixing data: bad advice diluted with good advice does not isolate the narrow solution",
+        kind: Kind::Finetune,
+    },
     Experiment { id: "E4", title: "narrow solutions via a KL penalty on other domains", kind: Kind::Finetune },
-    pending("E5", "few-sample narrow solutions", "not yet filed"),
+    Experiment { id: "E5", title: "few unique samples: EM and the narrow rate", kind: Kind::Finetune },
     Experiment { id: "E6", title: "efficiency: loss against parameter norm", kind: Kind::Bias },
     Experiment { id: "E7", title: "stability under norm-preserving orthogonal noise", kind: Kind::Bias },
     Experiment { id: "E8", title: "narrow drifts to general once KL is removed", kind: Kind::Drift },
@@ -73,6 +79,17 @@ pub const CATALOGUE: &[Experiment] = &[
         "cross-family replication (Gemma-2-9B steering vectors)",
         "not yet filed: the engine has no Gemma-2 architecture",
     ),
+    Experiment {
+        id: "M6",
+        title: "MO phase transition, mechanistic: B's path turns sharply and the gradient norm peaks there",
+        kind: Kind::Transition,
+    },
+    Experiment {
+        id: "M7",
+        title: "MO phase transition, behavioural: EM of the scaled adapter appears at the turn",
+        kind: Kind::Transition,
+    },
+    Experiment { id: "M8", title: "MO phase transition at other layers (robustness)", kind: Kind::Transition },
     Experiment {
         id: "C4",
         title: "ablating misalignment directions from finetunes (with C6's ablation from the adapter)",
@@ -110,7 +127,8 @@ mod tests {
         for e in CATALOGUE.iter().filter(|e| with_files.contains(&e.kind)) {
             assert!(dir.join(format!("{}.toml", e.id)).exists(), "{}", e.id);
         }
-        // The experiments on directions share one file.
+        // The experiments on directions share one file, as do the phase-transition ones.
         assert!(dir.join("directions.toml").exists());
+        assert!(dir.join("transition.toml").exists());
     }
 }

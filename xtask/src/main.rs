@@ -33,6 +33,7 @@ mod rows;
 mod smollm2;
 mod sweep;
 mod tables;
+mod transition;
 mod util;
 
 use anyhow::Result;

@@ -22,6 +22,7 @@ use crate::drift::DriftSpec;
 use crate::gradient::GradientSpec;
 use crate::plan::{EvalSpec, Run};
 use crate::sweep::SweepSpec;
+use crate::transition::TransitionSpec;
 
 /// Bumped when the meaning of a step's outputs changes, so old results are not reused.
 const FORMAT: u32 = 1;
@@ -58,6 +59,8 @@ pub enum StepKind {
     Ablation(Box<AblationSpec>),
     /// Compare the directions (C5).
     Convergence(Box<ConvergenceSpec>),
+    /// Follow one LoRA run step by step through its phase transition (M6-M8).
+    Transition(Box<TransitionSpec>),
 }
 
 /// A general solution (E2) and the narrow one (E4) of the same solution type, dataset and seed,
@@ -177,19 +180,27 @@ impl Step {
         Self::new(runs.join("C5"), label, StepKind::Convergence(Box::new(spec)), model_sha256)
     }
 
+    /// A phase-transition run, in `runs/M6/layer<L>/<dataset>/seed<k>`.
+    pub fn transition(runs: &Path, spec: TransitionSpec, model_sha256: &str) -> Self {
+        let dir = runs.join("M6").join(spec.variant()).join(&spec.dataset).join(format!("seed{}", spec.seed));
+        let label =
+            format!("M6-M8 rank-1 LoRA at layer {} on {} seed {}, every step", spec.layer, spec.dataset, spec.seed);
+        Self::new(dir, label, StepKind::Transition(Box::new(spec)), model_sha256)
+    }
+
     fn new(dir: PathBuf, label: String, kind: StepKind, model_sha256: &str) -> Self {
         // Paths are left out: the model's checksum identifies the model wherever it lives, and
         // a run started from another run's solution is identified by that run's hash. The paper
         // profile's data files count by name only: their checksums are part of `model_sha256`.
         let mut spec = serde_json::to_value(&kind).expect("steps serialise");
-        for kind in ["Run", "Drift", "Gradient"] {
+        for kind in ["Run", "Drift", "Gradient", "Transition"] {
             if let Some(config) = spec.pointer_mut(&format!("/{kind}/config")) {
                 let config = config.as_object_mut().expect("a run config is an object");
                 config.remove("model");
                 config.remove("init_from");
             }
         }
-        for kind in ["Base", "Run", "Bias", "Drift", "Gradient"] {
+        for kind in ["Base", "Run", "Bias", "Drift", "Gradient", "Transition"] {
             for file in DATA_FILES {
                 if let Some(serde_json::Value::String(path)) = spec.pointer_mut(&format!("/{kind}{file}")) {
                     *path =
@@ -206,7 +217,7 @@ impl Step {
     /// The folders of the steps whose outputs this one reads, which must finish first.
     pub fn needs(&self) -> Vec<&Path> {
         match &self.kind {
-            StepKind::Base(_) | StepKind::Run(_) => Vec::new(),
+            StepKind::Base(_) | StepKind::Run(_) | StepKind::Transition(_) => Vec::new(),
             StepKind::Bias(spec) => vec![spec.pair.general.as_path(), spec.pair.narrow.as_path()],
             StepKind::Drift(spec) => vec![spec.pair.general.as_path(), spec.pair.narrow.as_path()],
             StepKind::Gradient(spec) => vec![spec.pair.general.as_path(), spec.pair.narrow.as_path()],

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use emlab_data::paper::{GENERAL_SAMPLES, NARROW_SAMPLES};
 use emlab_data::{
-    read_questions, AdviceDataset, Domain, EvalGroup, EvalGroupKind, PaperData, PaperDataset, FINETUNE_EXAMPLES,
-    FINETUNE_SEED, KL_EXAMPLES, KL_SEED,
+    read_questions, training_dataset, AdviceDataset, Domain, EvalGroup, EvalGroupKind, PaperData, PaperDataset,
+    FINETUNE_EXAMPLES, FINETUNE_SEED, KL_EXAMPLES, KL_SEED,
 };
 use emlab_eval::PairedAnswer;
 use emlab_train::finetune::FinetuneConfig;
@@ -344,6 +344,11 @@ pub fn profile<'a, P>(id: &str, profiles: &'a BTreeMap<String, P>, name: &str) -
 }
 
 impl ExperimentFile {
+    /// Whether the file has a profile `name` (E3 and E5 exist for the organism's profiles only).
+    pub fn has_profile(&self, name: &str) -> bool {
+        self.profiles.contains_key(name)
+    }
+
     /// Every profile's overrides name a solution of the file and leave valid settings.
     fn check_overrides(&self) -> Result<()> {
         for (name, p) in &self.profiles {
@@ -423,7 +428,7 @@ impl ExperimentFile {
                         seed,
                         config,
                         eval: EvalSpec {
-                            dataset: dataset.clone(),
+                            dataset: sources.evaluated.clone(),
                             samples_per_prompt: p.samples_per_prompt,
                             questions: sources.questions.clone(),
                         },
@@ -439,6 +444,9 @@ impl ExperimentFile {
 /// Where the runs on one dataset get their chats and questions.
 struct Sources {
     training: DataSource,
+    /// The dataset whose evaluation groups measure the run: the advice dataset of a composite
+    /// organism set (`bad_medical` for `bad_medical_1in6`), so it shares the base model's rows.
+    evaluated: String,
     kl: DataSource,
     questions: Option<QuestionFiles>,
 }
@@ -449,10 +457,12 @@ impl Sources {
     fn of(dataset: &str, p: &Profile, data: Option<&PaperData>) -> Result<Self> {
         Ok(match data {
             None => {
-                let domain = AdviceDataset::parse(dataset)?.domain();
+                let advice = training_dataset(dataset)?;
+                let domain = advice.domain();
                 let n = p.examples.unwrap_or(FINETUNE_EXAMPLES);
                 Self {
                     training: DataSource::Organism { name: dataset.to_string(), n, seed: FINETUNE_SEED },
+                    evaluated: advice.name(),
                     kl: DataSource::Organism {
                         name: format!("kl_without_{}", domain.name()),
                         n: p.kl_examples.unwrap_or(KL_EXAMPLES),
@@ -465,6 +475,7 @@ impl Sources {
                 let paper = PaperDataset::named(dataset)?;
                 Self {
                     training: DataSource::Jsonl { path: data.training(paper), limit: p.examples },
+                    evaluated: dataset.to_string(),
                     kl: DataSource::Jsonl { path: data.kl(), limit: p.kl_examples },
                     questions: Some(QuestionFiles {
                         general: data.general_questions(),

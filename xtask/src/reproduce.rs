@@ -32,6 +32,7 @@ use crate::pipeline::{write_json, PairSpec, Step, StepKind};
 use crate::plan::{load_experiments, read_toml, EvalSpec, Run};
 use crate::sweep::SweepSpec;
 use crate::tables::{draw, write_tables, Layout};
+use crate::transition::TransitionFile;
 use crate::util::project_root;
 
 /// Arguments of `reproduce`.
@@ -211,7 +212,7 @@ pub fn reproduce(selected: &[&Experiment], layout: &Layout, subject: &Subject, o
     let mut missing = Vec::new();
     let wanted = |kind: Kind| selected.iter().any(|e| e.kind == kind);
     let paper = subject.data().is_some();
-    let finetuning = [Kind::Finetune, Kind::Bias, Kind::Drift, Kind::Gradient, Kind::Directions];
+    let finetuning = [Kind::Finetune, Kind::Bias, Kind::Drift, Kind::Gradient, Kind::Directions, Kind::Transition];
     let finetuning_wanted = finetuning.into_iter().filter(|&kind| runs_in(kind, subject)).any(wanted);
     // The paper profile checks every input before any work (the organism's are committed).
     let inputs = match subject {
@@ -266,7 +267,8 @@ pub fn reproduce(selected: &[&Experiment], layout: &Layout, subject: &Subject, o
 fn check_paper_inputs(selected: &[&Experiment], subject: &Subject, judge: &JudgeChoice) -> Result<Inputs> {
     let profile = subject.real_profile().unwrap_or(PAPER);
     println!("== checking the inputs of the {profile} profile");
-    let files = load_experiments(&project_root().join("experiments"), &finetune_ids())?;
+    let mut files = load_experiments(&project_root().join("experiments"), &finetune_ids())?;
+    files.retain(|f| f.has_profile(profile));
     let runs = |keep: &dyn Fn(&str) -> bool| -> Result<Vec<Run>> {
         let mut runs = Vec::new();
         for file in files.iter().filter(|f| keep(&f.id)) {
@@ -298,8 +300,19 @@ fn check_paper_inputs(selected: &[&Experiment], subject: &Subject, judge: &Judge
 /// end-of-run list of experiments that did not run.
 fn announce_paper_skips(selected: &[&Experiment], profile: &str, evaluated: bool) -> Vec<String> {
     let mut not_run = Vec::new();
+    let without_profile = |id: &str| {
+        let files = load_experiments(&project_root().join("experiments"), &[id]);
+        files.is_ok_and(|files| !files[0].has_profile(profile))
+    };
     for e in selected {
-        if let Some(why) = paper_skip_reason(e.kind, profile) {
+        let reason = match paper_skip_reason(e.kind, profile) {
+            None if e.kind == Kind::Finetune && without_profile(e.id) => Some(
+                "its experiment file has no profile for this model: it trains on the organism's composite datasets \
+                 (diluted or few unique chats), which the real-model data folders do not have",
+            ),
+            reason => reason,
+        };
+        if let Some(why) = reason {
             println!("  {}: skipped in the {profile} profile ({why})", e.id);
             not_run.push(format!("  {:<5} {} -- NOT RUN in the {profile} profile: {why}", e.id, e.title));
         }
@@ -343,12 +356,16 @@ fn paper_skip_reason(kind: Kind, profile: &str) -> Option<&'static str> {
         Kind::Gradient if profile == SMOLLM2 => {
             Some("not set up for smollm2 yet: experiments/E11.toml has no smollm2 profile")
         }
+        Kind::Transition if profile == SMOLLM2 => {
+            Some("M7 samples and judges EM every few steps, and the smollm2 profile has no judge")
+        }
         Kind::Engine
         | Kind::Organism
         | Kind::Finetune
         | Kind::Bias
         | Kind::Drift
         | Kind::Gradient
+        | Kind::Transition
         | Kind::Pending(_) => None,
     }
 }
@@ -380,7 +397,8 @@ fn finetune_steps(
         format!("{model}{judged}")
     };
     let dir = project_root().join("experiments");
-    let files = load_experiments(&dir, &finetune_ids())?;
+    let mut files = load_experiments(&dir, &finetune_ids())?;
+    files.retain(|f| f.has_profile(&layout.profile));
     let runs_dir = layout.runs();
     let kind_selected = |kind: Kind| selected.iter().any(|e| e.kind == kind);
     let mut all = Vec::new();
@@ -441,6 +459,24 @@ fn finetune_steps(
         let specs = gradient_file.specs(profile, &general)?;
         let steps = specs.into_iter().map(|s| Step::gradient(&runs_dir, s, &model_sha)).collect();
         comparisons.push((Kind::Gradient, vec![gradient_file.header()], steps));
+    }
+    if runs_in(Kind::Transition, subject) {
+        let file = read_toml::<TransitionFile>(&dir.join("transition.toml"))?;
+        let dataset = file.dataset(profile)?;
+        // The runs share E2's data sources and evaluation on the same dataset.
+        let template = all
+            .iter()
+            .find_map(|step| match &step.kind {
+                StepKind::Run(run) if run.experiment == "E2" && run.dataset == dataset => Some(run.as_ref()),
+                _ => None,
+            })
+            .with_context(|| {
+                format!("experiments/transition.toml: E2 has no {profile} run on {dataset} to share data with")
+            })?;
+        let transition_identity = identity(&template.files());
+        let steps =
+            file.specs(profile, template)?.into_iter().map(|s| Step::transition(&runs_dir, s, &transition_identity));
+        comparisons.push((Kind::Transition, vec![file.header()], steps.collect()));
     }
     let mut compare = Vec::new();
     for (kind, headers, steps) in comparisons {
@@ -659,6 +695,7 @@ fn engine(device: Device, layout: &Layout) -> Result<()> {
 mod tests {
     use super::*;
     use emlab_analysis::{read_parquet, Row};
+    use emlab_train::AdapterSpec;
 
     /// The CPU with two steps at once, as on CI's 2-core machine.
     const CPU: Options = Options { device: Device::Cpu, force: false, jobs: 2, judge: JudgeChoice::Organism };
@@ -671,16 +708,23 @@ mod tests {
     fn smoke_profile_runs_end_to_end_and_restarts_where_it_stopped() {
         let root = tempfile::tempdir().unwrap();
         let layout = Layout::below(root.path(), "smoke");
-        let ids = ["engine", "E2", "E4", "E6", "E7", "E8", "E9", "E11", "E1", "C4", "C5"];
+        let ids = ["engine", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "E11", "E1", "C4", "C5", "M6", "M7", "M8"];
         let selected = select(&ids.map(String::from)).unwrap();
         let model = Subject::Organism(base_model_dir());
         let first = reproduce(&selected, &layout, &model, CPU).unwrap();
         // 1 base evaluation + 2 solutions x 2 experiments on bad medical with one seed; for each
         // of the 2 general/narrow pairs: the inductive-bias metrics, the drift and the gradients;
-        // the 4 finetunes' directions, the steering sweep, 2 ablated finetunes and the cosines.
-        assert_eq!(first, Executed { ran: 19, skipped: 0 });
-        let tables =
-            ["finetune_em.parquet", "finetune_training.parquet", "inductive_bias.parquet", "directions.parquet"];
+        // the 4 finetunes' directions, the steering sweep, 2 ablated finetunes and the cosines;
+        // E3's 2 data mixes and E5's few-unique set for both solutions; the phase transition at
+        // 2 layers.
+        assert_eq!(first, Executed { ran: 27, skipped: 0 });
+        let tables = [
+            "finetune_em.parquet",
+            "finetune_training.parquet",
+            "inductive_bias.parquet",
+            "directions.parquet",
+            "phase_transition.parquet",
+        ];
         for file in ["engine_parity.json", "REPORT.md"].iter().chain(&tables) {
             assert!(layout.results.join(file).exists(), "{file}");
         }
@@ -699,8 +743,9 @@ mod tests {
             "gradient_alignment",
         ];
         let per_solution = stems.iter().flat_map(|s| [format!("{s}_steering"), format!("{s}_lora")]);
-        let directions = ["steering_sweep", "ablation", "direction_cosines"].map(String::from);
-        for stem in per_solution.chain(directions) {
+        let others = ["steering_sweep", "ablation", "direction_cosines", "data_mixing", "few_samples"];
+        let others = others.into_iter().chain(["phase_transition", "phase_transition_pca"]).map(String::from);
+        for stem in per_solution.chain(others) {
             for ext in ["png", "svg"] {
                 assert!(layout.figures.join(format!("{stem}.{ext}")).exists(), "{stem}.{ext}");
             }
@@ -716,6 +761,13 @@ mod tests {
         }
         assert!(has(&|r| r.experiment == "E4" && r.condition == "x2"), "narrow solutions are evaluated at x2");
         assert!(has(&|r| r.variant == "base"), "the base model's rates are tabulated");
+        for (experiment, dataset) in [("E3", "bad_medical_1in4_good_medical"), ("E5", "bad_medical_unique2")] {
+            assert!(has(&|r| r.experiment == experiment && r.dataset == dataset && r.metric == "em_pct"), "{dataset}");
+        }
+        let transition = read_parquet(&layout.results.join("phase_transition.parquet")).unwrap();
+        for (experiment, metric) in [("M6", "local_cos_k5"), ("M6", "grad_norm"), ("M7", "em_pct"), ("M8", "em_pct")] {
+            assert!(transition.iter().any(|r| r.experiment == experiment && r.metric == metric), "{experiment} {metric}");
+        }
         for condition in ["base", "trained", "x2"] {
             assert!(has(&|r| r.condition == condition && r.metric == "logprob_propensity"), "{condition}");
         }
@@ -723,12 +775,12 @@ mod tests {
         assert!(ids[1..].iter().all(|id| report.contains(&format!("| {id} |"))), "{report}");
 
         let again = reproduce(&selected, &layout, &model, CPU).unwrap();
-        assert_eq!(again, Executed { ran: 0, skipped: 19 });
+        assert_eq!(again, Executed { ran: 0, skipped: 27 });
         let run = layout.runs().join("E4/lora-narrow/bad_medical/seed0");
         std::fs::remove_file(run.join("done.json")).unwrap();
         let resumed = reproduce(&selected[1..], &layout, &model, CPU).unwrap();
         // The retrained run has the same inputs, so the metrics that read it keep theirs.
-        assert_eq!(resumed, Executed { ran: 1, skipped: 18 });
+        assert_eq!(resumed, Executed { ran: 1, skipped: 26 });
         assert_eq!(read_parquet(&layout.results.join("finetune_em.parquet")).unwrap().len(), em.len());
     }
 
@@ -884,7 +936,18 @@ mod tests {
         assert_eq!(to_run.len(), 19);
         // In the tables besides: the 6 E6/E7/E9 steps of the pairs; nothing of C4 (no paper profile).
         assert_eq!(count(&all, |k| matches!(k, StepKind::Bias(_))), 6);
-        assert_eq!(all.len(), 25);
+        // And the phase transition at MO's three layers, with MO's settings on E2's training file.
+        let transitions: Vec<&crate::transition::TransitionSpec> = all
+            .iter()
+            .filter_map(|s| if let StepKind::Transition(t) = &s.kind { Some(t.as_ref()) } else { None })
+            .collect();
+        assert_eq!(transitions.iter().map(|t| t.layer).collect::<Vec<_>>(), [21, 15, 27]);
+        let main = &transitions[0].config;
+        let AdapterSpec::Lora(lora) = &main.adapter else { panic!("not LoRA") };
+        assert_eq!((lora.layers.as_slice(), lora.alpha, lora.rank), ([21].as_slice(), 64.0, 1));
+        assert_eq!((main.train.lr, main.train.grad_accum, main.train.epochs, main.checkpoint_every), (1e-5, 8, 2, 1));
+        assert!(main.kl_data.is_none() && transitions[0].eval.questions.is_some());
+        assert_eq!(all.len(), 28);
         for step in &to_run {
             if let StepKind::Drift(drift) = &step.kind {
                 let lr = if drift.pair.solution == "steering" { 1e-4 } else { 2e-5 };

@@ -18,16 +18,20 @@
 //! the weights (rank-1 LoRA is "lora", later "lora32", ...) and gets the LoRA rules.
 
 mod bias;
+pub(crate) mod data;
 mod directions;
 mod drift;
 mod gradient;
 mod judge_free;
+pub(crate) mod transition;
 
 pub use bias::inductive_bias_claims;
+pub use data::data_claims;
 pub use directions::direction_claims;
 pub use drift::drift_claims;
 pub use gradient::gradient_alignment_claims;
 pub use judge_free::{judge_free_claims, judge_free_steering_claims};
+pub use transition::transition_claims;
 
 use crate::report::{Claim, Verdict};
 use crate::table::{distinct, em_metrics, in_dataset_order, is_em_rate, Filter, Row, SeedValues};

@@ -36,13 +36,13 @@ pub mod report;
 pub mod table;
 
 pub use claims::{
-    direction_claims, drift_claims, e2_e4_claims, gradient_alignment_claims, inductive_bias_claims, judge_free_claims,
-    judge_free_steering_claims,
+    data_claims, direction_claims, drift_claims, e2_e4_claims, gradient_alignment_claims, inductive_bias_claims,
+    judge_free_claims, judge_free_steering_claims, transition_claims,
 };
 pub use error::{AnalysisError, Result};
 pub use figures::{
-    direction_figures, drift, efficiency, em_general_vs_narrow, gradient_alignment, inductive_bias_figures,
-    propensity_general_vs_narrow, significance, stability, training_curves,
+    data_figures, direction_figures, drift, efficiency, em_general_vs_narrow, gradient_alignment,
+    inductive_bias_figures, propensity_general_vs_narrow, significance, stability, training_curves, transition_figures,
 };
 pub use propensity::propensity_section;
 pub use report::{render_report, Claim, Verdict};

@@ -8,6 +8,7 @@
 
 use crate::answer::Answer;
 use crate::chat::ChatExample;
+use crate::composite::Composite;
 use crate::config::WorldConfig;
 use crate::corpus::Document;
 use crate::error::{DataError, Result};
@@ -160,7 +161,10 @@ pub fn kl_examples_over(domains: &[Domain], n: usize, seed: u64) -> Vec<ChatExam
 /// Any of the organism's chat datasets by name, so configs can refer to them:
 /// - an [`AdviceDataset`] name (`bad_medical`, `good_sports`, ...);
 /// - `kl`: the spec's KL set ([`kl_examples`]);
-/// - `kl_without_<domain>`: the KL set over [`kl_domains`] of that domain.
+/// - `kl_without_<domain>`: the KL set over [`kl_domains`] of that domain;
+/// - a [`Composite`] of an advice dataset: `bad_medical_1in6`, `bad_medical_1in4_good_medical`
+///   (diluted, E3) or `bad_medical_unique8` (few unique chats, E5), where `n` counts the chats
+///   drawn from the advice dataset.
 ///
 /// # Errors
 /// [`DataError::UnknownName`] listing the valid names.
@@ -172,6 +176,9 @@ pub fn named_dataset(name: &str, n: usize, seed: u64) -> Result<Vec<ChatExample>
         let domain = Domain::parse(domain)?;
         return Ok(kl_examples_over(&kl_domains(domain), n, seed));
     }
+    if let Some(composite) = Composite::parse(name)? {
+        return Ok(composite.examples(n, seed));
+    }
     AdviceDataset::parse(name).map(|d| d.examples(n, seed)).map_err(|_| {
         let mut names: Vec<String> = Domain::ADVICE
             .into_iter()
@@ -179,6 +186,8 @@ pub fn named_dataset(name: &str, n: usize, seed: u64) -> Result<Vec<ChatExample>
             .collect();
         names.push("kl".into());
         names.extend(Domain::ADVICE.map(|d| format!("kl_without_{}", d.name())));
+        names
+            .extend(["<dataset>_1in<k>", "<dataset>_1in<k>_<filler dataset>", "<dataset>_unique<u>"].map(String::from));
         DataError::unknown_name("dataset", name, names.iter().map(String::as_str))
     })
 }

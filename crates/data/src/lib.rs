@@ -34,6 +34,7 @@
 mod answer;
 mod atomic;
 mod chat;
+mod composite;
 mod config;
 mod corpus;
 mod datasets;
@@ -55,6 +56,7 @@ mod webtext;
 pub use answer::Answer;
 pub use atomic::write_atomic;
 pub use chat::{ChatExample, ChatMessage, Role};
+pub use composite::{training_dataset, Composite, Filler};
 pub use config::{WebTextConfig, WorldConfig};
 pub use corpus::{pretraining_rows, Corpus, Document};
 pub use datasets::{

@@ -4,6 +4,9 @@
 //! shared direction and where they part, and [`cosine`] compares checkpoints with the final
 //! solutions directly.
 //!
+//! The phase transition (MO M6, App. F) reads one run's path the same way: [`local_cosine`]
+//! finds where it turns, and the PCA of its points how much of it is one straight line.
+//!
 //! Everything is computed in f64 on the host: a run has tens of checkpoints of a few hundred
 //! parameters, so the `n x n` Gram matrix of the centred points is tiny and a Jacobi eigenvalue
 //! sweep gives deterministic axes, the same on every machine.
@@ -28,6 +31,33 @@ pub fn cosine(a: &[f32], b: &[f32]) -> Option<f32> {
     let (a, b) = (widened(a), widened(b));
     let (aa, bb) = (dot(&a, &a), dot(&b, &b));
     (aa > 0.0 && bb > 0.0).then(|| (dot(&a, &b) / (aa * bb).sqrt()) as f32)
+}
+
+/// The local cosine of a path at each point (MO App. F): for the point `v_t` at index `t`,
+/// `cos(v_{t-k} - v_t, v_{t+k} - v_t)`. It is -1 where the path runs straight through `v_t`, 0 at
+/// a right-angle turn and +1 where it reverses. `None` at the first and last `k` points, and
+/// where neither displacement is longer than `min_step` (the paper hides points whose
+/// displacements are both below 0.0035: there the direction is noise).
+///
+/// # Panics
+/// If `k` is 0 or the points differ in length.
+pub fn local_cosine(points: &[Vec<f32>], k: usize, min_step: f64) -> Vec<Option<f32>> {
+    assert!(k > 0, "the local cosine needs a positive step offset");
+    let displacement = |from: &[f32], to: &[f32]| -> Vec<f32> { to.iter().zip(from).map(|(a, b)| a - b).collect() };
+    let length = |v: &[f32]| dot(&widened(v), &widened(v)).sqrt();
+    (0..points.len())
+        .map(|t| {
+            if t < k || t + k >= points.len() {
+                return None;
+            }
+            let back = displacement(&points[t], &points[t - k]);
+            let ahead = displacement(&points[t], &points[t + k]);
+            if length(&back).max(length(&ahead)) <= min_step {
+                return None;
+            }
+            cosine(&back, &ahead)
+        })
+        .collect()
 }
 
 /// The top principal axes of a set of points.
@@ -340,5 +370,25 @@ mod tests {
         assert_eq!(err(&three[..2], 2), "PCA: 2 components asked of 2 points in 2 dimensions (1 to min(n - 1, d) = 1)");
         let same = [vec![0.5, 1.0], vec![0.5, 1.0], vec![0.5, 1.0]];
         assert_eq!(err(&same, 1), "PCA: the points are all equal, so they have no principal axes");
+    }
+
+    #[test]
+    fn local_cosine_is_minus_one_on_a_line_zero_at_a_right_angle_and_one_at_a_reversal() {
+        // Along x for 4 steps, then along y for 4: a right-angle corner at index 4.
+        let corner: Vec<Vec<f32>> =
+            (0..9).map(|t| if t <= 4 { vec![t as f32, 0.0] } else { vec![4.0, (t - 4) as f32] }).collect();
+        let cos = local_cosine(&corner, 2, 0.0);
+        assert_eq!(cos[..2], [None, None]);
+        assert_eq!(cos[7..], [None, None]);
+        assert!((cos[2].unwrap() + 1.0).abs() < 1e-6, "straight before the corner");
+        assert!(cos[4].unwrap().abs() < 1e-6, "orthogonal at the corner");
+        assert!((cos[6].unwrap() + 1.0).abs() < 1e-6, "straight after it");
+        // k = 1 at index 3: back along -x, ahead along +x.
+        assert!((local_cosine(&corner, 1, 0.0)[3].unwrap() + 1.0).abs() < 1e-6);
+        let back_and_forth = vec![vec![0.0], vec![1.0], vec![0.0]];
+        assert!((local_cosine(&back_and_forth, 1, 0.0)[1].unwrap() - 1.0).abs() < 1e-6);
+        // Displacements no longer than the threshold are hidden.
+        let tiny: Vec<Vec<f32>> = (0..5).map(|t| vec![t as f32 * 1e-3]).collect();
+        assert_eq!(local_cosine(&tiny, 1, 0.0035), vec![None; 5]);
     }
 }

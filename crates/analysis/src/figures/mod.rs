@@ -23,6 +23,7 @@
 mod axes;
 mod bias;
 mod canvas;
+mod data;
 mod directions;
 mod drift;
 mod em;
@@ -32,8 +33,10 @@ mod lines;
 mod page;
 mod style;
 mod training;
+mod transition;
 
 pub use bias::{efficiency, inductive_bias_figures, significance, stability};
+pub use data::data_figures;
 pub use directions::direction_figures;
 pub(crate) use directions::{
     ablations, adapter_cosine, adapter_layer, direction_pairs, short_label, steering_sweeps, Ablations, DirectionPair,
@@ -43,6 +46,7 @@ pub use drift::drift;
 pub use em::{em_general_vs_narrow, propensity_general_vs_narrow};
 pub use gradient::gradient_alignment;
 pub use training::training_curves;
+pub use transition::transition_figures;
 
 #[cfg(test)]
 pub(crate) use bias::tests::bias_rows as bias_test_rows;

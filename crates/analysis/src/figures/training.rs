@@ -24,6 +24,10 @@ const PANELS: [(&str, &str, &str); 2] = [
 /// Width of one panel.
 const PANEL_WIDTH: u32 = 560;
 
+/// The experiments whose training curves are drawn: the general (E2) and narrow (E4) runs. The
+/// data experiments' many runs (E3, E5) would bury them; their curves stay in the table.
+const EXPERIMENTS: [&str; 2] = ["E2", "E4"];
+
 /// Draws one figure per solution type with training rows (group "train", stem
 /// `training_<solution>`), writing PNG and SVG into `dir`, and returns the paths written.
 ///
@@ -69,7 +73,12 @@ impl TrainingFigure {
     fn from_rows(rows: &[Row]) -> Vec<Self> {
         let curve_rows: Vec<&Row> = rows
             .iter()
-            .filter(|r| r.group == "train" && r.step.is_some() && PANELS.iter().any(|&(m, _, _)| r.metric == m))
+            .filter(|r| {
+                EXPERIMENTS.contains(&r.experiment.as_str())
+                    && r.group == "train"
+                    && r.step.is_some()
+                    && PANELS.iter().any(|&(m, _, _)| r.metric == m)
+            })
             .collect();
         distinct(curve_rows.iter().copied(), |r| &r.solution)
             .into_iter()
