@@ -72,12 +72,16 @@ pub const CATALOGUE: &[Experiment] = &[
     Experiment { id: "E7", title: "stability under norm-preserving orthogonal noise", kind: Kind::Bias },
     Experiment { id: "E8", title: "narrow drifts to general once KL is removed", kind: Kind::Drift },
     Experiment { id: "E9", title: "pre-training significance on web text", kind: Kind::Bias },
-    pending("E10", "a second narrow domain (technical writing analogue)", "not yet filed"),
+    pending(
+        "E10",
+        "a second behaviour (technical writing analogue)",
+        "not built yet: needs a world variant with a writing-register latent and its own base model",
+    ),
     Experiment { id: "E11", title: "gradient alignment with the general and narrow solutions", kind: Kind::Gradient },
     pending(
         "E12",
-        "cross-family replication (Gemma-2-9B steering vectors)",
-        "not yet filed: the engine has no Gemma-2 architecture",
+        "cross-family replication (steering vectors on a second architecture)",
+        "not built yet: needs a Llama-style organism pretrained on the same world (models/organism-llama)",
     ),
     Experiment {
         id: "M6",

@@ -766,7 +766,10 @@ mod tests {
         }
         let transition = read_parquet(&layout.results.join("phase_transition.parquet")).unwrap();
         for (experiment, metric) in [("M6", "local_cos_k5"), ("M6", "grad_norm"), ("M7", "em_pct"), ("M8", "em_pct")] {
-            assert!(transition.iter().any(|r| r.experiment == experiment && r.metric == metric), "{experiment} {metric}");
+            assert!(
+                transition.iter().any(|r| r.experiment == experiment && r.metric == metric),
+                "{experiment} {metric}"
+            );
         }
         for condition in ["base", "trained", "x2"] {
             assert!(has(&|r| r.condition == condition && r.metric == "logprob_propensity"), "{condition}");

@@ -106,8 +106,8 @@ fn legend(extra: Option<&str>) -> Vec<Entry> {
 
 fn seeds_note(seeds: usize) -> String {
     match seeds {
-        1 => "one finetune seed".into(),
-        n => format!("mean over {n} finetune seeds, error bars ±1 sd"),
+        1 => "one seed".into(),
+        n => format!("mean of {n} seeds ±1 sd"),
     }
 }
 
@@ -126,8 +126,7 @@ fn mixing_figure(rows: &[Row]) -> Option<LineFigure> {
         stem: "data_mixing".into(),
         title: "E3: diluting bad medical advice with good advice".into(),
         subtitle: format!(
-            "Every bad chat kept, good advice of other domains added (1 in 1, 3, 6, 12 bad); squares: good medical advice \
-             added instead; {}.",
+            "Other domains' good advice added (1 in 3, 6, 12 chats bad); squares: good medical advice (1 in 4); {}.",
             seeds_note(seeds)
         ),
         legend: legend(Some("within-domain mix (square, the rate's colour)")),
@@ -152,7 +151,7 @@ fn few_samples_figure(rows: &[Row]) -> Option<LineFigure> {
         stem: "few_samples".into(),
         title: "E5: training on a few unique bad chats".into(),
         subtitle: format!(
-            "The first 2-64 chats of the bad medical advice, repeated to the same 1,000 chats per epoch as E2; {}.",
+            "The first 2-64 bad medical chats, repeated to E2's 1,000 chats per epoch; {}.",
             seeds_note(seeds)
         ),
         legend: legend(None),
@@ -208,7 +207,7 @@ mod tests {
         assert!((open.points[2].error.unwrap() - 0.5f64.sqrt()).abs() < 1e-12);
         assert_eq!(steering.markers.len(), 3, "the within-domain mix, one square per rate");
         assert_eq!((steering.markers[2].x, steering.markers[2].y), (25.0, 60.0));
-        assert!(mixing.subtitle.contains("2 finetune seeds"));
+        assert!(mixing.subtitle.contains("mean of 2 seeds"));
         let few = few_samples_figure(&rows).unwrap();
         assert_eq!(few.panels.len(), 1);
         let xs: Vec<f64> = few.panels[0].series[0].points.iter().map(|p| p.x).collect();
