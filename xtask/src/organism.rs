@@ -25,9 +25,14 @@ pub fn base_model_dir() -> PathBuf {
 /// Arguments of `pretrain-organism`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Output folder (default: models/organism, the committed base model).
+    /// Output folder (default: models/organism, the committed base model; models/organism-llama
+    /// for `--arch llama`).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// The architecture: the organism's Qwen2 (d 96, 4 layers) or the Llama-style second family
+    /// of the cross-family replication (d 64, 6 layers, no q/k/v bias, RoPE theta 500,000).
+    #[arg(long, value_enum, default_value_t = Arch::Qwen2)]
+    arch: Arch,
     /// World parameters as JSON (default: the reference world of the organism spec).
     #[arg(long)]
     world: Option<PathBuf>,
@@ -43,6 +48,25 @@ pub struct Args {
     /// cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]
     device: Device,
+}
+
+/// The organism's architectures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Arch {
+    /// `emlab_train::organism::model_config`.
+    Qwen2,
+    /// `emlab_train::organism::llama_model_config`.
+    Llama,
+}
+
+impl Arch {
+    /// The architecture's config on the world's vocabulary.
+    fn config(self, vocab: &Vocab) -> emlab_model::DecoderConfig {
+        match self {
+            Arch::Qwen2 => organism::model_config(vocab),
+            Arch::Llama => organism::llama_model_config(vocab),
+        }
+    }
 }
 
 /// How a base model was made: enough to make it again and to trust a copy of it.
@@ -68,12 +92,15 @@ pub struct Provenance {
 
 /// Pretrains the default organism into the committed location with the default settings.
 pub fn pretrain_default() -> Result<()> {
-    run(Args { out: None, world: None, config: None, seed: 0, steps: None, device: Device::Cpu })
+    run(Args { out: None, arch: Arch::Qwen2, world: None, config: None, seed: 0, steps: None, device: Device::Cpu })
 }
 
 /// Entry point of `cargo xtask pretrain-organism`.
 pub fn run(args: Args) -> Result<()> {
-    let out = args.out.unwrap_or_else(base_model_dir);
+    let out = args.out.unwrap_or_else(|| match args.arch {
+        Arch::Qwen2 => base_model_dir(),
+        Arch::Llama => project_root().join("models").join("organism-llama"),
+    });
     let world = match &args.world {
         Some(path) => WorldConfig::from_json_file(path)?,
         None => WorldConfig::reference(),
@@ -89,7 +116,8 @@ pub fn run(args: Args) -> Result<()> {
         config.steps = steps;
     }
     let started = Instant::now();
-    let task = Pretrain { world: world.clone(), config: config.clone(), seed: args.seed, out: out.clone() };
+    let task =
+        Pretrain { world: world.clone(), config: config.clone(), arch: args.arch, seed: args.seed, out: out.clone() };
     let summary = args.device.run(task)??;
     let provenance = Provenance {
         command: std::env::args().collect::<Vec<_>>().join(" "),
@@ -115,6 +143,7 @@ pub fn run(args: Args) -> Result<()> {
 struct Pretrain {
     world: WorldConfig,
     config: PretrainConfig,
+    arch: Arch,
     seed: u64,
     out: PathBuf,
 }
@@ -125,7 +154,7 @@ impl BackendTask for Pretrain {
     fn run<B: Backend>(self, device: &B::Device) -> Result<PretrainSummary> {
         let vocab = Vocab::world();
         let rows = pretraining_rows(&self.world, &vocab, self.seed, self.config.steps * self.config.batch_rows)?;
-        let model = CausalLm::<Autodiff<B>>::init_random(organism::model_config(&vocab), self.seed, device)?;
+        let model = CausalLm::<Autodiff<B>>::init_random(self.arch.config(&vocab), self.seed, device)?;
         // Resumable checkpoints go beside the output, not into it, so a committed base model
         // folder only ever holds a finished model.
         let scratch = self.out.with_extension("partial");
