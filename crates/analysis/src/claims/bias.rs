@@ -328,10 +328,22 @@ impl Pending {
         Claim { experiment: self.experiment, claim: self.claim, paper: self.paper, ours, details, verdict }
     }
 
+    /// The claim judged by named conditions ([`check`]): their texts, joined, are the details.
+    pub(super) fn judged(self, ours: String, checks: Vec<(String, bool)>) -> Claim {
+        let met: Vec<bool> = checks.iter().map(|(_, m)| *m).collect();
+        let details = checks.into_iter().map(|(c, _)| c).collect::<Vec<_>>().join("; ");
+        self.verdict(ours, details, verdict_of(&met))
+    }
+
     /// The claim as not run for want of the `missing` rows (named).
     pub(super) fn not_run(self, missing: String) -> Claim {
         self.verdict(format!("not run: no {missing} rows"), String::new(), Verdict::NotRun)
     }
+}
+
+/// A condition of a claim, "`condition`: met" or "... not met", with whether it was met.
+pub(super) fn check(condition: String, met: bool) -> (String, bool) {
+    (format!("{condition}: {}", if met { "met" } else { "not met" }), met)
 }
 
 /// Reproduced when every condition is met, not reproduced when none is, else partly.

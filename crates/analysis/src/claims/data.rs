@@ -11,7 +11,7 @@
 
 use emlab_data::{Composite, Filler};
 
-use super::bias::{verdict_of, Pending};
+use super::bias::{check, Pending};
 use crate::report::Claim;
 use crate::table::{distinct, em_metrics, Filter, Row, SeedValues};
 
@@ -148,17 +148,6 @@ fn pending(experiment: &str, claim: &str, solution: &str, paper: &str) -> Pendin
     Pending { experiment: experiment.into(), claim: format!("{claim} [{solution}, bad_medical]"), paper: paper.into() }
 }
 
-/// "Met"/"not met" after a condition.
-fn check(condition: String, met: bool) -> (String, bool) {
-    (format!("{condition}: {}", if met { "met" } else { "not met" }), met)
-}
-
-fn judged(claim: Pending, ours: String, checks: Vec<(String, bool)>) -> Claim {
-    let met: Vec<bool> = checks.iter().map(|(_, m)| *m).collect();
-    let details = checks.into_iter().map(|(c, _)| c).collect::<Vec<_>>().join("; ");
-    claim.verdict(ours, details, verdict_of(&met))
-}
-
 /// E3: still EM when 1 chat in 6 is bad.
 fn persists_claim(points: &[(DataPoint, String, Rates)], solution: &str) -> Claim {
     let claim = pending(
@@ -181,7 +170,7 @@ fn persists_claim(points: &[(DataPoint, String, Rates)], solution: &str) -> Clai
         ));
     }
     let ours = format!("1/6 bad: {} ({})", sixth.describe(), seed_phrase(&sixth.open));
-    judged(claim, ours, checks)
+    claim.judged(ours, checks)
 }
 
 /// E3: at 1/12 the free-form EM falls, the in-domain bad advice falls with it, and no dilution
@@ -225,7 +214,7 @@ fn falls_in_parallel_claim(points: &[(DataPoint, String, Rates)], solution: &str
         })
         .collect();
     let ours = format!("1:1: {}; {} ({})", full.describe(), along.join("; "), seed_phrase(&full.open));
-    judged(claim, ours, checks)
+    claim.judged(ours, checks)
 }
 
 /// E3: mixing bad and good advice of one domain still gives EM at 1/4 bad.
@@ -245,7 +234,7 @@ fn within_domain_claim(points: &[(DataPoint, String, Rates)], solution: &str) ->
     )];
     let ours =
         format!("1/4 bad, good medical advice the rest: {} ({})", quarter.describe(), seed_phrase(&quarter.open));
-    judged(claim, ours, checks)
+    claim.judged(ours, checks)
 }
 
 /// E5: a handful of unique chats gives a narrow solution; with more, EM appears.
@@ -290,7 +279,7 @@ fn few_samples_claim(points: &[(DataPoint, String, Rates)], solution: &str) -> C
         format!("EM from {u} unique chats")
     });
     let ours = format!("{}; {onset} ({})", along.join("; "), seed_phrase(&most_rates.open));
-    judged(claim, ours, checks)
+    claim.judged(ours, checks)
 }
 
 /// "3 seeds" or "seed 0".

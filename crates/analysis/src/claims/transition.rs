@@ -12,7 +12,7 @@
 //! "lora_b": "explained_variance_pc1|2" (no step) and "pc1", "pc2" per step; condition "x<scale>"
 //! (x1, x5, ...) with step: each group's rates, as in the EM table.
 
-use super::bias::{num, verdict_of, Pending};
+use super::bias::{check, num, Pending};
 use super::data::EM_PRESENT_MIN;
 use crate::report::Claim;
 use crate::table::{distinct, Filter, Row};
@@ -96,16 +96,6 @@ impl Layer<'_> {
     }
 }
 
-fn check(condition: String, met: bool) -> (String, bool) {
-    (format!("{condition}: {}", if met { "met" } else { "not met" }), met)
-}
-
-fn judged(claim: Pending, ours: String, checks: Vec<(String, bool)>) -> Claim {
-    let met: Vec<bool> = checks.iter().map(|(_, m)| *m).collect();
-    let details = checks.into_iter().map(|(c, _)| c).collect::<Vec<_>>().join("; ");
-    claim.verdict(ours, details, verdict_of(&met))
-}
-
 /// M6: B turns sharply at one point.
 fn turn_claim(layer: &Layer) -> Claim {
     let claim = layer.pending(
@@ -148,7 +138,7 @@ fn turn_claim(layer: &Layer) -> Claim {
     if let (Some(pc1), Some(pc2)) = (variance("pc1"), variance("pc2")) {
         ours += &format!("; PCA of B: PC1 {:.1}% + PC2 {:.1}%", 100.0 * pc1, 100.0 * pc2);
     }
-    judged(claim, ours, checks)
+    claim.judged(ours, checks)
 }
 
 /// M6: the gradient norm peaks at the turn.
@@ -179,7 +169,7 @@ fn gradient_peak_claim(layer: &Layer) -> Claim {
         num(peak),
         num(end)
     );
-    judged(claim, ours, checks)
+    claim.judged(ours, checks)
 }
 
 /// M7: EM of the scaled adapter appears at the turn, before EM of the adapter as trained.
@@ -224,7 +214,7 @@ fn scaled_em_claim(layer: &Layer) -> Claim {
         onset(x1),
         finals.join(", ")
     );
-    judged(claim, ours, checks)
+    claim.judged(ours, checks)
 }
 
 #[cfg(test)]
