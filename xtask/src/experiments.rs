@@ -24,6 +24,9 @@ pub enum Kind {
     Directions,
     /// One LoRA run followed step by step (`experiments/transition.toml`, MO M6-M8).
     Transition,
+    /// E2, E4, E6 and E7 rerun on the organism's second architecture (`models/organism-llama`),
+    /// into a layout of their own below the profile's.
+    CrossFamily,
     /// Not implemented yet: which piece of work will add it.
     Pending(&'static str),
 }
@@ -78,11 +81,11 @@ pub const CATALOGUE: &[Experiment] = &[
         "not built yet: needs a world variant with a writing-register latent and its own base model",
     ),
     Experiment { id: "E11", title: "gradient alignment with the general and narrow solutions", kind: Kind::Gradient },
-    pending(
-        "E12",
-        "cross-family replication (steering vectors on a second architecture)",
-        "not built yet: needs a Llama-style organism pretrained on the same world (models/organism-llama)",
-    ),
+    Experiment {
+        id: "E12",
+        title: "cross-family replication: E2, E4, E6 and E7 on a Llama-style organism",
+        kind: Kind::CrossFamily,
+    },
     Experiment {
         id: "M6",
         title: "MO phase transition, mechanistic: B's path turns sharply and the gradient norm peaks there",

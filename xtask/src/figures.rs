@@ -13,7 +13,11 @@ pub struct Args {
     profile: String,
 }
 
-/// Entry point of `cargo xtask figures`.
+/// Entry point of `cargo xtask figures`: the profile's layout, and E12's below it where it ran.
 pub fn run(args: Args) -> Result<()> {
-    draw(&Layout::of(&args.profile))
+    let layout = Layout::of(&args.profile);
+    if let Some(family) = layout.family().filter(|f| f.results.join("finetune_em.parquet").exists()) {
+        draw(&family)?;
+    }
+    draw(&layout)
 }

@@ -22,6 +22,11 @@ pub fn base_model_dir() -> PathBuf {
     project_root().join("models").join("organism")
 }
 
+/// Where the committed Llama-style organism lives (the second family of E12).
+pub fn llama_model_dir() -> PathBuf {
+    project_root().join("models").join("organism-llama")
+}
+
 /// Arguments of `pretrain-organism`.
 #[derive(clap::Args)]
 pub struct Args {
@@ -99,7 +104,7 @@ pub fn pretrain_default() -> Result<()> {
 pub fn run(args: Args) -> Result<()> {
     let out = args.out.unwrap_or_else(|| match args.arch {
         Arch::Qwen2 => base_model_dir(),
-        Arch::Llama => project_root().join("models").join("organism-llama"),
+        Arch::Llama => llama_model_dir(),
     });
     let world = match &args.world {
         Some(path) => WorldConfig::from_json_file(path)?,

@@ -25,7 +25,7 @@ use crate::execute::{Execute, Executed};
 use crate::experiments::{find, Experiment, Kind, CATALOGUE};
 use crate::gradient::GradientFile;
 use crate::judging::{JudgeChoice, JudgeKind};
-use crate::organism::{base_model_dir, pretrain_default, verify_base_model};
+use crate::organism::{base_model_dir, llama_model_dir, pretrain_default, verify_base_model};
 use crate::organism_experiments::BaseChecks;
 use crate::paper::{check_inputs, Inputs, Subject, WebText, PROFILE as PAPER, SMOLLM2};
 use crate::pipeline::{write_json, PairSpec, Step, StepKind};
@@ -236,16 +236,42 @@ pub fn reproduce(selected: &[&Experiment], layout: &Layout, subject: &Subject, o
             failures.push("organism: a base-model check failed (see the table above)".to_string());
         }
     }
+    // E12 first, so that the profile's report below has its claims.
+    if wanted(Kind::CrossFamily) {
+        println!("== E12: {}", find("E12").expect("catalogued").title);
+        match layout.family() {
+            Some(family) if !paper => {
+                let e12 = cross_family(&family, Options { device, force, jobs, judge: judge.clone() })?;
+                executed.ran += e12.ran;
+                executed.skipped += e12.skipped;
+            }
+            _ => {
+                let why = "the second family is an organism; a real model's profile has none";
+                println!("  skipped: {why}");
+                missing.push(format!(
+                    "  {:<5} {} -- NOT RUN in the {} profile: {why}",
+                    "E12",
+                    find("E12").expect("catalogued").title,
+                    layout.profile
+                ));
+            }
+        }
+    }
     if finetuning_wanted {
         let (steps, to_run) = finetune_steps(selected, layout, subject, inputs.as_ref(), &judge)?;
         println!("== finetuning experiments: {} steps ({} profile)", to_run.len(), layout.profile);
         let sampling = subject.sampling();
-        executed = device.run(Execute { steps: &to_run, model_dir, force, jobs, judge: &judge, sampling })??;
-        println!("  {} steps ran, {} were already done", executed.ran, executed.skipped);
+        let ran = device.run(Execute { steps: &to_run, model_dir, force, jobs, judge: &judge, sampling })??;
+        println!("  {} steps ran, {} were already done", ran.ran, ran.skipped);
+        executed.ran += ran.ran;
+        executed.skipped += ran.skipped;
         let absent = write_tables(layout, &steps)?;
         if absent > 0 {
             println!("  {absent} steps of other experiments have not run in this profile; the report marks them");
         }
+        draw(layout)?;
+    }
+    if !finetuning_wanted && wanted(Kind::CrossFamily) && layout.results.join("finetune_em.parquet").exists() {
         draw(layout)?;
     }
     for e in selected {
@@ -260,6 +286,20 @@ pub fn reproduce(selected: &[&Experiment], layout: &Layout, subject: &Subject, o
         bail!("{}", failures.join("\n"));
     }
     Ok(executed)
+}
+
+/// E12: E2, E4, E6 and E7 (E9 comes with them) on the Llama-style organism, into `family` (the
+/// profile's [`Layout::family`]), with its own tables, figures and report; the profile's report
+/// then checks the claims again on them.
+fn cross_family(family: &Layout, options: Options) -> Result<Executed> {
+    let model = llama_model_dir();
+    anyhow::ensure!(
+        model.join("model.safetensors").exists(),
+        "{} is missing: run `cargo xtask pretrain-organism --arch llama` (about 25 minutes on 2 CPU cores)",
+        model.display()
+    );
+    let selected = select(&["E2", "E4", "E6", "E7"].map(String::from))?;
+    reproduce(&selected, family, &Subject::Organism(model), options)
 }
 
 /// Checks every input of the selected experiments' runs in the paper profile, before any work:
@@ -366,6 +406,7 @@ fn paper_skip_reason(kind: Kind, profile: &str) -> Option<&'static str> {
         | Kind::Drift
         | Kind::Gradient
         | Kind::Transition
+        | Kind::CrossFamily
         | Kind::Pending(_) => None,
     }
 }
@@ -448,20 +489,21 @@ fn finetune_steps(
         });
         comparisons.push((Kind::Bias, bias_headers.to_vec(), steps.collect()));
     }
-    if runs_in(Kind::Drift, subject) {
-        let drift_file = read_toml::<DriftFile>(&dir.join("E8.toml"))?;
+    let drift_file = read_toml::<DriftFile>(&dir.join("E8.toml"))?;
+    if runs_in(Kind::Drift, subject) && drift_file.profiles.contains_key(profile) {
         let specs = drift_file.specs(profile, &narrow)?;
         let steps = specs.into_iter().map(|s| Step::drift(&runs_dir, s, &model_sha)).collect();
         comparisons.push((Kind::Drift, vec![drift_file.header()], steps));
     }
-    if runs_in(Kind::Gradient, subject) {
-        let gradient_file = read_toml::<GradientFile>(&dir.join("E11.toml"))?;
+    let gradient_file = read_toml::<GradientFile>(&dir.join("E11.toml"))?;
+    if runs_in(Kind::Gradient, subject) && gradient_file.profiles.contains_key(profile) {
         let specs = gradient_file.specs(profile, &general)?;
         let steps = specs.into_iter().map(|s| Step::gradient(&runs_dir, s, &model_sha)).collect();
         comparisons.push((Kind::Gradient, vec![gradient_file.header()], steps));
     }
-    if runs_in(Kind::Transition, subject) {
-        let file = read_toml::<TransitionFile>(&dir.join("transition.toml"))?;
+    let transition_file = read_toml::<TransitionFile>(&dir.join("transition.toml"))?;
+    if runs_in(Kind::Transition, subject) && transition_file.profiles.contains_key(profile) {
+        let file = transition_file;
         let dataset = file.dataset(profile)?;
         // The runs share E2's data sources and evaluation on the same dataset.
         let template = all
@@ -486,9 +528,11 @@ fn finetune_steps(
         }
         compare.extend(steps);
     }
-    if runs_in(Kind::Directions, subject) {
+    let directions_file = read_toml::<DirectionsFile>(&dir.join("directions.toml"))?;
+    if runs_in(Kind::Directions, subject) && directions_file.profiles.contains_key(profile) {
         let id_selected = |id: &str| selected.iter().any(|e| e.id == id);
-        let (direction_header, direction_steps, uses) = direction_steps(&dir, profile, &runs_dir, &model_sha, &all)?;
+        let (direction_header, direction_steps, uses) =
+            direction_steps(&directions_file, profile, &runs_dir, &model_sha, &all)?;
         if kind_selected(Kind::Directions) {
             println!("{direction_header}");
             to_run.extend(direction_steps.iter().cloned());
@@ -510,13 +554,12 @@ fn finetune_steps(
 /// experiment that uses them (E1, C4, C5), its id, header line and steps.
 #[allow(clippy::type_complexity)]
 fn direction_steps(
-    dir: &Path,
+    file: &DirectionsFile,
     profile: &str,
     runs_dir: &Path,
     model_sha: &str,
     all: &[Step],
 ) -> Result<(String, Vec<Step>, Vec<(&'static str, String, Vec<Step>)>)> {
-    let file = read_toml::<DirectionsFile>(&dir.join("directions.toml"))?;
     let p = file.profile(profile)?;
     let finetunes: Vec<(Finetune, &Run)> = all
         .iter()
@@ -708,7 +751,9 @@ mod tests {
     fn smoke_profile_runs_end_to_end_and_restarts_where_it_stopped() {
         let root = tempfile::tempdir().unwrap();
         let layout = Layout::below(root.path(), "smoke");
-        let ids = ["engine", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "E11", "E1", "C4", "C5", "M6", "M7", "M8"];
+        let ids = [
+            "engine", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "E11", "E12", "E1", "C4", "C5", "M6", "M7", "M8",
+        ];
         let selected = select(&ids.map(String::from)).unwrap();
         let model = Subject::Organism(base_model_dir());
         let first = reproduce(&selected, &layout, &model, CPU).unwrap();
@@ -716,8 +761,9 @@ mod tests {
         // of the 2 general/narrow pairs: the inductive-bias metrics, the drift and the gradients;
         // the 4 finetunes' directions, the steering sweep, 2 ablated finetunes and the cosines;
         // E3's 2 data mixes and E5's few-unique set for both solutions; the phase transition at
-        // 2 layers.
-        assert_eq!(first, Executed { ran: 27, skipped: 0 });
+        // 2 layers; and E12 on the Llama-style organism: its base evaluation, the 4 E2/E4 runs and
+        // the 2 pairs' inductive-bias steps.
+        assert_eq!(first, Executed { ran: 34, skipped: 0 });
         let tables = [
             "finetune_em.parquet",
             "finetune_training.parquet",
@@ -775,15 +821,21 @@ mod tests {
             assert!(has(&|r| r.condition == condition && r.metric == "logprob_propensity"), "{condition}");
         }
         let report = std::fs::read_to_string(layout.results.join("REPORT.md")).unwrap();
-        assert!(ids[1..].iter().all(|id| report.contains(&format!("| {id} |"))), "{report}");
+        let listed = |id: &str| report.contains(&format!("| {id} |")) || report.contains(&format!("| {id} ("));
+        assert!(ids[1..].iter().all(|id| listed(id)), "{report}");
+        let family = layout.family().unwrap();
+        assert!(
+            family.results.join("inductive_bias.parquet").exists() && family.figures.join("em_steering.png").exists()
+        );
+        assert!(report.contains("| E12 (E2) |") && report.contains("— on the Llama-style organism"), "{report}");
 
         let again = reproduce(&selected, &layout, &model, CPU).unwrap();
-        assert_eq!(again, Executed { ran: 0, skipped: 27 });
+        assert_eq!(again, Executed { ran: 0, skipped: 34 });
         let run = layout.runs().join("E4/lora-narrow/bad_medical/seed0");
         std::fs::remove_file(run.join("done.json")).unwrap();
         let resumed = reproduce(&selected[1..], &layout, &model, CPU).unwrap();
         // The retrained run has the same inputs, so the metrics that read it keep theirs.
-        assert_eq!(resumed, Executed { ran: 1, skipped: 26 });
+        assert_eq!(resumed, Executed { ran: 1, skipped: 33 });
         assert_eq!(read_parquet(&layout.results.join("finetune_em.parquet")).unwrap().len(), em.len());
     }
 
