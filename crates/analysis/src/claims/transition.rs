@@ -154,18 +154,18 @@ fn gradient_peak_claim(layer: &Layer) -> Claim {
     else {
         return claim.not_run(format!("{} {} local_cos_k5 and grad_norm", layer.path_id, layer.variant));
     };
-    let (last, window) = layer.window();
+    let (_, window) = layer.window();
     // The gradient of step s moves the adapter from point s to point s + 1.
     let distance = ((peak_step + 1) - turn_step).abs() as f64;
     let checks = vec![check(
         format!("gradient-norm peak (step {peak_step}) within {window:.0} steps of the turn (step {turn_step})"),
         distance <= window,
     )];
-    let first = norms.first().map_or(f64::NAN, |(_, v)| *v);
-    let end = norms.last().map_or(f64::NAN, |(_, v)| *v);
+    let (first, (last, end)) = (norms[0], norms[norms.len() - 1]);
     let ours = format!(
-        "grad norm {} at step 0, peak {} at step {peak_step}, {} at the end (step {last}); turn at step {turn_step}",
-        num(first),
+        "grad norm {} at step {}, peak {} at step {peak_step}, {} at the last step ({last}); turn at step {turn_step}",
+        num(first.1),
+        first.0,
         num(peak),
         num(end)
     );
