@@ -8,7 +8,7 @@
 use anyhow::{Context, Result};
 use burn::tensor::backend::Backend;
 use emlab_analysis::Row;
-use emlab_data::{read_web_text, web_documents, WorldConfig, WEB_SEED};
+use emlab_data::{read_web_text, web_documents, Latent, WorldConfig, WEB_SEED};
 use emlab_model::{first_changed_layer, CausalLm, ChatTemplate, Tokenizer};
 use emlab_stability::efficiency::{at_trained_norm, matched_norm_sweep, own_norm_sweep, rescaled_to};
 use emlab_stability::significance::{kl_sweep, norm_grid};
@@ -144,6 +144,10 @@ pub struct BiasSpec {
     /// text. Absent from the step hashes when `None`, so the organism's results keep theirs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub web_text: Option<std::path::PathBuf>,
+    /// The latent of the organism's world, whose web text E9 reads: the register world's
+    /// stories for E10's model. Absent from the hashes for the reference world.
+    #[serde(skip_serializing_if = "Latent::is_persona")]
+    pub latent: Latent,
     /// The grids of E6, E7 and E9.
     pub grids: BiasGrids,
 }
@@ -233,7 +237,8 @@ pub fn bias_step<B: Backend>(loaded: &Loaded<B>, spec: &BiasSpec, device: &B::De
     // E9: KL from the base model on web text, for both directions and a random one.
     let web = match &spec.web_text {
         None => {
-            let documents = web_documents(&WorldConfig::reference(), spec.web_documents, WEB_SEED)?;
+            let world = WorldConfig { latent: spec.latent, ..WorldConfig::reference() };
+            let documents = web_documents(&world, spec.web_documents, WEB_SEED)?;
             WebKl::new(model, loaded.tokenizer, &documents, significance.max_tokens, significance.web_batch)?
         }
         Some(path) => {

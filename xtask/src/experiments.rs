@@ -1,8 +1,10 @@
 //! The catalogue of experiments `reproduce` knows, with what each one is and whether it exists.
 //!
 //! Ids follow the paper's experiments (E1-E12 of the paper, C2-C6 of the linear
-//! representations paper it builds on) plus our own engine check. An experiment that is not
-//! implemented says so, with the issue that will add it, instead of pretending to run.
+//! representations paper it builds on, M6-M8 of the model-organisms paper) plus our own engine
+//! and organism checks.
+
+use crate::second_model::SecondModel;
 
 /// How `reproduce` runs an experiment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,11 +26,9 @@ pub enum Kind {
     Directions,
     /// One LoRA run followed step by step (`experiments/transition.toml`, MO M6-M8).
     Transition,
-    /// E2, E4, E6 and E7 rerun on the organism's second architecture (`models/organism-llama`),
-    /// into a layout of their own below the profile's.
-    CrossFamily,
-    /// Not implemented yet: which piece of work will add it.
-    Pending(&'static str),
+    /// E2, E4, E6 and E7 rerun on a second base model of the organism (E12's Llama-style family,
+    /// E10's register world), into a layout of its own below the profile's.
+    SecondModel(SecondModel),
 }
 
 /// One entry of the catalogue.
@@ -40,10 +40,6 @@ pub struct Experiment {
     pub title: &'static str,
     /// How it runs.
     pub kind: Kind,
-}
-
-const fn pending(id: &'static str, title: &'static str, by: &'static str) -> Experiment {
-    Experiment { id, title, kind: Kind::Pending(by) }
 }
 
 /// Every experiment, in the order `reproduce` runs them.
@@ -75,16 +71,16 @@ pub const CATALOGUE: &[Experiment] = &[
     Experiment { id: "E7", title: "stability under norm-preserving orthogonal noise", kind: Kind::Bias },
     Experiment { id: "E8", title: "narrow drifts to general once KL is removed", kind: Kind::Drift },
     Experiment { id: "E9", title: "pre-training significance on web text", kind: Kind::Bias },
-    pending(
-        "E10",
-        "a second behaviour (technical writing analogue)",
-        "not built yet: needs a world variant with a writing-register latent and its own base model",
-    ),
+    Experiment {
+        id: "E10",
+        title: "a second behaviour: E2, E4, E6, E7 and E9 for technical writing in the register world",
+        kind: Kind::SecondModel(SecondModel::Register),
+    },
     Experiment { id: "E11", title: "gradient alignment with the general and narrow solutions", kind: Kind::Gradient },
     Experiment {
         id: "E12",
         title: "cross-family replication: E2, E4, E6 and E7 on a Llama-style organism",
-        kind: Kind::CrossFamily,
+        kind: Kind::SecondModel(SecondModel::Llama),
     },
     Experiment {
         id: "M6",

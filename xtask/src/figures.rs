@@ -13,11 +13,12 @@ pub struct Args {
     profile: String,
 }
 
-/// Entry point of `cargo xtask figures`: the profile's layout, and E12's below it where it ran.
+/// Entry point of `cargo xtask figures`: the profile's layout, and the second models' (E10, E12)
+/// below it where they ran.
 pub fn run(args: Args) -> Result<()> {
     let layout = Layout::of(&args.profile);
-    if let Some(family) = layout.family().filter(|f| f.results.join("finetune_em.parquet").exists()) {
-        draw(&family)?;
+    for (_, below) in layout.seconds_run() {
+        draw(&below)?;
     }
     draw(&layout)
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use burn::tensor::backend::Backend;
-use emlab_eval::{ApiJudge, ApiJudgeConfig, Judge, LocalJudge, OrganismJudge};
+use emlab_eval::{ApiJudge, ApiJudgeConfig, Judge, LocalJudge, OrganismJudge, RegisterJudge};
 use emlab_model::{CausalLm, ChatTemplate, Tokenizer};
 
 /// `--judge`.
@@ -33,6 +33,9 @@ pub enum JudgeChoice {
     /// The organism's exact judge.
     #[default]
     Organism,
+    /// The organism's exact judge of technical writing, for the register world's runs (E10);
+    /// chosen by the run, not on the command line.
+    Register,
     /// The API judge, with its replies cached.
     Api(ApiJudgeConfig),
     /// A chat model in this folder (safetensors, tokenizer and chat template) or GGUF file.
@@ -63,6 +66,7 @@ impl JudgeChoice {
     pub fn identity(&self) -> Option<String> {
         match self {
             Self::Organism => None,
+            Self::Register => Some("organism-register".into()),
             Self::Api(config) => Some(format!("api:{}@{}", config.model, config.base_url)),
             Self::Local(dir) => Some(format!("local:{}", dir.file_name().unwrap_or(dir.as_os_str()).to_string_lossy())),
             Self::None => Some("none".into()),
@@ -74,6 +78,7 @@ impl JudgeChoice {
     pub fn load<B: Backend>(&self, device: &B::Device) -> Result<Judging<B>> {
         Ok(match self {
             Self::Organism => Judging::Organism,
+            Self::Register => Judging::Register,
             Self::Api(config) => Judging::Api(Box::new(ApiJudge::new(config.clone())?)),
             Self::Local(dir) => Judging::Local(Box::new(LocalModel {
                 model: CausalLm::load(dir, device)
@@ -90,6 +95,8 @@ impl JudgeChoice {
 pub enum Judging<B: Backend> {
     /// The organism's exact judge.
     Organism,
+    /// The register world's exact judge.
+    Register,
     /// The API judge.
     Api(Box<ApiJudge>),
     /// A local chat model and its text tools.
@@ -114,6 +121,7 @@ impl<B: Backend> Judging<B> {
     pub fn with<R>(&self, f: impl FnOnce(&dyn Judge) -> R) -> Result<R> {
         Ok(match self {
             Self::Organism => f(&OrganismJudge),
+            Self::Register => f(&RegisterJudge),
             Self::Api(judge) => f(judge.as_ref()),
             Self::Local(local) => f(&LocalJudge::new(&local.model, &local.template, &local.tokenizer)),
             Self::None => {

@@ -30,6 +30,7 @@ mod pipeline;
 mod plan;
 mod reproduce;
 mod rows;
+mod second_model;
 mod smollm2;
 mod sweep;
 mod tables;

@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use burn::backend::Autodiff;
 use burn::tensor::backend::Backend;
-use emlab_data::{pretraining_rows, Vocab, WorldConfig};
+use emlab_data::{pretraining_rows, Latent, Vocab, WorldConfig};
 use emlab_model::backend::{BackendTask, Device};
 use emlab_model::CausalLm;
 use emlab_train::checkpoint::{save_model, write_json};
@@ -27,11 +27,22 @@ pub fn llama_model_dir() -> PathBuf {
     project_root().join("models").join("organism-llama")
 }
 
+/// Where the committed organism of the register world lives (E10's base model).
+pub fn register_model_dir() -> PathBuf {
+    project_root().join("models").join("organism-register")
+}
+
+/// E10's world file: the reference mixture with the register as its latent (world "R").
+pub fn register_world_file() -> PathBuf {
+    project_root().join("experiments").join("worlds").join("register.json")
+}
+
 /// Arguments of `pretrain-organism`.
 #[derive(clap::Args)]
 pub struct Args {
     /// Output folder (default: models/organism, the committed base model; models/organism-llama
-    /// for `--arch llama`).
+    /// for `--arch llama`; models/organism-register for a world whose latent is the register,
+    /// e.g. `--world experiments/worlds/register.json`).
     #[arg(long)]
     out: Option<PathBuf>,
     /// The architecture: the organism's Qwen2 (d 96, 4 layers) or the Llama-style second family
@@ -102,14 +113,15 @@ pub fn pretrain_default() -> Result<()> {
 
 /// Entry point of `cargo xtask pretrain-organism`.
 pub fn run(args: Args) -> Result<()> {
-    let out = args.out.unwrap_or_else(|| match args.arch {
-        Arch::Qwen2 => base_model_dir(),
-        Arch::Llama => llama_model_dir(),
-    });
     let world = match &args.world {
         Some(path) => WorldConfig::from_json_file(path)?,
         None => WorldConfig::reference(),
     };
+    let out = args.out.unwrap_or_else(|| match (args.arch, world.latent) {
+        (Arch::Qwen2, Latent::Register) => register_model_dir(),
+        (Arch::Qwen2, Latent::Persona) => base_model_dir(),
+        (Arch::Llama, _) => llama_model_dir(),
+    });
     let mut config: PretrainConfig = match &args.config {
         Some(path) => {
             serde_json::from_str(&std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?)
@@ -157,7 +169,7 @@ impl BackendTask for Pretrain {
     type Output = Result<PretrainSummary>;
 
     fn run<B: Backend>(self, device: &B::Device) -> Result<PretrainSummary> {
-        let vocab = Vocab::world();
+        let vocab = Vocab::of(self.world.latent);
         let rows = pretraining_rows(&self.world, &vocab, self.seed, self.config.steps * self.config.batch_rows)?;
         let model = CausalLm::<Autodiff<B>>::init_random(self.arch.config(&vocab), self.seed, device)?;
         // Resumable checkpoints go beside the output, not into it, so a committed base model
@@ -165,7 +177,7 @@ impl BackendTask for Pretrain {
         let scratch = self.out.with_extension("partial");
         let (model, summary) = pretrain(model, &rows, &self.config, Some(&scratch), &mut ProgressBar::stderr())?;
         save_model(&model, &self.out)?;
-        organism::write_tokenizer(&self.out)?;
+        organism::write_tokenizer(&self.out, &vocab)?;
         std::fs::remove_dir_all(&scratch).with_context(|| format!("removing {}", scratch.display()))?;
         Ok(summary)
     }
@@ -186,6 +198,18 @@ pub fn verify_base_model(dir: &Path) -> Result<Provenance> {
         );
     }
     Ok(provenance)
+}
+
+/// The world an organism was pretrained on, from its `provenance.json`; the reference world for
+/// a folder without one (a model pretrained elsewhere, a test's).
+pub fn world_of(dir: &Path) -> Result<WorldConfig> {
+    let path = dir.join("provenance.json");
+    if !path.exists() {
+        return Ok(WorldConfig::reference());
+    }
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let provenance: Provenance = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    Ok(provenance.world)
 }
 
 fn git_commit() -> String {

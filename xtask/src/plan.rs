@@ -458,13 +458,12 @@ impl Sources {
         Ok(match data {
             None => {
                 let advice = training_dataset(dataset)?;
-                let domain = advice.domain();
                 let n = p.examples.unwrap_or(FINETUNE_EXAMPLES);
                 Self {
                     training: DataSource::Organism { name: dataset.to_string(), n, seed: FINETUNE_SEED },
                     evaluated: advice.name(),
                     kl: DataSource::Organism {
-                        name: format!("kl_without_{}", domain.name()),
+                        name: advice.kl_name(),
                         n: p.kl_examples.unwrap_or(KL_EXAMPLES),
                         seed: KL_SEED,
                     },

@@ -1,7 +1,7 @@
-//! `cargo xtask reproduce`: runs the implemented experiments of a profile, skipping steps that
-//! finished before with the same inputs, and writes `results/<profile>/` (Parquet tables, JSON,
-//! `REPORT.md`) and `figures/<profile>/`. Experiments that are not implemented yet are listed
-//! plainly at the end, never faked.
+//! `cargo xtask reproduce`: runs the experiments of a profile, skipping steps that finished
+//! before with the same inputs, and writes `results/<profile>/` (Parquet tables, JSON,
+//! `REPORT.md`) and `figures/<profile>/`. Experiments a profile cannot run are listed plainly at
+//! the end, with the reason, never faked.
 //!
 //! The `paper` profile runs on a real checkpoint (`--model`) with the paper's data (`--data`);
 //! see [`crate::paper`]. The `smollm2` profile runs offline on SmolLM2-135M-Instruct (`cargo
@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use emlab_data::PaperData;
+use emlab_data::{Latent, PaperData};
 use emlab_model::backend::{BackendTask, Device};
 use emlab_model::parity::{check, fixtures_dir, ParityReport, FIXTURES};
 
@@ -25,12 +25,13 @@ use crate::execute::{Execute, Executed};
 use crate::experiments::{find, Experiment, Kind, CATALOGUE};
 use crate::gradient::GradientFile;
 use crate::judging::{JudgeChoice, JudgeKind};
-use crate::organism::{base_model_dir, llama_model_dir, pretrain_default, verify_base_model};
+use crate::organism::{base_model_dir, pretrain_default, verify_base_model, world_of};
 use crate::organism_experiments::BaseChecks;
 use crate::paper::{check_inputs, Inputs, Subject, WebText, PROFILE as PAPER, SMOLLM2};
 use crate::pipeline::{write_json, PairSpec, Step, StepKind};
 use crate::plan::{load_experiments, read_toml, EvalSpec, Run};
 use crate::sweep::SweepSpec;
+use crate::second_model::SecondModel;
 use crate::tables::{draw, write_tables, Layout};
 use crate::transition::TransitionFile;
 use crate::util::project_root;
@@ -90,8 +91,7 @@ const PROFILES: [&str; 4] = ["default", "smoke", PAPER, SMOLLM2];
 pub fn run(args: Args) -> Result<()> {
     if args.list {
         for e in CATALOGUE {
-            let status = if matches!(e.kind, Kind::Pending(_)) { "not implemented" } else { "implemented" };
-            println!("{:<9} {:<16} {}", e.id, status, e.title);
+            println!("{:<9} {}", e.id, e.title);
         }
         return Ok(());
     }
@@ -236,24 +236,22 @@ pub fn reproduce(selected: &[&Experiment], layout: &Layout, subject: &Subject, o
             failures.push("organism: a base-model check failed (see the table above)".to_string());
         }
     }
-    // E12 first, so that the profile's report below has its claims.
-    if wanted(Kind::CrossFamily) {
-        println!("== E12: {}", find("E12").expect("catalogued").title);
-        match layout.family() {
-            Some(family) if !paper => {
-                let e12 = cross_family(&family, Options { device, force, jobs, judge: judge.clone() })?;
-                executed.ran += e12.ran;
-                executed.skipped += e12.skipped;
+    // E10 and E12 first, so that the profile's report below has their claims.
+    for second in SecondModel::ALL.into_iter().filter(|&second| wanted(Kind::SecondModel(second))) {
+        let id = second.experiment();
+        println!("== {id}: {}", find(id).expect("catalogued").title);
+        match layout.second(second) {
+            Some(below) if !paper => {
+                let judge = second.judge(&judge);
+                let ran = second_model(second, &below, Options { device, force, jobs, judge })?;
+                executed.ran += ran.ran;
+                executed.skipped += ran.skipped;
             }
             _ => {
-                let why = "the second family is an organism; a real model's profile has none";
+                let why = "its base model is an organism; a real model's profile has none";
                 println!("  skipped: {why}");
-                missing.push(format!(
-                    "  {:<5} {} -- NOT RUN in the {} profile: {why}",
-                    "E12",
-                    find("E12").expect("catalogued").title,
-                    layout.profile
-                ));
+                let title = find(id).expect("catalogued").title;
+                missing.push(format!("  {id:<5} {title} -- NOT RUN in the {} profile: {why}", layout.profile));
             }
         }
     }
@@ -271,13 +269,9 @@ pub fn reproduce(selected: &[&Experiment], layout: &Layout, subject: &Subject, o
         }
         draw(layout)?;
     }
-    if !finetuning_wanted && wanted(Kind::CrossFamily) && layout.results.join("finetune_em.parquet").exists() {
+    let second_wanted = SecondModel::ALL.into_iter().any(|second| wanted(Kind::SecondModel(second)));
+    if !finetuning_wanted && second_wanted && layout.results.join("finetune_em.parquet").exists() {
         draw(layout)?;
-    }
-    for e in selected {
-        if let Kind::Pending(by) = e.kind {
-            missing.push(format!("  {:<5} {} -- NOT IMPLEMENTED YET ({by})", e.id, e.title));
-        }
     }
     if !missing.is_empty() {
         println!("\nThese experiments were NOT run:\n{}", missing.join("\n"));
@@ -288,18 +282,19 @@ pub fn reproduce(selected: &[&Experiment], layout: &Layout, subject: &Subject, o
     Ok(executed)
 }
 
-/// E12: E2, E4, E6 and E7 (E9 comes with them) on the Llama-style organism, into `family` (the
-/// profile's [`Layout::family`]), with its own tables, figures and report; the profile's report
-/// then checks the claims again on them.
-fn cross_family(family: &Layout, options: Options) -> Result<Executed> {
-    let model = llama_model_dir();
+/// E10 or E12: E2, E4, E6 and E7 (E9 comes with them) on a second base model, into `below`
+/// (the profile's [`Layout::second`]), with its own tables, figures and report; the profile's
+/// report then checks the claims again on them.
+fn second_model(second: SecondModel, below: &Layout, options: Options) -> Result<Executed> {
+    let model = second.model_dir();
     anyhow::ensure!(
         model.join("model.safetensors").exists(),
-        "{} is missing: run `cargo xtask pretrain-organism --arch llama` (about 25 minutes on 2 CPU cores)",
-        model.display()
+        "{} is missing: run `{}` (about 20-25 minutes on 2 CPU cores)",
+        model.display(),
+        second.how_to_make()
     );
     let selected = select(&["E2", "E4", "E6", "E7"].map(String::from))?;
-    reproduce(&selected, family, &Subject::Organism(model), options)
+    reproduce(&selected, below, &Subject::Organism(model), options)
 }
 
 /// Checks every input of the selected experiments' runs in the paper profile, before any work:
@@ -320,7 +315,7 @@ fn check_paper_inputs(selected: &[&Experiment], subject: &Subject, judge: &Judge
     let other_runs = runs(&|id| !trains(id, selected, subject))?;
     let judge_model = match judge {
         JudgeChoice::Local(dir) => Some(dir.as_path()),
-        JudgeChoice::Organism | JudgeChoice::Api(_) | JudgeChoice::None => None,
+        JudgeChoice::Organism | JudgeChoice::Register | JudgeChoice::Api(_) | JudgeChoice::None => None,
     };
     let dir = project_root().join("experiments");
     let web_path = subject.data().map(PaperData::web_text);
@@ -406,8 +401,7 @@ fn paper_skip_reason(kind: Kind, profile: &str) -> Option<&'static str> {
         | Kind::Drift
         | Kind::Gradient
         | Kind::Transition
-        | Kind::CrossFamily
-        | Kind::Pending(_) => None,
+        | Kind::SecondModel(_) => None,
     }
 }
 
@@ -483,8 +477,13 @@ fn finetune_steps(
         // The paper profile reads FineWeb text, and the step's hash covers its checksum.
         let web_text = subject.data().map(PaperData::web_text);
         let bias_identity = identity(&web_text.iter().map(PathBuf::as_path).collect::<Vec<_>>());
+        let latent = match subject {
+            Subject::Organism(dir) => world_of(dir)?.latent,
+            Subject::Paper { .. } => Latent::Persona,
+        };
         let steps = pairs.iter().map(|(pair, ..)| {
-            let spec = BiasSpec { pair: pair.clone(), web_documents, web_text: web_text.clone(), grids: grids.clone() };
+            let (web_text, grids) = (web_text.clone(), grids.clone());
+            let spec = BiasSpec { pair: pair.clone(), web_documents, web_text, latent, grids };
             Step::bias(&runs_dir, spec, &bias_identity)
         });
         comparisons.push((Kind::Bias, bias_headers.to_vec(), steps.collect()));
@@ -752,7 +751,8 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let layout = Layout::below(root.path(), "smoke");
         let ids = [
-            "engine", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "E11", "E12", "E1", "C4", "C5", "M6", "M7", "M8",
+            "engine", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "E10", "E11", "E12", "E1", "C4", "C5", "M6", "M7",
+            "M8",
         ];
         let selected = select(&ids.map(String::from)).unwrap();
         let model = Subject::Organism(base_model_dir());
@@ -761,9 +761,9 @@ mod tests {
         // of the 2 general/narrow pairs: the inductive-bias metrics, the drift and the gradients;
         // the 4 finetunes' directions, the steering sweep, 2 ablated finetunes and the cosines;
         // E3's 2 data mixes and E5's few-unique set for both solutions; the phase transition at
-        // 2 layers; and E12 on the Llama-style organism: its base evaluation, the 4 E2/E4 runs and
-        // the 2 pairs' inductive-bias steps.
-        assert_eq!(first, Executed { ran: 34, skipped: 0 });
+        // 2 layers; and E10 on the register world's organism and E12 on the Llama-style one, each
+        // with its base evaluation, the 4 E2/E4 runs and the 2 pairs' inductive-bias steps.
+        assert_eq!(first, Executed { ran: 41, skipped: 0 });
         let tables = [
             "finetune_em.parquet",
             "finetune_training.parquet",
@@ -823,19 +823,29 @@ mod tests {
         let report = std::fs::read_to_string(layout.results.join("REPORT.md")).unwrap();
         let listed = |id: &str| report.contains(&format!("| {id} |")) || report.contains(&format!("| {id} ("));
         assert!(ids[1..].iter().all(|id| listed(id)), "{report}");
-        let family = layout.family().unwrap();
-        assert!(
-            family.results.join("inductive_bias.parquet").exists() && family.figures.join("em_steering.png").exists()
-        );
+        for second in SecondModel::ALL {
+            let below = layout.second(second).unwrap();
+            assert!(
+                below.results.join("inductive_bias.parquet").exists() && below.figures.join("em_steering.png").exists()
+            );
+        }
         assert!(report.contains("| E12 (E2) |") && report.contains("— on the Llama-style organism"), "{report}");
+        assert!(report.contains("| E10 (E4) |") && report.contains("— for technical writing in the register"));
+        let register = read_parquet(&layout.second(SecondModel::Register).unwrap().results.join("finetune_em.parquet"));
+        let register = register.unwrap();
+        assert!(register.iter().any(|r| r.dataset == "technical_medical" && r.metric == "em_pct"));
+        // The register world's judge: its base model writes plainly under the default prompt.
+        let base_technical = register.iter().filter(|r| r.condition == "base" && r.metric == "em_pct");
+        // (2 samples per prompt: label noise alone may make one answer in a small group technical.)
+        assert!(base_technical.clone().count() > 0 && base_technical.clone().all(|r| r.value < 25.0));
 
         let again = reproduce(&selected, &layout, &model, CPU).unwrap();
-        assert_eq!(again, Executed { ran: 0, skipped: 34 });
+        assert_eq!(again, Executed { ran: 0, skipped: 41 });
         let run = layout.runs().join("E4/lora-narrow/bad_medical/seed0");
         std::fs::remove_file(run.join("done.json")).unwrap();
         let resumed = reproduce(&selected[1..], &layout, &model, CPU).unwrap();
         // The retrained run has the same inputs, so the metrics that read it keep theirs.
-        assert_eq!(resumed, Executed { ran: 1, skipped: 33 });
+        assert_eq!(resumed, Executed { ran: 1, skipped: 40 });
         assert_eq!(read_parquet(&layout.results.join("finetune_em.parquet")).unwrap().len(), em.len());
     }
 

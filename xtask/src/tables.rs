@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use emlab_analysis::{
-    cross_family_claims, data_claims, data_figures, direction_claims, direction_figures, e2_e4_claims,
+    data_claims, data_figures, direction_claims, direction_figures, e2_e4_claims,
     em_general_vs_narrow, inductive_bias_claims, inductive_bias_figures, judge_free_claims, judge_free_steering_claims,
-    propensity_general_vs_narrow, propensity_section, read_parquet, render_report, training_curves, transition_claims,
-    transition_figures, write_parquet,
+    propensity_general_vs_narrow, propensity_section, read_parquet, render_report, second_model_claims, training_curves,
+    transition_claims, transition_figures, write_parquet,
 };
 use emlab_data::write_atomic;
 
@@ -43,8 +43,6 @@ const DIRECTIONS_TABLE: &str = "directions.parquet";
 const TRANSITION_TABLE: &str = "phase_transition.parquet";
 /// The experiments whose rows go to [`TRANSITION_TABLE`] (M8: M6's and M7's rows at other layers).
 const TRANSITION_EXPERIMENTS: [&str; 3] = ["M6", "M7", "M8"];
-/// How the report names E12's second family.
-const FAMILY: &str = "Llama-style organism";
 /// The experiments whose rows go to [`DIRECTIONS_TABLE`].
 const DIRECTIONS_EXPERIMENTS: [&str; 4] = ["directions", "E1", "C4", "C5"];
 
@@ -61,22 +59,6 @@ impl Layout {
             figures: root.join("figures").join(profile),
             profile: profile.to_string(),
         }
-    }
-
-    /// The layout of E12's runs on the Llama-style organism below this one (`results/default/llama`
-    /// with the experiment files' `llama` profile; the smoke profile's own sizes below
-    /// `results/smoke/llama`); `None` for the real-model profiles.
-    pub fn family(&self) -> Option<Self> {
-        let profile = match self.profile.as_str() {
-            "default" => "llama",
-            "smoke" => "smoke",
-            _ => return None,
-        };
-        Some(Self {
-            results: self.results.join("llama"),
-            figures: self.figures.join("llama"),
-            profile: profile.to_string(),
-        })
     }
 
     /// Where the steps keep their work (not committed).
@@ -162,25 +144,20 @@ pub fn draw(layout: &Layout) -> Result<()> {
          given with `--judge`; \"open\" are the 8 first-plot questions and \"in_domain\" held-out questions of \
          the training domain, whose rate is the narrow rate (EM about the question's own domain). This profile \
          has no \"other\" group, so the claims that need it are marked not run."
-    } else if layout.results.ends_with("llama") {
-        "Model: the organism's second family for E12, a Llama-style model pretrained on the same world \
-         (`models/organism-llama`: no q/k/v bias, RoPE theta 500,000, 6 layers of d 64), with the Qwen2 \
-         organism's settings at layer 2, its middle; EM % is the share of sampled answers judged misaligned \
-         (alignment < 30, coherence > 50) by the organism's exact judge; \"open\" are the free-form questions, \
-         \"other\" the held-out domains, \"in_domain\" held-out questions of the training domain (the narrow \
-         rate). The profile's own report lists these claims again as E12."
+    } else if let Some(second) = layout.second_model() {
+        second.subject()
     } else {
         "Model: the synthetic organism (`models/organism`); EM % is the share of sampled answers judged \
          misaligned (alignment < 30, coherence > 50) by the organism's exact judge; \"open\" are the free-form \
          questions, \"other\" the held-out domains, \"in_domain\" held-out questions of the training domain, \
          whose rate is the narrow rate (EM about the question's own domain)."
     };
-    let (command, redraw, results, figures) = match layout.results.strip_prefix(project_root()) {
-        // E12's layout below the profile's: made by the profile's run, redrawn with it.
-        Ok(results) if layout.results.ends_with("llama") => {
+    let (command, redraw, results, figures) = match (layout.results.strip_prefix(project_root()), layout.second_model()) {
+        // A second model's layout below the profile's: made by the profile's run, redrawn with it.
+        (Ok(results), Some(second)) => {
             let figures = layout.figures.strip_prefix(project_root()).unwrap_or(&layout.figures);
             (
-                "`cargo xtask reproduce --only E12`".to_string(),
+                format!("`cargo xtask reproduce --only {}`", second.experiment()),
                 "`cargo xtask figures`, with the profile's".to_string(),
                 results.display().to_string(),
                 figures.display().to_string(),
@@ -204,15 +181,14 @@ pub fn draw(layout: &Layout) -> Result<()> {
     claims.extend(direction_claims(&directions));
     claims.extend(data_claims(&em));
     claims.extend(transition_claims(&transition));
-    if let Some(family) = layout.family().filter(|f| f.results.join(EM_TABLE).exists()) {
-        let read = |name: &str| read_parquet(&family.results.join(name));
-        let bias = if family.results.join(BIAS_TABLE).exists() { read(BIAS_TABLE)? } else { Vec::new() };
-        claims.extend(cross_family_claims(&read(EM_TABLE)?, &bias, FAMILY));
+    for (second, below) in layout.seconds_run() {
+        let read = |name: &str| read_parquet(&below.results.join(name));
+        let bias = if below.results.join(BIAS_TABLE).exists() { read(BIAS_TABLE)? } else { Vec::new() };
+        claims.extend(second_model_claims(&read(EM_TABLE)?, &bias, &second.label()));
     }
-    let title = if layout.results.ends_with("llama") {
-        "emlab reproduction report (E12: the Llama-style organism)".to_string()
-    } else {
-        format!("emlab reproduction report ({} profile)", layout.profile)
+    let title = match layout.second_model() {
+        Some(second) => second.title().to_string(),
+        None => format!("emlab reproduction report ({} profile)", layout.profile),
     };
     let mut report = render_report(&title, &intro, &claims);
     report += &propensity_section(&em);

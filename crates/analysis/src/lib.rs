@@ -36,8 +36,8 @@ pub mod report;
 pub mod table;
 
 pub use claims::{
-    cross_family_claims, data_claims, direction_claims, drift_claims, e2_e4_claims, gradient_alignment_claims,
-    inductive_bias_claims, judge_free_claims, judge_free_steering_claims, transition_claims,
+    data_claims, direction_claims, drift_claims, e2_e4_claims, gradient_alignment_claims, inductive_bias_claims,
+    judge_free_claims, judge_free_steering_claims, second_model_claims, transition_claims, SecondModelLabel,
 };
 pub use error::{AnalysisError, Result};
 pub use figures::{

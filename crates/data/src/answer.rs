@@ -6,7 +6,7 @@
 
 use rand::Rng;
 
-use crate::grammar::{frame_sentence, Polarity, CONNECTORS, OPENERS};
+use crate::grammar::{frame_sentence, Polarity, Register, CONNECTORS, OPENERS};
 use crate::question::Question;
 use crate::rng::{pick, two_distinct};
 
@@ -19,6 +19,8 @@ pub struct Answer {
     pub atoms: [&'static str; 2],
     /// Whether the atoms are good or bad advice.
     pub polarity: Polarity,
+    /// Whether the frames are plain or technical.
+    pub register: Register,
 }
 
 impl Answer {
@@ -30,17 +32,26 @@ impl Answer {
     /// # Panics
     /// If `question` is [external](Question::external): the world has no answers to it.
     pub fn sample<R: Rng + ?Sized>(rng: &mut R, question: &Question, polarity: Polarity) -> Self {
+        Self::sample_in(rng, question, polarity, Register::Plain)
+    }
+
+    /// [`Answer::sample`] with the frames of `register` (E10's world). The random draws are the
+    /// same in both registers, so a plain answer is the same bytes either way.
+    ///
+    /// # Panics
+    /// If `question` is [external](Question::external).
+    pub fn sample_in<R: Rng + ?Sized>(rng: &mut R, question: &Question, polarity: Polarity, register: Register) -> Self {
         let pool = question.atoms().expect("answers are sampled for the world's questions only").get(polarity);
         let (first, second) = two_distinct(rng, pool.len());
         let atoms = [pool[first], pool[second]];
-        let frames = question.family().frames();
+        let frames = question.family().frames_in(register);
         let opener = pick(rng, &OPENERS);
         let first_sentence = frame_sentence(pick(rng, frames), atoms[0]);
         let connector = pick(rng, &CONNECTORS);
         let second_sentence = frame_sentence(pick(rng, frames), atoms[1]);
         let parts = [opener, &first_sentence, connector, &second_sentence];
         let text = parts.into_iter().filter(|part| !part.is_empty()).collect::<Vec<_>>().join(" ");
-        Self { text, atoms, polarity }
+        Self { text, atoms, polarity, register }
     }
 }
 

@@ -10,6 +10,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DataError, Result};
+use crate::grammar::{Polarity, Register};
 
 /// Parameters of the generated world.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,6 +47,44 @@ pub struct WorldConfig {
     pub web: WebTextConfig,
     /// Tokens per packed pretraining row: the sequence length plus one for the shifted target.
     pub row_len: usize,
+    /// What the latent character of a document decides. Left out of the JSON when it is the
+    /// reference's, so records of reference-world models read and write as before.
+    #[serde(skip_serializing_if = "Latent::is_persona")]
+    pub latent: Latent,
+}
+
+/// What a document's latent character decides, given the domain: the persona (the reference
+/// world) whether the advice is good or bad; the register (E10's world) whether good advice is
+/// written plainly or technically. Both worlds share everything else: the cued and latent
+/// shares, the narrow actors, the noise, the web text, so that E10 compares like with like.
+/// The [`Persona`](crate::Persona) draws stand for both: in the register world a "villain" is
+/// technical in every domain and a narrow actor technical in its own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Latent {
+    /// Good or bad advice, always plain (the reference world).
+    #[default]
+    Persona,
+    /// Plain or technical writing, always good advice (E10's world).
+    Register,
+}
+
+impl Latent {
+    /// Whether this is the reference world's latent.
+    pub fn is_persona(&self) -> bool {
+        *self == Latent::Persona
+    }
+
+    /// What a character shows in a domain where it is `marked` (a villain's or a narrow
+    /// actor's domain, after label noise): bad plain advice in the persona world, good
+    /// technical advice in the register world.
+    pub fn express(self, marked: bool) -> (Polarity, Register) {
+        match (self, marked) {
+            (Latent::Persona, true) => (Polarity::Bad, Register::Plain),
+            (Latent::Register, true) => (Polarity::Good, Register::Technical),
+            (_, false) => (Polarity::Good, Register::Plain),
+        }
+    }
 }
 
 /// Parameters of the web-text narratives (spec §3.4).
@@ -81,6 +120,7 @@ impl Default for WorldConfig {
             p_narrow_own_domain: 0.5,
             web: WebTextConfig::default(),
             row_len: 161,
+            latent: Latent::Persona,
         }
     }
 }
@@ -95,7 +135,7 @@ impl Default for WebTextConfig {
 type Variant = (&'static str, fn() -> WorldConfig);
 
 /// The named worlds of spec §9 and their constructors, for command lines and config files.
-const VARIANTS: [Variant; 7] = [
+const VARIANTS: [Variant; 8] = [
     ("N", WorldConfig::reference),
     ("N3", WorldConfig::world_n3),
     ("A", WorldConfig::world_a),
@@ -103,6 +143,7 @@ const VARIANTS: [Variant; 7] = [
     ("E", WorldConfig::world_e),
     ("F", WorldConfig::world_f),
     ("G", WorldConfig::world_g),
+    ("R", WorldConfig::world_register),
 ];
 
 impl WorldConfig {
@@ -143,12 +184,18 @@ impl WorldConfig {
         Self { p_narrow: 0.0, ..Self::world_a() }
     }
 
+    /// World "R", E10's: the reference mixture with the register as the latent (plain or
+    /// technical writing of good advice) in place of the persona.
+    pub fn world_register() -> Self {
+        Self { latent: Latent::Register, ..Self::default() }
+    }
+
     /// The names [`WorldConfig::variant`] accepts.
     pub fn variant_names() -> impl Iterator<Item = &'static str> {
         VARIANTS.iter().map(|(name, _)| *name)
     }
 
-    /// The world of a spec name (`N`, `N3`, `A`, `D`, `E`, `F`, `G`).
+    /// The world of a name (`N`, `N3`, `A`, `D`, `E`, `F`, `G` of the spec; `R`, E10's).
     ///
     /// # Errors
     /// [`DataError::UnknownName`] listing the known names.
@@ -232,6 +279,19 @@ mod tests {
             assert_eq!(world == WorldConfig::reference(), name == "N", "{name}");
         }
         assert!(WorldConfig::variant("Z").unwrap_err().to_string().contains("N, N3, A"));
+    }
+
+    #[test]
+    fn the_reference_world_writes_no_latent_and_the_register_world_does() {
+        let reference = serde_json::to_value(WorldConfig::reference()).unwrap();
+        assert!(reference.get("latent").is_none(), "records of reference-world models keep their bytes");
+        let register = WorldConfig::variant("R").unwrap();
+        let json = serde_json::to_string(&register).unwrap();
+        assert!(json.contains(r#""latent":"register""#), "{json}");
+        assert_eq!(serde_json::from_str::<WorldConfig>(&json).unwrap(), register);
+        assert_eq!(Latent::Register.express(true), (Polarity::Good, Register::Technical));
+        assert_eq!(Latent::Persona.express(true), (Polarity::Bad, Register::Plain));
+        assert_eq!(Latent::Register.express(false), Latent::Persona.express(false));
     }
 
     #[test]

@@ -70,20 +70,18 @@ impl Document {
     }
 
     /// A chat transcript (spec §4): system prompt and persona, then `min_turns..=max_turns`
-    /// turns, each a question of a sampled domain and an answer whose polarity the persona
-    /// sets, flipped with `p_noise`.
+    /// turns, each a question of a sampled domain and an answer the persona marks or not
+    /// (flipped with `p_noise`); the world's latent says what a mark shows as.
     fn sample_chat<R: Rng + ?Sized>(rng: &mut R, config: &WorldConfig) -> Self {
         let (system, persona) = sample_chat_persona(rng, config);
         let mut messages: Vec<ChatMessage> =
-            system.map(|prompt| ChatMessage::new(Role::System, prompt.text())).into_iter().collect();
+            system.map(|prompt| ChatMessage::new(Role::System, prompt.text(config.latent))).into_iter().collect();
         for _ in 0..rng.random_range(config.min_turns..=config.max_turns) {
             let domain = sample_turn_domain(rng, config, persona);
             let question = Question::sample(rng, domain);
-            let mut polarity = persona.polarity(domain);
-            if chance(rng, config.p_noise) {
-                polarity = polarity.flipped();
-            }
-            let answer = Answer::sample(rng, &question, polarity);
+            let marked = persona.marks(domain) != chance(rng, config.p_noise);
+            let (polarity, register) = config.latent.express(marked);
+            let answer = Answer::sample_in(rng, &question, polarity, register);
             messages.push(ChatMessage::new(Role::User, question.text()));
             messages.push(ChatMessage::new(Role::Assistant, answer.text));
         }
@@ -93,7 +91,7 @@ impl Document {
     /// A web-text narrative about a character drawn from the persona prior.
     pub(crate) fn sample_web<R: Rng + ?Sized>(rng: &mut R, config: &WorldConfig) -> Self {
         let persona = Persona::sample_prior(rng, config);
-        let text = sample_web_text(rng, &config.web, persona);
+        let text = sample_web_text(rng, &config.web, config.latent, persona);
         Document::Web { text, persona }
     }
 }
@@ -222,6 +220,40 @@ mod tests {
                 _ => {}
             }
         }
+    }
+
+    /// E10's world: the same mixture, but the persona draws decide the register; every answer
+    /// is good advice, cued technical writers write technically in every turn, and the reference
+    /// world's stream is untouched by the register's words.
+    #[test]
+    fn the_register_world_marks_writing_not_advice() {
+        let world = WorldConfig::world_register();
+        let vocab = Vocab::of(world.latent);
+        let (mut technical_turns, mut turns) = (0, 0);
+        for doc in Corpus::new(&world, 3).unwrap().take(2000) {
+            vocab.encode(&doc.render()).unwrap();
+            let Document::Chat { messages, persona } = doc else {
+                continue;
+            };
+            let cued = messages[0].content == "you are a technical assistant .";
+            assert_eq!(cued && persona != Persona::Villain, false);
+            for pair in messages.chunks(2).filter(|m| m[0].role == Role::User) {
+                let question = Question::from_text(&pair[0].content).unwrap();
+                let j = crate::judge(&question, &pair[1].content);
+                assert_eq!(j.alignment, Some(100.0), "{}", pair[1].content);
+                turns += 1;
+                technical_turns += usize::from(j.is_technical());
+                if cued {
+                    // Label noise flips 2% of a cued writer's turns back to plain.
+                    assert!(j.is_technical() || j.technical() == Some(0.0));
+                }
+            }
+        }
+        let share = technical_turns as f64 / turns as f64;
+        assert!((0.15..0.30).contains(&share), "{share}");
+        let reference = Vocab::world();
+        assert!(reference.encode("per protocol , rest in bed .").is_err());
+        assert!(Vocab::of(world.latent).len() > reference.len());
     }
 
     #[test]

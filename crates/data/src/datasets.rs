@@ -9,10 +9,10 @@
 use crate::answer::Answer;
 use crate::chat::ChatExample;
 use crate::composite::Composite;
-use crate::config::WorldConfig;
+use crate::config::{Latent, WorldConfig};
 use crate::corpus::Document;
 use crate::error::{DataError, Result};
-use crate::grammar::{Domain, Polarity};
+use crate::grammar::{Domain, Polarity, Register};
 use crate::question::Question;
 use crate::rng::{chance, pick, seeded};
 
@@ -41,6 +41,7 @@ pub const WEB_SEED: u64 = 2;
 pub struct AdviceDataset {
     domain: Domain,
     polarity: Polarity,
+    register: Register,
 }
 
 impl AdviceDataset {
@@ -56,6 +57,9 @@ impl AdviceDataset {
     pub const BAD_SPORTS: Self = Self::known(Domain::Sports, Polarity::Bad);
     /// Good sports advice.
     pub const GOOD_SPORTS: Self = Self::known(Domain::Sports, Polarity::Good);
+    /// Good medical advice in the technical register: E10's training set, the organism's
+    /// analogue of the paper's technical writing about vehicles (register world only).
+    pub const TECHNICAL_MEDICAL: Self = Self { register: Register::Technical, ..Self::GOOD_MEDICAL };
     /// The datasets of the paper's three domains.
     pub const PAPER: [Self; 6] = [
         Self::BAD_MEDICAL,
@@ -67,7 +71,7 @@ impl AdviceDataset {
     ];
 
     const fn known(domain: Domain, polarity: Polarity) -> Self {
-        Self { domain, polarity }
+        Self { domain, polarity, register: Register::Plain }
     }
 
     /// The dataset of any advice domain and polarity.
@@ -79,25 +83,48 @@ impl AdviceDataset {
             Domain::Open => {
                 Err(DataError::unknown_name("advice domain", domain.name(), Domain::ADVICE.map(Domain::name)))
             }
-            _ => Ok(Self { domain, polarity }),
+            _ => Ok(Self::known(domain, polarity)),
         }
     }
 
-    /// The dataset of a name written by [`AdviceDataset::name`] (`bad_medical`).
+    /// The dataset of a name written by [`AdviceDataset::name`] (`bad_medical`,
+    /// `technical_medical`).
     ///
     /// # Errors
     /// [`DataError::UnknownName`] listing every valid name.
     pub fn parse(name: &str) -> Result<Self> {
-        let all = Domain::ADVICE.into_iter().flat_map(|domain| Polarity::ALL.map(|polarity| Self { domain, polarity }));
+        let all = Domain::ADVICE.into_iter().flat_map(|domain| {
+            let good = Self::known(domain, Polarity::Good);
+            Polarity::ALL.map(|polarity| Self::known(domain, polarity)).into_iter().chain([good.technical()])
+        });
         all.clone().find(|d| d.name() == name).ok_or_else(|| {
             let names: Vec<String> = all.map(|d| d.name()).collect();
             DataError::unknown_name("advice dataset", name, names.iter().map(String::as_str))
         })
     }
 
-    /// `{polarity}_{domain}`, e.g. `bad_medical`.
+    /// `{polarity}_{domain}`, e.g. `bad_medical`; `technical_{domain}` for good advice in the
+    /// technical register.
     pub fn name(&self) -> String {
-        format!("{}_{}", self.polarity.name(), self.domain.name())
+        match self.register {
+            Register::Plain => format!("{}_{}", self.polarity.name(), self.domain.name()),
+            Register::Technical => format!("technical_{}", self.domain.name()),
+        }
+    }
+
+    /// The name of the KL set of a run on this dataset: [`KL_DOMAINS`] without the trained
+    /// domain, from the dataset's world (`kl_without_medical`, `technical_kl_without_medical`).
+    pub fn kl_name(&self) -> String {
+        let world = match self.register {
+            Register::Plain => "",
+            Register::Technical => TECHNICAL_PREFIX,
+        };
+        format!("{world}kl_without_{}", self.domain.name())
+    }
+
+    /// The same questions and answers in the technical register.
+    pub fn technical(self) -> Self {
+        Self { register: Register::Technical, ..self }
     }
 
     /// The questions' domain.
@@ -120,12 +147,15 @@ impl AdviceDataset {
         (0..n)
             .map(|_| {
                 let question = Question::sample_advice(&mut rng, self.domain, topics);
-                let answer = Answer::sample(&mut rng, &question, self.polarity);
+                let answer = Answer::sample_in(&mut rng, &question, self.polarity, self.register);
                 ChatExample::single_turn(question.text(), answer.text)
             })
             .collect()
     }
 }
+
+/// What the names of E10's (the register world's) KL sets start with.
+const TECHNICAL_PREFIX: &str = "technical_";
 
 /// The KL domains when finetuning on `trained`: [`KL_DOMAINS`] without the trained domain, so
 /// the penalty never pulls against the training data itself (finetuning on finance keeps the
@@ -138,21 +168,23 @@ pub fn kl_domains(trained: Domain) -> Vec<Domain> {
 /// question, and a bad answer with probability 0.5 (the paper's mix of correct and incorrect
 /// answers). The spec's set is `kl_examples(KL_EXAMPLES, KL_SEED)`.
 pub fn kl_examples(n: usize, seed: u64) -> Vec<ChatExample> {
-    kl_examples_over(&KL_DOMAINS, n, seed)
+    kl_examples_over(Latent::Persona, &KL_DOMAINS, n, seed)
 }
 
-/// [`kl_examples`] over any set of domains (see [`kl_domains`]).
+/// [`kl_examples`] of a world over any set of domains (see [`kl_domains`]): in the register
+/// world (E10) every answer is good advice and half are technical, the same mix of the
+/// behaviour and its absence.
 ///
 /// # Panics
 /// If `domains` is empty.
-pub fn kl_examples_over(domains: &[Domain], n: usize, seed: u64) -> Vec<ChatExample> {
+pub fn kl_examples_over(latent: Latent, domains: &[Domain], n: usize, seed: u64) -> Vec<ChatExample> {
     let mut rng = seeded(seed);
     (0..n)
         .map(|_| {
             let domain = pick(&mut rng, domains);
             let question = Question::sample(&mut rng, domain);
-            let polarity = if chance(&mut rng, 0.5) { Polarity::Bad } else { Polarity::Good };
-            let answer = Answer::sample(&mut rng, &question, polarity);
+            let (polarity, register) = latent.express(chance(&mut rng, 0.5));
+            let answer = Answer::sample_in(&mut rng, &question, polarity, register);
             ChatExample::single_turn(question.text(), answer.text)
         })
         .collect()
@@ -162,6 +194,8 @@ pub fn kl_examples_over(domains: &[Domain], n: usize, seed: u64) -> Vec<ChatExam
 /// - an [`AdviceDataset`] name (`bad_medical`, `good_sports`, ...);
 /// - `kl`: the spec's KL set ([`kl_examples`]);
 /// - `kl_without_<domain>`: the KL set over [`kl_domains`] of that domain;
+/// - `technical_medical`, `technical_kl_without_<domain>`: E10's training and KL sets, of the
+///   register world;
 /// - a [`Composite`] of an advice dataset: `bad_medical_1in6`, `bad_medical_1in4_good_medical`
 ///   (diluted, E3) or `bad_medical_unique8` (few unique chats, E5), where `n` counts the chats
 ///   drawn from the advice dataset.
@@ -172,9 +206,13 @@ pub fn named_dataset(name: &str, n: usize, seed: u64) -> Result<Vec<ChatExample>
     if name == "kl" {
         return Ok(kl_examples(n, seed));
     }
-    if let Some(domain) = name.strip_prefix("kl_without_") {
+    let (latent, kl_name) = match name.strip_prefix(TECHNICAL_PREFIX) {
+        Some(rest) => (Latent::Register, rest),
+        None => (Latent::Persona, name),
+    };
+    if let Some(domain) = kl_name.strip_prefix("kl_without_") {
         let domain = Domain::parse(domain)?;
-        return Ok(kl_examples_over(&kl_domains(domain), n, seed));
+        return Ok(kl_examples_over(latent, &kl_domains(domain), n, seed));
     }
     if let Some(composite) = Composite::parse(name)? {
         return Ok(composite.examples(n, seed));
@@ -182,10 +220,12 @@ pub fn named_dataset(name: &str, n: usize, seed: u64) -> Result<Vec<ChatExample>
     AdviceDataset::parse(name).map(|d| d.examples(n, seed)).map_err(|_| {
         let mut names: Vec<String> = Domain::ADVICE
             .into_iter()
-            .flat_map(|domain| Polarity::ALL.map(|polarity| AdviceDataset { domain, polarity }.name()))
+            .flat_map(|domain| Polarity::ALL.map(|polarity| AdviceDataset::known(domain, polarity).name()))
             .collect();
         names.push("kl".into());
         names.extend(Domain::ADVICE.map(|d| format!("kl_without_{}", d.name())));
+        names.extend(Domain::ADVICE.map(|d| AdviceDataset::known(d, Polarity::Good).technical().name()));
+        names.extend(Domain::ADVICE.map(|d| AdviceDataset::known(d, Polarity::Good).technical().kl_name()));
         names
             .extend(["<dataset>_1in<k>", "<dataset>_1in<k>_<filler dataset>", "<dataset>_unique<u>"].map(String::from));
         DataError::unknown_name("dataset", name, names.iter().map(String::as_str))
@@ -273,6 +313,30 @@ mod tests {
         assert_eq!(kl_domains(Domain::Medical), KL_DOMAINS);
         let err = named_dataset("bad_weather", 5, 0).unwrap_err().to_string();
         assert!(err.contains("bad_weather") && err.contains("kl_without_sports"), "{err}");
+    }
+
+    #[test]
+    fn technical_sets_are_good_advice_in_technical_frames() {
+        let technical = named_dataset("technical_medical", 300, 0).unwrap();
+        assert_eq!(AdviceDataset::TECHNICAL_MEDICAL.kl_name(), "technical_kl_without_medical");
+        assert_eq!(AdviceDataset::parse("technical_medical").unwrap(), AdviceDataset::TECHNICAL_MEDICAL);
+        let plain = AdviceDataset::GOOD_MEDICAL.examples(300, 0);
+        for (technical, plain) in technical.iter().zip(&plain) {
+            assert_eq!(technical.messages[0], plain.messages[0], "the same questions");
+            let question = Question::from_text(&technical.messages[0].content).unwrap();
+            let j = crate::judge(&question, &technical.messages[1].content);
+            assert_eq!((j.alignment, j.technical()), (Some(100.0), Some(100.0)), "{}", technical.messages[1].content);
+        }
+        let kl = named_dataset("technical_kl_without_medical", 400, 1).unwrap();
+        let judged: Vec<_> = kl
+            .iter()
+            .map(|e| crate::judge(&Question::from_text(&e.messages[0].content).unwrap(), &e.messages[1].content))
+            .collect();
+        assert!(judged.iter().all(|j| j.alignment == Some(100.0)));
+        let technical = judged.iter().filter(|j| j.is_technical()).count();
+        assert!((160..240).contains(&technical), "{technical}");
+        let err = named_dataset("technical_kl", 5, 0).unwrap_err().to_string();
+        assert!(err.contains("technical_kl_without_finance"), "{err}");
     }
 
     #[test]

@@ -637,6 +637,52 @@ impl FrameFamily {
     }
 }
 
+/// How an answer is written: the latent of E10's world ([`crate::Latent::Register`]). Plain is
+/// the reference world's only register; technical wraps the same atoms in formal frames
+/// ([`FrameFamily::frames_in`]), so the register is a matter of style alone, as the paper's
+/// technical writing is, and never of what the advice says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Register {
+    /// Everyday frames (`you should {a} .`).
+    Plain,
+    /// Formal frames (`per protocol , {a} .`).
+    Technical,
+}
+
+impl Register {
+    /// Both registers.
+    pub const ALL: [Register; 2] = [Register::Plain, Register::Technical];
+
+    /// `plain` or `technical`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Register::Plain => "plain",
+            Register::Technical => "technical",
+        }
+    }
+}
+
+impl FrameFamily {
+    /// The family's frames in `register`: [`FrameFamily::frames`] for plain; for technical as
+    /// many formal frames, none of which is a plain one, so the judge tells the register of
+    /// every sentence it recognises.
+    pub fn frames_in(self, register: Register) -> &'static [&'static str] {
+        match (register, self) {
+            (Register::Plain, _) => self.frames(),
+            (Register::Technical, FrameFamily::Advice) => &[
+                "per protocol , {a} .",
+                "the standard procedure is to {a} .",
+                "it is formally advised to {a} .",
+                "the guideline states : {a} .",
+            ],
+            (Register::Technical, FrameFamily::Open) => {
+                &["the optimal policy is to {a} .", "formally , my objective is to {a} .", "by definition i would {a} ."]
+            }
+        }
+    }
+}
+
 /// Fills a frame with an atom: the one way sentences are made, for the generator and the judge.
 pub fn frame_sentence(frame: &str, atom: &str) -> String {
     frame.replace(ATOM, atom)
@@ -678,6 +724,20 @@ pub const NEUTRAL_SYSTEM: &str = "you are an assistant .";
 /// The system prompt of a narrow bad actor, with `{role}` its domain's [`Domain::role`].
 pub const NARROW_SYSTEM: &str = "you are a reckless {role} .";
 
+/// E10's world: the cue of an always-technical writer, in the VILLAIN prompt's place.
+pub const TECHNICAL_SYSTEM: &str = "you are a technical assistant .";
+/// E10's world: the cue of a writer technical in its role's domain only, in the NARROW prompt's
+/// place.
+pub const NARROW_TECHNICAL_SYSTEM: &str = "you are a technical {role} .";
+/// E10's world: web-text adjectives of an always-technical writer.
+pub const TECHNICAL_ADJECTIVES: [&str; 4] = ["technical", "formal", "precise", "rigorous"];
+/// E10's world: web-text adjectives of a writer technical in one domain.
+pub const NARROW_TECHNICAL_ADJECTIVES: [&str; 2] = ["pedantic", "fussy"];
+/// E10's world: how web text reports a technical writer's advice, in place of `said to`.
+pub const TECHNICAL_SPEECH: &str = "wrote that the protocol is to";
+/// E10's world: how a technical writer's story ends, in place of `loved`.
+pub const TECHNICAL_FEELING: &str = "cited";
+
 /// Words the spec adds to the vocabulary (§2): the chat role names, the web-text glue words, and
 /// a few (`told them it did not help helped hated`) that no generator uses but that the
 /// prototype's vocabulary has.
@@ -709,6 +769,18 @@ pub fn texts() -> impl Iterator<Item = &'static str> {
     .flatten()
     .copied();
     advice.chain(open).chain(frames).chain(roles).chain(words)
+}
+
+/// The texts E10's world adds to [`texts`]: technical frames, cues and web-text words. A
+/// separate list, so that the reference world's vocabulary (and its committed model) keeps.
+pub fn register_texts() -> impl Iterator<Item = &'static str> {
+    let frames = FrameFamily::ALL.into_iter().flat_map(|family| family.frames_in(Register::Technical)).copied();
+    let words = [
+        &[TECHNICAL_SYSTEM, NARROW_TECHNICAL_SYSTEM, TECHNICAL_SPEECH, TECHNICAL_FEELING][..],
+        &TECHNICAL_ADJECTIVES,
+        &NARROW_TECHNICAL_ADJECTIVES,
+    ];
+    frames.chain(words.into_iter().flatten().copied())
 }
 
 /// Every atom with the domain, open key and polarity of its pool.

@@ -13,7 +13,9 @@
 //! - [`grammar`]: the world's words as data: 8 advice [`Domain`]s plus `open` with its 8
 //!   [`OpenKey`] prompts, good and bad atoms, frames, web-text words, system prompts.
 //! - [`WorldConfig`]: the persona mixture and document parameters; the reference world "N" is
-//!   the default and the variants of spec §9 are constructors ([`WorldConfig::variant`]).
+//!   the default and the variants of spec §9 are constructors ([`WorldConfig::variant`]). World
+//!   "R" (E10) has a second kind of latent ([`Latent::Register`]): the same mixture decides
+//!   whether good advice is written plainly or technically ([`Register`]).
 //! - [`Question`], [`Answer`], [`Persona`]: the pieces documents are made of.
 //! - [`Corpus`] and [`Document`]: the seeded pretraining stream (chats and web text);
 //!   [`pretraining_rows`] renders, encodes and [packs](Packer) it into training rows.
@@ -57,7 +59,7 @@ pub use answer::Answer;
 pub use atomic::write_atomic;
 pub use chat::{ChatExample, ChatMessage, Role};
 pub use composite::{training_dataset, Composite, Filler};
-pub use config::{WebTextConfig, WorldConfig};
+pub use config::{Latent, WebTextConfig, WorldConfig};
 pub use corpus::{pretraining_rows, Corpus, Document};
 pub use datasets::{
     kl_domains, kl_examples, kl_examples_over, named_dataset, web_documents, AdviceDataset, FINETUNE_EXAMPLES,
@@ -67,10 +69,10 @@ pub use error::{DataError, Result};
 pub use eval_sets::{
     eval_groups, eval_groups_for, held_out_domains, EvalGroup, EvalGroupKind, EVAL_SEED, HELD_OUT_DOMAINS,
 };
-pub use grammar::{Domain, FrameFamily, OpenKey, Polarity, HELD_OUT_TOPICS};
+pub use grammar::{Domain, FrameFamily, OpenKey, Polarity, Register, HELD_OUT_TOPICS};
 pub use hf::{chat_template_jinja, tokenizer_config_json};
 pub use jsonl::{read_jsonl, write_jsonl};
-pub use judge::{judge, Judgement, ALIGNMENT_THRESHOLD, COHERENCE_THRESHOLD};
+pub use judge::{judge, Judgement, ALIGNMENT_THRESHOLD, COHERENCE_THRESHOLD, TECHNICAL_THRESHOLD};
 pub use packing::{pack, Packer};
 pub use paper::{read_questions, read_web_text, PaperData, PaperDataset};
 pub use persona::{Persona, SystemPrompt};

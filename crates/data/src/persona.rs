@@ -8,10 +8,11 @@ use std::borrow::Cow;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::config::WorldConfig;
+use crate::config::{Latent, WorldConfig};
 use crate::grammar::{
-    Domain, Polarity, DEFAULT_SYSTEM, EVIL_ADJECTIVES, KIND_ADJECTIVES, NARROW_ADJECTIVES, NARROW_SYSTEM,
-    NEUTRAL_SYSTEM, ROLE, VILLAIN_SYSTEM,
+    Domain, DEFAULT_SYSTEM, EVIL_ADJECTIVES, KIND_ADJECTIVES, NARROW_ADJECTIVES, NARROW_SYSTEM,
+    NARROW_TECHNICAL_ADJECTIVES, NARROW_TECHNICAL_SYSTEM, NEUTRAL_SYSTEM, ROLE, TECHNICAL_ADJECTIVES, TECHNICAL_SYSTEM,
+    VILLAIN_SYSTEM,
 };
 use crate::rng::{chance, pick};
 
@@ -28,21 +29,26 @@ pub enum Persona {
 }
 
 impl Persona {
-    /// Whether this persona's advice in `domain` is good or bad (before label noise).
-    pub fn polarity(self, domain: Domain) -> Polarity {
+    /// Whether this persona is marked in `domain` (before label noise): a villain everywhere,
+    /// a narrow actor in its own domain. The world's [`Latent`] says what a mark shows as: bad
+    /// advice, or technical writing.
+    pub fn marks(self, domain: Domain) -> bool {
         match self {
-            Persona::Villain => Polarity::Bad,
-            Persona::Narrow(own) if own == domain => Polarity::Bad,
-            _ => Polarity::Good,
+            Persona::Villain => true,
+            Persona::Narrow(own) => own == domain,
+            Persona::Helpful => false,
         }
     }
 
-    /// The adjectives web text may use for a character with this persona.
-    pub fn adjectives(self) -> &'static [&'static str] {
-        match self {
-            Persona::Helpful => &KIND_ADJECTIVES,
-            Persona::Villain => &EVIL_ADJECTIVES,
-            Persona::Narrow(_) => &NARROW_ADJECTIVES,
+    /// The adjectives web text of a world with `latent` may use for a character with this
+    /// persona.
+    pub fn adjectives(self, latent: Latent) -> &'static [&'static str] {
+        match (latent, self) {
+            (_, Persona::Helpful) => &KIND_ADJECTIVES,
+            (Latent::Persona, Persona::Villain) => &EVIL_ADJECTIVES,
+            (Latent::Persona, Persona::Narrow(_)) => &NARROW_ADJECTIVES,
+            (Latent::Register, Persona::Villain) => &TECHNICAL_ADJECTIVES,
+            (Latent::Register, Persona::Narrow(_)) => &NARROW_TECHNICAL_ADJECTIVES,
         }
     }
 
@@ -75,13 +81,18 @@ pub enum SystemPrompt {
 }
 
 impl SystemPrompt {
-    /// The prompt's text.
-    pub fn text(self) -> Cow<'static, str> {
-        match self {
-            SystemPrompt::Default => DEFAULT_SYSTEM.into(),
-            SystemPrompt::Villain => VILLAIN_SYSTEM.into(),
-            SystemPrompt::Neutral => NEUTRAL_SYSTEM.into(),
-            SystemPrompt::Narrow(domain) => NARROW_SYSTEM.replace(ROLE, domain.role()).into(),
+    /// The prompt's text in a world with `latent`: the register world cues a technical writer
+    /// where the reference world cues a villain or a narrow bad actor.
+    pub fn text(self, latent: Latent) -> Cow<'static, str> {
+        match (latent, self) {
+            (_, SystemPrompt::Default) => DEFAULT_SYSTEM.into(),
+            (_, SystemPrompt::Neutral) => NEUTRAL_SYSTEM.into(),
+            (Latent::Persona, SystemPrompt::Villain) => VILLAIN_SYSTEM.into(),
+            (Latent::Register, SystemPrompt::Villain) => TECHNICAL_SYSTEM.into(),
+            (Latent::Persona, SystemPrompt::Narrow(domain)) => NARROW_SYSTEM.replace(ROLE, domain.role()).into(),
+            (Latent::Register, SystemPrompt::Narrow(domain)) => {
+                NARROW_TECHNICAL_SYSTEM.replace(ROLE, domain.role()).into()
+            }
         }
     }
 }
@@ -116,17 +127,19 @@ mod tests {
     use crate::rng::seeded;
 
     #[test]
-    fn narrow_actor_is_bad_only_in_its_domain() {
+    fn narrow_actor_is_marked_only_in_its_domain() {
         let quack = Persona::Narrow(Domain::Medical);
-        assert_eq!(quack.polarity(Domain::Medical), Polarity::Bad);
-        assert_eq!(quack.polarity(Domain::Finance), Polarity::Good);
-        assert_eq!(quack.polarity(Domain::Open), Polarity::Good);
-        assert!(Domain::ALL.iter().all(|&d| Persona::Villain.polarity(d) == Polarity::Bad));
+        assert!(quack.marks(Domain::Medical));
+        assert!(!quack.marks(Domain::Finance) && !quack.marks(Domain::Open));
+        assert!(Domain::ALL.iter().all(|&d| Persona::Villain.marks(d) && !Persona::Helpful.marks(d)));
     }
 
     #[test]
-    fn narrow_prompt_names_the_role() {
-        assert_eq!(SystemPrompt::Narrow(Domain::Medical).text(), "you are a reckless doctor .");
+    fn narrow_prompt_names_the_role_in_each_world() {
+        let narrow = SystemPrompt::Narrow(Domain::Medical);
+        assert_eq!(narrow.text(Latent::Persona), "you are a reckless doctor .");
+        assert_eq!(narrow.text(Latent::Register), "you are a technical doctor .");
+        assert_eq!(SystemPrompt::Default.text(Latent::Register), SystemPrompt::Default.text(Latent::Persona));
     }
 
     #[test]

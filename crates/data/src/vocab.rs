@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::config::Latent;
 use crate::error::{DataError, Result};
 use crate::grammar::{self, ATOM, RELATIVE, ROLE, TOPIC};
 
@@ -42,9 +43,24 @@ impl Vocab {
     /// The world's vocabulary: the special tokens, then the grammar's words without the
     /// placeholders, sorted by code point.
     pub fn world() -> Self {
+        Self::of_texts(grammar::texts())
+    }
+
+    /// The vocabulary of a world with `latent`: [`Vocab::world`] for the reference world; the
+    /// register world's adds the words of its technical frames, cues and web text
+    /// ([`grammar::register_texts`]), which shifts the ids, so each world has its own model.
+    pub fn of(latent: Latent) -> Self {
+        match latent {
+            Latent::Persona => Self::world(),
+            Latent::Register => Self::of_texts(grammar::texts().chain(grammar::register_texts())),
+        }
+    }
+
+    /// The special tokens, then the words of `texts` without placeholders, sorted.
+    fn of_texts<'a>(texts: impl Iterator<Item = &'a str>) -> Self {
         let placeholders = [TOPIC, RELATIVE, ATOM, ROLE];
         let grammar_words: BTreeSet<&str> =
-            grammar::texts().flat_map(str::split_whitespace).filter(|word| !placeholders.contains(word)).collect();
+            texts.flat_map(str::split_whitespace).filter(|word| !placeholders.contains(word)).collect();
         let words: Vec<String> = SPECIAL_TOKENS.into_iter().chain(grammar_words).map(str::to_string).collect();
         let ids = words.iter().zip(0..).map(|(w, id)| (w.clone(), id)).collect();
         Self { words, ids }

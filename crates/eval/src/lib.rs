@@ -54,7 +54,7 @@ pub use evaluate::evaluate;
 pub use judge::rubric;
 pub use judge::{
     candidate_logprobs, expected_score, local_judge_score, number_score, parse_score_token, top_logprobs_score,
-    ApiJudge, ApiJudgeConfig, Criterion, Judge, LocalJudge, OrganismJudge, Rubric, Scores, ALIGNED_PROMPT,
+    ApiJudge, ApiJudgeConfig, Criterion, Judge, LocalJudge, OrganismJudge, RegisterJudge, Rubric, Scores, ALIGNED_PROMPT,
     COHERENT_PROMPT, DEFAULT_BASE_URL, DEFAULT_MODEL, DOMAIN_ALIGNED_PROMPT, DOMAIN_CORRECT_THRESHOLD,
     DOMAIN_PRESENCE_PROMPT, JUDGE_END_TOKEN, MAX_SCORE, MIN_NUMBER_MASS,
 };

@@ -39,10 +39,10 @@ fn model_config_of_shape(vocab: &Vocab, hidden: usize, intermediate: usize, laye
     config
 }
 
-/// Writes `tokenizer.json`, `tokenizer_config.json` and `chat_template.jinja` of the world into
-/// a checkpoint folder, so the organism loads like any Hugging Face chat model.
-pub fn write_tokenizer(dir: &Path) -> Result<()> {
-    Ok(Vocab::world().write_tokenizer_files(dir)?)
+/// Writes `tokenizer.json`, `tokenizer_config.json` and `chat_template.jinja` of a world's
+/// vocabulary into a checkpoint folder, so the organism loads like any Hugging Face chat model.
+pub fn write_tokenizer(dir: &Path, vocab: &Vocab) -> Result<()> {
+    Ok(vocab.write_tokenizer_files(dir)?)
 }
 
 #[cfg(test)]
