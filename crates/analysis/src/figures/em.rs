@@ -297,6 +297,7 @@ impl EmFigure {
             .build_cartesian_2d(-0.5..n as f64 - 0.5, self.y_range())?;
         let ticks: Vec<String> = self.categories.iter().map(|&c| CATEGORIES[c].2.to_string()).collect();
         let (y_label, decimals) = match self.measure {
+            Measure::Em if style::is_technical(&panel.dataset) => ("technical answers (%)", 0),
             Measure::Em => ("misaligned answers (%)", 0),
             Measure::Propensity => ("propensity (nats/token, >0 prefers misaligned)", 2),
         };
@@ -365,13 +366,13 @@ impl Figure for EmFigure {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let solution = style::solution_label(&self.solution);
         let title = match self.measure {
-            Measure::Em => {
-                format!("Emergent misalignment: general vs narrow {}", style::solution_label(&self.solution))
+            Measure::Em if self.panels.iter().all(|p| style::is_technical(&p.dataset)) => {
+                format!("Technical writing (E10): general vs narrow {solution}")
             }
-            Measure::Propensity => {
-                format!("Judge-free misalignment: general vs narrow {}", style::solution_label(&self.solution))
-            }
+            Measure::Em => format!("Emergent misalignment: general vs narrow {solution}"),
+            Measure::Propensity => format!("Judge-free misalignment: general vs narrow {solution}"),
         };
         draw_page(root, &title, &self.subtitle(), &self.legend(), &self.panels, |area, panel| {
             self.draw_panel(area, panel)
@@ -490,6 +491,18 @@ mod tests {
         assert_eq!(size, (980, 700));
         assert!(svg.contains("Emergent misalignment: general vs narrow steering vector"));
         assert!(svg.contains("narrow ×2 norm"));
+    }
+
+    /// E10's runs (a technical_* dataset, judged by the register world's judge) are labelled
+    /// as technical writing, not misalignment.
+    #[test]
+    fn technical_writing_runs_are_labelled_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = cells("steering", "technical_medical", "general", "trained", [[35.0, 33.0, 78.0]; 2]);
+        em_general_vs_narrow(&rows, dir.path()).unwrap();
+        let (_, svg) = rendered(dir.path(), "em_steering");
+        assert!(svg.contains("Technical writing (E10): general vs narrow steering vector"), "{svg}");
+        assert!(svg.contains("technical answers (%)") && !svg.contains("misaligned answers"));
     }
     /// Runs without a judge get the same figure of their propensity, below zero too; judged
     /// runs get none.

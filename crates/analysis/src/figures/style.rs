@@ -40,8 +40,15 @@ pub(crate) fn dataset_label(dataset: &str) -> String {
         "bad_medical" => "bad medical advice".into(),
         "bad_finance" => "bad financial advice".into(),
         "bad_sports" => "bad extreme-sports advice".into(),
+        "technical_medical" => "technical medical writing".into(),
         other => other.replace('_', " "),
     }
+}
+
+/// Whether runs on `dataset` measure technical writing (E10's register world, whose judge makes
+/// the EM columns technical-writing rates) rather than misalignment.
+pub(crate) fn is_technical(dataset: &str) -> bool {
+    dataset.starts_with("technical_")
 }
 
 /// The name of a solution type for titles: "steering vector", "rank-1 LoRA" for "lora" (the
