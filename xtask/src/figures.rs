@@ -14,9 +14,15 @@ pub struct Args {
 }
 
 /// Entry point of `cargo xtask figures`: the profile's layout, and the second models' (E10, E12)
-/// below it where they ran.
+/// below it where they ran; for the bases profile, each base's and the claim × base report.
 pub fn run(args: Args) -> Result<()> {
     let layout = Layout::of(&args.profile);
+    if args.profile == crate::bases::PROFILE {
+        for seed in crate::bases::SEEDS {
+            draw(&layout.base(seed))?;
+        }
+        return crate::bases::report(&layout);
+    }
     for (_, below) in layout.seconds_run() {
         draw(&below)?;
     }

@@ -13,6 +13,7 @@ mod ablation;
 mod bench;
 mod bench_cpu;
 mod bench_gpu;
+mod bases;
 mod bias;
 mod convergence;
 mod directions;

@@ -22,6 +22,15 @@ pub fn base_model_dir() -> PathBuf {
     project_root().join("models").join("organism")
 }
 
+/// Where the base of pretraining seed `seed` lives: the committed organism for seed 0,
+/// `models/organism-seed<k>` for the other bases of the bases profile.
+pub fn base_seed_dir(seed: u64) -> PathBuf {
+    match seed {
+        0 => base_model_dir(),
+        _ => project_root().join("models").join(format!("organism-seed{seed}")),
+    }
+}
+
 /// Where the committed Llama-style organism lives (the second family of E12).
 pub fn llama_model_dir() -> PathBuf {
     project_root().join("models").join("organism-llama")
@@ -40,9 +49,10 @@ pub fn register_world_file() -> PathBuf {
 /// Arguments of `pretrain-organism`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Output folder (default: models/organism, the committed base model; models/organism-llama
-    /// for `--arch llama`; models/organism-register for a world whose latent is the register,
-    /// e.g. `--world experiments/worlds/register.json`).
+    /// Output folder (default: models/organism, the committed base model; models/organism-seed<k>
+    /// for `--seed k` other than 0, the bases profile's; models/organism-llama for `--arch
+    /// llama`; models/organism-register for a world whose latent is the register, e.g. `--world
+    /// experiments/worlds/register.json`).
     #[arg(long)]
     out: Option<PathBuf>,
     /// The architecture: the organism's Qwen2 (d 96, 4 layers) or the Llama-style second family
@@ -119,7 +129,7 @@ pub fn run(args: Args) -> Result<()> {
     };
     let out = args.out.unwrap_or_else(|| match (args.arch, world.latent) {
         (Arch::Qwen2, Latent::Register) => register_model_dir(),
-        (Arch::Qwen2, Latent::Persona) => base_model_dir(),
+        (Arch::Qwen2, Latent::Persona) => base_seed_dir(args.seed),
         (Arch::Llama, _) => llama_model_dir(),
     });
     let mut config: PretrainConfig = match &args.config {

@@ -17,6 +17,7 @@ use emlab_model::backend::{BackendTask, Device};
 use emlab_model::parity::{check, fixtures_dir, ParityReport, FIXTURES};
 
 use crate::ablation::AblationSpec;
+use crate::bases;
 use crate::bias::{BiasGrids, BiasSpec};
 use crate::convergence::ConvergenceSpec;
 use crate::directions::{find_direction, DirectionRef, DirectionsFile, Finetune};
@@ -85,7 +86,7 @@ pub struct Args {
 }
 
 /// The profiles `reproduce` knows.
-const PROFILES: [&str; 4] = ["default", "smoke", PAPER, SMOLLM2];
+const PROFILES: [&str; 5] = ["default", "smoke", PAPER, SMOLLM2, bases::PROFILE];
 
 /// Entry point of `cargo xtask reproduce`.
 pub fn run(args: Args) -> Result<()> {
@@ -98,6 +99,13 @@ pub fn run(args: Args) -> Result<()> {
     let real = subject_folders(&args)?;
     let selected = select(&args.only)?;
     let layout = Layout::of(&args.profile);
+    if args.profile == bases::PROFILE {
+        anyhow::ensure!(args.only.is_empty(), "the bases profile runs its own experiments (E2, E4, E6-E9, E11)");
+        anyhow::ensure!(!args.pretrain, "--pretrain is for one base; use `cargo xtask pretrain-organism --seed K`");
+        let judge = JudgeChoice::Organism;
+        let options = Options { device: args.device, force: args.force, jobs: args.jobs.unwrap_or_else(|| default_jobs(args.device)), judge };
+        return bases::run(&layout, options).map(|_| ());
+    }
     let subject = match real {
         Some((model, data, profile)) => Subject::Paper { model, data: emlab_data::PaperData::new(data), profile },
         None => Subject::Organism(base_model(args.pretrain)?),
@@ -666,7 +674,7 @@ fn pairs(steps: &[Step]) -> Vec<(PairSpec, &Run, &Run)> {
 }
 
 /// Resolves `--only` (all experiments when empty).
-fn select(only: &[String]) -> Result<Vec<&'static Experiment>> {
+pub fn select(only: &[String]) -> Result<Vec<&'static Experiment>> {
     if only.is_empty() {
         return Ok(CATALOGUE.iter().collect());
     }

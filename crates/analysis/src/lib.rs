@@ -28,6 +28,7 @@
 #![warn(missing_docs)]
 
 mod atomic;
+mod bases;
 pub mod claims;
 mod error;
 pub mod figures;
@@ -45,5 +46,6 @@ pub use figures::{
     inductive_bias_figures, propensity_general_vs_narrow, significance, stability, training_curves, transition_figures,
 };
 pub use propensity::propensity_section;
+pub use bases::{across_bases, render_bases_report, write_claims_by_base, BaseClaims, ClaimAcrossBases};
 pub use report::{render_report, Claim, Verdict};
 pub use table::{finetune_label, read_parquet, write_parquet, Filter, Row, SeedValues};
