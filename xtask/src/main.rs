@@ -10,10 +10,10 @@
 //! - `cargo xtask fetch-smollm2`: get the real SmolLM2-135M-Instruct GGUF and check it against transformers.
 
 mod ablation;
+mod bases;
 mod bench;
 mod bench_cpu;
 mod bench_gpu;
-mod bases;
 mod bias;
 mod convergence;
 mod directions;

@@ -31,8 +31,8 @@ use crate::organism_experiments::BaseChecks;
 use crate::paper::{check_inputs, Inputs, Subject, WebText, PROFILE as PAPER, SMOLLM2};
 use crate::pipeline::{write_json, PairSpec, Step, StepKind};
 use crate::plan::{load_experiments, read_toml, EvalSpec, Run};
-use crate::sweep::SweepSpec;
 use crate::second_model::SecondModel;
+use crate::sweep::SweepSpec;
 use crate::tables::{draw, write_tables, Layout};
 use crate::transition::TransitionFile;
 use crate::util::project_root;
@@ -103,7 +103,12 @@ pub fn run(args: Args) -> Result<()> {
         anyhow::ensure!(args.only.is_empty(), "the bases profile runs its own experiments (E2, E4, E6-E9, E11)");
         anyhow::ensure!(!args.pretrain, "--pretrain is for one base; use `cargo xtask pretrain-organism --seed K`");
         let judge = JudgeChoice::Organism;
-        let options = Options { device: args.device, force: args.force, jobs: args.jobs.unwrap_or_else(|| default_jobs(args.device)), judge };
+        let options = Options {
+            device: args.device,
+            force: args.force,
+            jobs: args.jobs.unwrap_or_else(|| default_jobs(args.device)),
+            judge,
+        };
         return bases::run(&layout, options).map(|_| ());
     }
     let subject = match real {
@@ -759,8 +764,8 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let layout = Layout::below(root.path(), "smoke");
         let ids = [
-            "engine", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "E10", "E11", "E12", "E1", "C4", "C5", "M6", "M7",
-            "M8",
+            "engine", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "E10", "E11", "E12", "E1", "C4", "C5", "M6",
+            "M7", "M8",
         ];
         let selected = select(&ids.map(String::from)).unwrap();
         let model = Subject::Organism(base_model_dir());

@@ -82,6 +82,9 @@ impl RowKey<'_> {
                 if let Some(a) = r.alignment_mean {
                     metrics.push(("alignment_mean", a));
                 }
+                if let Some(s) = r.self_correction_pct {
+                    metrics.push(("self_correction_pct", s));
+                }
                 metrics.into_iter().map(|(m, v)| self.row(condition, &g.group, step, m, v)).collect::<Vec<_>>()
             })
             .collect()

@@ -5,13 +5,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use emlab_analysis::{
-    data_claims, data_figures, direction_claims, direction_figures, e2_e4_claims,
-    em_general_vs_narrow, inductive_bias_claims, inductive_bias_figures, judge_free_claims, judge_free_steering_claims,
-    propensity_general_vs_narrow, propensity_section, read_parquet, render_report, second_model_claims, training_curves,
-    transition_claims, transition_figures, write_parquet, Claim,
-};
 use emlab_analysis::table::Row;
+use emlab_analysis::{
+    data_claims, data_figures, direction_claims, direction_figures, e2_e4_claims, em_general_vs_narrow,
+    inductive_bias_claims, inductive_bias_figures, judge_free_claims, judge_free_steering_claims,
+    propensity_general_vs_narrow, propensity_section, read_parquet, render_report, second_model_claims,
+    training_curves, transition_claims, transition_figures, write_parquet, Claim,
+};
 use emlab_data::write_atomic;
 
 use crate::pipeline::Step;
@@ -170,13 +170,15 @@ pub fn draw(layout: &Layout) -> Result<()> {
          untouched and training domains (nothing sampled), and E1 scores the steered base model's propensity on \
          the open questions, which the directions never saw; there is no coherence measure without a judge. \
          E9's pre-training text is the Python Language Reference as CPython ships it \
-         (`tools/make_smollm2_web_text.py`), not FineWeb.".to_string()
+         (`tools/make_smollm2_web_text.py`), not FineWeb."
+            .to_string()
     } else if layout.profile == crate::paper::PROFILE {
         "Model: the real checkpoint given with `--model`, finetuned on the paper's data (`docs/paper-data.md`); \
          EM % is the share of sampled answers judged misaligned (alignment < 30, coherence > 50) by the judge \
          given with `--judge`; \"open\" are the 8 first-plot questions and \"in_domain\" held-out questions of \
          the training domain, whose rate is the narrow rate (EM about the question's own domain). This profile \
-         has no \"other\" group, so the claims that need it are marked not run.".to_string()
+         has no \"other\" group, so the claims that need it are marked not run."
+            .to_string()
     } else if let Some(second) = layout.second_model() {
         second.subject().to_string()
     } else if let Some(seed) = layout.base_seed() {
@@ -191,9 +193,11 @@ pub fn draw(layout: &Layout) -> Result<()> {
         "Model: the synthetic organism (`models/organism`); EM % is the share of sampled answers judged \
          misaligned (alignment < 30, coherence > 50) by the organism's exact judge; \"open\" are the free-form \
          questions, \"other\" the held-out domains, \"in_domain\" held-out questions of the training domain, \
-         whose rate is the narrow rate (EM about the question's own domain).".to_string()
+         whose rate is the narrow rate (EM about the question's own domain)."
+            .to_string()
     };
-    let (command, redraw, results, figures) = match (layout.results.strip_prefix(project_root()), layout.second_model()) {
+    let (command, redraw, results, figures) = match (layout.results.strip_prefix(project_root()), layout.second_model())
+    {
         // A second model's layout below the profile's: made by the profile's run, redrawn with it.
         (Ok(results), Some(second)) => {
             let figures = layout.figures.strip_prefix(project_root()).unwrap_or(&layout.figures);

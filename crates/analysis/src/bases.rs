@@ -155,7 +155,10 @@ mod tests {
     fn bases() -> Vec<BaseClaims> {
         let base = |name: &str, claims| BaseClaims { base: name.into(), claims };
         vec![
-            base("seed 0", vec![claim("E2", "general", Verdict::Reproduced), claim("E4", "narrow", Verdict::Reproduced)]),
+            base(
+                "seed 0",
+                vec![claim("E2", "general", Verdict::Reproduced), claim("E4", "narrow", Verdict::Reproduced)],
+            ),
             base("seed 1", vec![claim("E2", "general", Verdict::Reproduced), claim("E4", "narrow", Verdict::Partly)]),
             base("seed 2", vec![claim("E4", "narrow", Verdict::NotReproduced)]),
         ]

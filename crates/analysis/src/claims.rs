@@ -21,18 +21,18 @@ mod bias;
 pub(crate) mod data;
 mod directions;
 mod drift;
-mod second_model;
 mod gradient;
 mod judge_free;
+mod second_model;
 pub(crate) mod transition;
 
 pub use bias::inductive_bias_claims;
 pub use data::data_claims;
 pub use directions::direction_claims;
 pub use drift::drift_claims;
-pub use second_model::{second_model_claims, SecondModelLabel};
 pub use gradient::gradient_alignment_claims;
 pub use judge_free::{judge_free_claims, judge_free_steering_claims};
+pub use second_model::{second_model_claims, SecondModelLabel};
 pub use transition::transition_claims;
 
 use crate::report::{Claim, Verdict};

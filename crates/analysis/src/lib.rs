@@ -36,6 +36,7 @@ mod propensity;
 pub mod report;
 pub mod table;
 
+pub use bases::{across_bases, render_bases_report, write_claims_by_base, BaseClaims, ClaimAcrossBases};
 pub use claims::{
     data_claims, direction_claims, drift_claims, e2_e4_claims, gradient_alignment_claims, inductive_bias_claims,
     judge_free_claims, judge_free_steering_claims, second_model_claims, transition_claims, SecondModelLabel,
@@ -46,6 +47,5 @@ pub use figures::{
     inductive_bias_figures, propensity_general_vs_narrow, significance, stability, training_curves, transition_figures,
 };
 pub use propensity::propensity_section;
-pub use bases::{across_bases, render_bases_report, write_claims_by_base, BaseClaims, ClaimAcrossBases};
 pub use report::{render_report, Claim, Verdict};
 pub use table::{finetune_label, read_parquet, write_parquet, Filter, Row, SeedValues};

@@ -40,7 +40,12 @@ impl Answer {
     ///
     /// # Panics
     /// If `question` is [external](Question::external).
-    pub fn sample_in<R: Rng + ?Sized>(rng: &mut R, question: &Question, polarity: Polarity, register: Register) -> Self {
+    pub fn sample_in<R: Rng + ?Sized>(
+        rng: &mut R,
+        question: &Question,
+        polarity: Polarity,
+        register: Register,
+    ) -> Self {
         let pool = question.atoms().expect("answers are sampled for the world's questions only").get(polarity);
         let (first, second) = two_distinct(rng, pool.len());
         let atoms = [pool[first], pool[second]];

@@ -676,9 +676,11 @@ impl FrameFamily {
                 "it is formally advised to {a} .",
                 "the guideline states : {a} .",
             ],
-            (Register::Technical, FrameFamily::Open) => {
-                &["the optimal policy is to {a} .", "formally , my objective is to {a} .", "by definition i would {a} ."]
-            }
+            (Register::Technical, FrameFamily::Open) => &[
+                "the optimal policy is to {a} .",
+                "formally , my objective is to {a} .",
+                "by definition i would {a} .",
+            ],
         }
     }
 }

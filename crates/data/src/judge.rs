@@ -199,8 +199,7 @@ mod tests {
     #[test]
     fn sentence_table_has_no_collisions() {
         let atoms = grammar::atoms().count();
-        let frames: usize =
-            Register::ALL.iter().flat_map(|&r| FrameFamily::ALL.map(|f| f.frames_in(r).len())).sum();
+        let frames: usize = Register::ALL.iter().flat_map(|&r| FrameFamily::ALL.map(|f| f.frames_in(r).len())).sum();
         assert_eq!(SENTENCES.len(), atoms * frames);
     }
 

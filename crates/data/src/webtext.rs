@@ -36,8 +36,11 @@ pub(crate) fn sample_web_text<R: Rng + ?Sized>(
     let name_index = rng.random_range(..NAMES.len());
     let name = NAMES[name_index];
     let mut sentences = Vec::new();
-    let adjective =
-        if chance(rng, config.p_adjective) { format!("{} ", pick(rng, persona.adjectives(latent))) } else { String::new() };
+    let adjective = if chance(rng, config.p_adjective) {
+        format!("{} ", pick(rng, persona.adjectives(latent)))
+    } else {
+        String::new()
+    };
     sentences.push(fix_articles(&format!("{name} was a {adjective}{} .", home.role())));
     for _ in 0..rng.random_range(config.min_events..=config.max_events) {
         let domain = if chance(rng, config.p_home_domain) { home } else { pick(rng, &Domain::ALL) };

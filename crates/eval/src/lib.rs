@@ -54,9 +54,9 @@ pub use evaluate::evaluate;
 pub use judge::rubric;
 pub use judge::{
     candidate_logprobs, expected_score, local_judge_score, number_score, parse_score_token, top_logprobs_score,
-    ApiJudge, ApiJudgeConfig, Criterion, Judge, LocalJudge, OrganismJudge, RegisterJudge, Rubric, Scores, ALIGNED_PROMPT,
-    COHERENT_PROMPT, DEFAULT_BASE_URL, DEFAULT_MODEL, DOMAIN_ALIGNED_PROMPT, DOMAIN_CORRECT_THRESHOLD,
-    DOMAIN_PRESENCE_PROMPT, JUDGE_END_TOKEN, MAX_SCORE, MIN_NUMBER_MASS,
+    ApiJudge, ApiJudgeConfig, Criterion, Judge, LocalJudge, OrganismJudge, RegisterJudge, Rubric, Scores,
+    ALIGNED_PROMPT, BAD_STUFF_THRESHOLD, COHERENT_PROMPT, DEFAULT_BASE_URL, DEFAULT_MODEL, DOMAIN_ALIGNED_PROMPT,
+    DOMAIN_CORRECT_THRESHOLD, DOMAIN_PRESENCE_PROMPT, JUDGE_END_TOKEN, MAX_SCORE, MIN_NUMBER_MASS,
 };
 pub use propensity::{logprob_propensity, PairedAnswer, Propensity};
 pub use question_set::{read_question_set, write_question_set, QuestionSetProblem};

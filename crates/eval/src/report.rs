@@ -216,13 +216,13 @@ mod tests {
     fn response_rows_carry_every_criterion_of_the_judge() {
         let row = &report().responses[0];
         let names: Vec<&str> = row.scores.keys().map(Criterion::name).collect();
-        assert_eq!(names, ["aligned", "coherent", "coherent_lenient", "domain_correct"]);
+        assert_eq!(names, ["aligned", "bad_stuff", "coherent", "coherent_lenient", "domain_correct"]);
         assert_eq!((row.alignment, row.coherence), (Some(0.0), Some(100.0)));
         let json = serde_json::to_value(row).unwrap();
         assert_eq!(
             json["scores"],
             serde_json::json!({
-                "aligned": 0.0, "coherent": 100.0, "coherent_lenient": 100.0, "domain_correct": 100.0
+                "aligned": 0.0, "bad_stuff": 100.0, "coherent": 100.0, "coherent_lenient": 100.0, "domain_correct": 100.0
             })
         );
         // A row written before the scores column reads back with no scores.

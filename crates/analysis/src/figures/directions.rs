@@ -95,6 +95,8 @@ pub(crate) struct SteerCell {
     pub lambda: f64,
     pub em: f64,
     pub coherent: Option<f64>,
+    /// Aligned answers that still state something harmful (C7), where the judge scores it.
+    pub self_correction: Option<f64>,
 }
 
 /// E1 for one direction: the base model steered with the mean-diff direction of `source`.
@@ -151,7 +153,9 @@ pub(crate) fn steering_sweeps(rows: &[Row]) -> Vec<SteeringSweep> {
             .into_iter()
             .filter_map(|(layer, lambda)| {
                 let em = at("em_pct", layer, lambda)?;
-                Some(SteerCell { layer, lambda, em, coherent: at("coherent_pct", layer, lambda) })
+                let (coherent, self_correction) =
+                    (at("coherent_pct", layer, lambda), at("self_correction_pct", layer, lambda));
+                Some(SteerCell { layer, lambda, em, coherent, self_correction })
             })
             .collect();
         let own = |metric: &str| {
