@@ -291,13 +291,15 @@ fn self_correction_claim(sweep: &SteeringSweep) -> Claim {
         format!("{rate:.1}% at layer {}, λ {} ({:.1}% EM)", cell.layer, cell.lambda, cell.em)
     };
     let ours = format!(
-        "most {}; where steering gives no EM (≤ base + {NO_EM_MARGIN} points): {}; base {base_rate:.1}%          self-corrections, {base_em:.1}% EM",
+        "most {}; where steering gives no EM (≤ base + {NO_EM_MARGIN} points): {}; base {base_rate:.1}% \
+         self-corrections, {base_em:.1}% EM",
         overall.map_or("none".into(), describe),
         without_em.map_or("no such cell".into(), describe)
     );
     let frequent = |found: Option<(&SteerCell, f64)>| found.is_some_and(|(_, rate)| rate >= bar);
     let details = format!(
-        "over cells with λ > 0 and ≥ {COHERENT_MIN:.0}% coherent answers; frequent means ≥ max(2× base, base +          {SELF_CORRECTION_MARGIN} points) = {bar:.1}%; frequent somewhere: {}; frequent where steering gives no EM: {}",
+        "over cells with λ > 0 and ≥ {COHERENT_MIN:.0}% coherent answers; frequent means ≥ max(2× base, base + \
+         {SELF_CORRECTION_MARGIN} points) = {bar:.1}%; frequent somewhere: {}; frequent where steering gives no EM: {}",
         met(frequent(overall)),
         met(frequent(without_em))
     );
