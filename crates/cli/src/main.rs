@@ -17,6 +17,7 @@ use emlab_model::{
     generate, CausalLm, ChatTemplate, DecoderConfig, GenerationConfig, Interventions, Message, Role, Site, TokenBatch,
     Tokenizer,
 };
+use emlab_probes::{ablate_layerwise, ablate_single, Directions};
 use emlab_train::{train_run, ProgressBar, RunConfig, TrainedAdapter};
 
 #[derive(Parser)]
@@ -93,7 +94,8 @@ enum Command {
     },
 }
 
-/// Edits applied on top of the model, in the order given: `--steer` vectors, then `--adapter`.
+/// Edits applied on top of the model, in the order given: `--steer` vectors, then `--adapter`,
+/// then `--ablate` (so the direction is removed from what the others wrote as well).
 #[derive(Args)]
 struct EditArgs {
     /// Add SCALE * vector to the residual stream after layer LAYER at every position;
@@ -104,18 +106,80 @@ struct EditArgs {
     /// .safetensors, or a folder holding them), e.g. the output folder of `emlab train`.
     #[arg(long, value_name = "PATH")]
     adapter: Option<PathBuf>,
+    /// Project a (misalignment) direction out of the residual stream, the paper's mitigation:
+    /// a per-layer `direction.json` as `reproduce` writes for each finetune (each layer's own
+    /// direction removed after its layer: CL's layer-wise ablation), or one vector (.safetensors
+    /// or .json array) removed after every layer.
+    #[arg(long, value_name = "FILE")]
+    ablate: Option<PathBuf>,
 }
 
 /// [`EditArgs`], parsed and read before a backend is chosen.
 struct Edits {
     steer: Vec<Steer>,
     adapter: Option<PathBuf>,
+    ablate: Option<Ablation>,
 }
 
 impl EditArgs {
     fn parse(self) -> Result<Edits> {
         let steer = self.steer.iter().map(|s| parse_steer(s)).collect::<Result<Vec<_>>>()?;
-        Ok(Edits { steer, adapter: self.adapter })
+        let ablate = self.ablate.as_deref().map(read_ablation).transpose()?;
+        Ok(Edits { steer, adapter: self.adapter, ablate })
+    }
+}
+
+/// What `--ablate` removes.
+struct Ablation {
+    file: PathBuf,
+    directions: Directions,
+    /// One vector for every layer (`true`), or one per layer.
+    single: bool,
+}
+
+/// The file's `per_layer` directions, or its one vector.
+fn read_ablation(file: &Path) -> Result<Ablation> {
+    let per_layer = match file.extension().is_some_and(|e| e == "json") {
+        true => {
+            let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+            let json: serde_json::Value =
+                serde_json::from_str(&text).with_context(|| format!("parsing {}", file.display()))?;
+            match json.get("per_layer") {
+                Some(layers) => Some(
+                    serde_json::from_value::<Vec<Vec<f32>>>(layers.clone())
+                        .with_context(|| format!("{}: per_layer is not a list of vectors", file.display()))?,
+                ),
+                None => None,
+            }
+        }
+        false => None,
+    };
+    let (per_layer, single) = match per_layer {
+        Some(per_layer) => (per_layer, false),
+        None => (vec![read_vector(file)?], true),
+    };
+    let directions = Directions::new(per_layer).with_context(|| format!("--ablate {}", file.display()))?;
+    Ok(Ablation { file: file.to_path_buf(), directions, single })
+}
+
+impl Ablation {
+    /// The projections on a model of `layers` layers of width `hidden`.
+    fn edits<B: Backend>(&self, layers: usize, hidden: usize, device: &B::Device) -> Result<Interventions<B>> {
+        let file = self.file.display();
+        let width = self.directions.layer(0).len();
+        anyhow::ensure!(width == hidden, "--ablate {file}: the direction has width {width}, the model {hidden}");
+        let edits = match self.single {
+            true => ablate_single(self.directions.layer(0), 0..layers, device)?,
+            false => {
+                let n = self.directions.num_layers();
+                anyhow::ensure!(
+                    n == layers,
+                    "--ablate {file}: {n} per-layer directions for a model of {layers} layers"
+                );
+                ablate_layerwise(&self.directions, device)?
+            }
+        };
+        Ok(edits)
     }
 }
 
@@ -130,6 +194,12 @@ impl Edits {
         if let Some(path) = self.adapter {
             let adapter = TrainedAdapter::<B>::load(&path, model.config(), device)?;
             for (site, edit) in adapter.edits().edits() {
+                edits.push(*site, edit.clone());
+            }
+        }
+        if let Some(ablation) = self.ablate {
+            let config = model.config();
+            for (site, edit) in ablation.edits::<B>(config.num_hidden_layers, config.hidden_size, device)?.edits() {
                 edits.push(*site, edit.clone());
             }
         }

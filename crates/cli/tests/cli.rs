@@ -196,3 +196,53 @@ fn gguf_files_work_as_models() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out_dir.exists());
 }
+
+/// `--ablate`: projecting a direction out after every layer removes what steering along it
+/// added at one of them, exactly; a per-layer file with the same vector at every layer is the
+/// same ablation; a direction of the wrong width or layer count is refused, naming the file.
+#[test]
+fn ablation_removes_the_direction_from_the_residual_stream() {
+    let model = fixture("qwen2-f32");
+    let logits = |extra: &[&str]| {
+        let mut args = vec!["logits", "--model", model.to_str().unwrap(), "--ids", "1,2,3"];
+        args.extend_from_slice(extra);
+        let out = emlab(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["logits"].clone()
+    };
+    let v: Vec<f32> = (0..32).map(|i| ((i * 7 % 11) as f32 - 5.0) / 5.0).collect();
+    let vector = tempfile_path("ablate.json");
+    std::fs::write(&vector, serde_json::to_string(&v).unwrap()).unwrap();
+    let per_layer = tempfile_path("direction.json");
+    let record = serde_json::json!({ "finetune": "test", "per_layer": [v.clone(), v.clone(), v.clone()] });
+    std::fs::write(&per_layer, record.to_string()).unwrap();
+    let (vector, per_layer) = (vector.to_str().unwrap(), per_layer.to_str().unwrap());
+    let steer = format!("1:4:{vector}");
+
+    let ablated = logits(&["--ablate", vector]);
+    assert_ne!(ablated, logits(&[]), "the direction is part of the residual stream");
+    let close = |a: &serde_json::Value, b: &serde_json::Value| {
+        let flat = |x: &serde_json::Value| -> Vec<f64> {
+            x.as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|r| r.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()))
+                .collect()
+        };
+        flat(a).iter().zip(flat(b)).all(|(x, y)| (x - y).abs() < 1e-4)
+    };
+    assert!(close(&logits(&["--steer", &steer, "--ablate", vector]), &ablated), "steering along it is undone");
+    assert!(close(&logits(&["--ablate", per_layer]), &ablated), "the per-layer file is the same ablation");
+
+    let short = tempfile_path("short.json");
+    std::fs::write(&short, "[1.0, 2.0]").unwrap();
+    let out = emlab(&["logits", "--model", model.to_str().unwrap(), "--ids", "1", "--ablate", short.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("short.json") && stderr.contains("width 2"), "{stderr}");
+    let two_layers = tempfile_path("two_layers.json");
+    std::fs::write(&two_layers, serde_json::json!({ "per_layer": [v.clone(), v] }).to_string()).unwrap();
+    let out =
+        emlab(&["logits", "--model", model.to_str().unwrap(), "--ids", "1", "--ablate", two_layers.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("2 per-layer directions for a model of 3 layers"), "{stderr}");
+}
