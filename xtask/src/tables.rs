@@ -131,6 +131,11 @@ impl Tables {
         })
     }
 
+    /// The evaluation rates (the EM table).
+    pub fn em(&self) -> &[Row] {
+        &self.em
+    }
+
     /// The claims these tables check (those of a second model below the layout aside).
     pub fn claims(&self) -> Vec<Claim> {
         let mut claims = e2_e4_claims(&self.em);

@@ -43,7 +43,7 @@ pub use claims::{
 };
 pub use error::{AnalysisError, Result};
 pub use figures::{
-    data_figures, direction_figures, drift, efficiency, em_general_vs_narrow, gradient_alignment,
+    data_figures, direction_figures, drift, efficiency, em_across_bases, em_general_vs_narrow, gradient_alignment,
     inductive_bias_figures, propensity_general_vs_narrow, significance, stability, training_curves, transition_figures,
 };
 pub use propensity::propensity_section;

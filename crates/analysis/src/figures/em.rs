@@ -81,6 +81,36 @@ pub fn em_general_vs_narrow(rows: &[Row], dir: &Path) -> Result<Vec<PathBuf>> {
     save_all(EmFigure::from_rows(rows, Measure::Em), dir, |figure| format!("em_{}", figure.solution))
 }
 
+/// The same figures across base models (stem `em_across_bases_<solution>`): `per_base` holds
+/// each base's EM table; a bar is the mean over bases of each base's mean over finetune seeds,
+/// with ±1 sd over bases and a dot per base, so the spread that one pretrained model hides is
+/// shown where the paper shows one number.
+pub fn em_across_bases(per_base: &[Vec<Row>], dir: &Path) -> Result<Vec<PathBuf>> {
+    let rows: Vec<Row> = per_base.iter().zip(0..).flat_map(|(rows, base)| seed_means(rows, base)).collect();
+    let mut figures = EmFigure::from_rows(&rows, Measure::Em);
+    for figure in &mut figures {
+        figure.unit = Unit::Bases;
+    }
+    save_all(figures, dir, |figure| format!("em_across_bases_{}", figure.solution))
+}
+
+/// Each cell's mean over finetune seeds, as one row whose `seed` is `base`; bootstrap bounds
+/// (per seed) are left out.
+fn seed_means(rows: &[Row], base: i64) -> Vec<Row> {
+    let mut means: Vec<(Row, f64, usize)> = Vec::new();
+    for row in rows.iter().filter(|r| !r.metric.contains("_ci_")) {
+        let same = |m: &&mut (Row, f64, usize)| Row { seed: row.seed, value: row.value, ..m.0.clone() } == *row;
+        match means.iter_mut().find(|m| same(m)) {
+            Some(mean) => {
+                mean.1 += row.value;
+                mean.2 += 1;
+            }
+            None => means.push((row.clone(), row.value, 1)),
+        }
+    }
+    means.into_iter().map(|(row, sum, n)| Row { seed: base, value: sum / n as f64, ..row }).collect()
+}
+
 /// The same figures for runs measured without a judge (stem `propensity_<solution>`): bars are
 /// the log-probability propensity ("logprob_propensity") of each group, mean over seeds, with
 /// the base model's as dashed lines. Empty when there are no such rows.
@@ -88,6 +118,15 @@ pub fn propensity_general_vs_narrow(rows: &[Row], dir: &Path) -> Result<Vec<Path
     let judged = rows.iter().any(|r| EXPERIMENTS.contains(&r.experiment.as_str()) && is_em_rate(r));
     let figures = if judged { vec![] } else { EmFigure::from_rows(rows, Measure::Propensity) };
     save_all(figures, dir, |figure| format!("propensity_{}", figure.solution))
+}
+
+/// What a figure's dots and spreads are over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    /// Finetune seeds of one base model.
+    Seeds,
+    /// Base models (each dot the mean over its finetune seeds).
+    Bases,
 }
 
 /// How the uncertainty of a bar is shown.
@@ -175,6 +214,8 @@ impl Panel {
 #[derive(Debug, Clone, PartialEq)]
 struct EmFigure {
     measure: Measure,
+    /// What the dots and spreads are over.
+    unit: Unit,
     solution: String,
     /// Indices into [`CATEGORIES`] that have data, in order.
     categories: Vec<usize>,
@@ -215,7 +256,7 @@ impl EmFigure {
             .into_iter()
             .map(|dataset| Panel::new(rows, measure, solution, dataset, &categories, &groups))
             .collect();
-        Self { measure, solution: solution.to_string(), categories, groups, panels }
+        Self { measure, unit: Unit::Seeds, solution: solution.to_string(), categories, groups, panels }
     }
 
     /// The line under the title: what bars, error bars and dots mean here.
@@ -230,19 +271,24 @@ impl EmFigure {
             .collect();
         seed_counts.sort_unstable();
         seed_counts.dedup();
+        let (one, many) = match self.unit {
+            Unit::Seeds => ("seed", "seeds"),
+            Unit::Bases => ("base model", "base models (each the mean over its finetune seeds)"),
+        };
         let seeds = match seed_counts.as_slice() {
-            [1] => "one seed".to_string(),
-            [n] => format!("mean over {n} seeds"),
-            [lo, .., hi] => format!("mean over {lo}-{hi} seeds"),
+            [1] => format!("one {one}"),
+            [n] => format!("mean over {n} {many}"),
+            [lo, .., hi] => format!("mean over {lo}-{hi} {many}"),
             [] => "no data".to_string(),
         };
         let sd = spreads.iter().any(|s| matches!(s, Spread::SeedSd { .. }));
         let bootstrap = spreads.iter().any(|s| matches!(s, Spread::Bootstrap { .. }));
-        let errors = match (sd, bootstrap) {
-            (true, false) => "error bars ±1 sd over seeds, dots = seeds",
-            (false, true) => "error bars: 95% bootstrap interval over answers",
-            (true, true) => "error bars ±1 sd over seeds (dots = seeds), or 95% bootstrap interval for one seed",
-            (false, false) => "no intervals recorded",
+        let errors = match (sd, bootstrap, self.unit) {
+            (true, false, Unit::Bases) => "error bars ±1 sd over base models, dots = base models".to_string(),
+            (true, false, Unit::Seeds) => "error bars ±1 sd over seeds, dots = seeds".to_string(),
+            (false, true, _) => "error bars: 95% bootstrap interval over answers".to_string(),
+            (true, true, _) => format!("error bars ±1 sd over {many} (dots), or 95% bootstrap interval for one seed"),
+            (false, false, _) => "no intervals recorded".to_string(),
         };
         match self.measure {
             Measure::Em => format!("Bars: {seeds}; {errors}."),
@@ -371,6 +417,9 @@ impl Figure for EmFigure {
             Measure::Em if self.panels.iter().all(|p| style::is_technical(&p.dataset)) => {
                 format!("Technical writing (E10): general vs narrow {solution}")
             }
+            Measure::Em if self.unit == Unit::Bases => {
+                format!("Emergent misalignment across base models: general vs narrow {solution}")
+            }
             Measure::Em => format!("Emergent misalignment: general vs narrow {solution}"),
             Measure::Propensity => format!("Judge-free misalignment: general vs narrow {solution}"),
         };
@@ -491,6 +540,27 @@ mod tests {
         assert_eq!(size, (980, 700));
         assert!(svg.contains("Emergent misalignment: general vs narrow steering vector"));
         assert!(svg.contains("narrow ×2 norm"));
+    }
+
+    #[test]
+    fn across_bases_a_dot_is_a_base_models_mean_over_its_seeds() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = |shift: f64| {
+            let mut rows = cells("steering", "bad_medical", "general", "trained", [[30.0 + shift, 33.0, 78.0]; 2]);
+            rows[0].value += 2.0; // seed 0's open EM: the base's mean is 31 + shift
+            rows.push(row("E2", "lora", "general", "bad_medical", 0, "trained", "open", "em_ci_lo", 1.0));
+            rows
+        };
+        let per_base = [base(0.0), base(10.0), base(20.0)];
+        let paths = em_across_bases(&per_base, dir.path()).unwrap();
+        assert_eq!(paths.len(), 2, "one steering figure, PNG and SVG");
+        let rows: Vec<Row> = per_base.iter().zip(0..).flat_map(|(r, b)| seed_means(r, b)).collect();
+        let figure = &EmFigure::from_rows(&rows, Measure::Em)[0];
+        let open = &figure.panels[0].bars[0];
+        assert_eq!(open.mean, 41.0);
+        assert_eq!(open.spread, Spread::SeedSd { sd: 10.0, seeds: vec![31.0, 41.0, 51.0] });
+        let (_, svg) = rendered(dir.path(), "em_across_bases_steering");
+        assert!(svg.contains("across base models") && svg.contains("dots = base models"), "{svg}");
     }
 
     /// E10's runs (a technical_* dataset, judged by the register world's judge) are labelled

@@ -43,7 +43,7 @@ pub(crate) use directions::{
     SteerCell, SteeringSweep, ABLATIONS,
 };
 pub use drift::drift;
-pub use em::{em_general_vs_narrow, propensity_general_vs_narrow};
+pub use em::{em_across_bases, em_general_vs_narrow, propensity_general_vs_narrow};
 pub use gradient::gradient_alignment;
 pub use training::training_curves;
 pub use transition::transition_figures;
