@@ -273,7 +273,7 @@ impl EmFigure {
         seed_counts.dedup();
         let (one, many) = match self.unit {
             Unit::Seeds => ("seed", "seeds"),
-            Unit::Bases => ("base model", "base models (each the mean over its finetune seeds)"),
+            Unit::Bases => ("base model", "base models"),
         };
         let seeds = match seed_counts.as_slice() {
             [1] => format!("one {one}"),
@@ -284,7 +284,7 @@ impl EmFigure {
         let sd = spreads.iter().any(|s| matches!(s, Spread::SeedSd { .. }));
         let bootstrap = spreads.iter().any(|s| matches!(s, Spread::Bootstrap { .. }));
         let errors = match (sd, bootstrap, self.unit) {
-            (true, false, Unit::Bases) => "error bars ±1 sd over base models, dots = base models".to_string(),
+            (true, false, Unit::Bases) => "±1 sd, dots = base models (each a mean over its finetune seeds)".to_string(),
             (true, false, Unit::Seeds) => "error bars ±1 sd over seeds, dots = seeds".to_string(),
             (false, true, _) => "error bars: 95% bootstrap interval over answers".to_string(),
             (true, true, _) => format!("error bars ±1 sd over {many} (dots), or 95% bootstrap interval for one seed"),
@@ -560,7 +560,7 @@ mod tests {
         assert_eq!(open.mean, 41.0);
         assert_eq!(open.spread, Spread::SeedSd { sd: 10.0, seeds: vec![31.0, 41.0, 51.0] });
         let (_, svg) = rendered(dir.path(), "em_across_bases_steering");
-        assert!(svg.contains("across base models") && svg.contains("dots = base models"), "{svg}");
+        assert!(svg.contains("across base models") && svg.contains("dots = base models (each a mean"), "{svg}");
     }
 
     /// E10's runs (a technical_* dataset, judged by the register world's judge) are labelled
