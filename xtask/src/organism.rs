@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use burn::backend::Autodiff;
 use burn::tensor::backend::Backend;
-use emlab_data::{pretraining_rows, Latent, Vocab, WorldConfig};
+use emlab_data::{pretraining_rows, Vocab, WorldConfig};
 use emlab_model::backend::{BackendTask, Device};
 use emlab_model::CausalLm;
 use emlab_train::checkpoint::{save_model, write_json};
@@ -36,7 +36,8 @@ pub fn llama_model_dir() -> PathBuf {
     project_root().join("models").join("organism-llama")
 }
 
-/// Where the committed organism of the register world lives (E10's base model).
+/// Where the committed organism of the register world lives (E10's base model; the default
+/// output of `pretrain-organism --world experiments/worlds/register.json`).
 pub fn register_model_dir() -> PathBuf {
     project_root().join("models").join("organism-register")
 }
@@ -121,17 +122,33 @@ pub fn pretrain_default() -> Result<()> {
     run(Args { out: None, arch: Arch::Qwen2, world: None, config: None, seed: 0, steps: None, device: Device::Cpu })
 }
 
+/// Where a pretraining goes without `--out`: the Llama family's folder; for another world than
+/// the reference, `models/organism-<world file stem>` (so `experiments/worlds/register.json`
+/// makes `models/organism-register`), never the committed organism; otherwise the base of the
+/// seed.
+fn default_out(arch: Arch, world_file: Option<&Path>, world: &WorldConfig, seed: u64) -> Result<PathBuf> {
+    if arch == Arch::Llama {
+        return Ok(llama_model_dir());
+    }
+    match world_file.filter(|_| *world != WorldConfig::reference()) {
+        Some(file) => {
+            let stem = file.file_stem().and_then(|s| s.to_str()).context("the --world file has no name")?;
+            Ok(project_root().join("models").join(format!("organism-{stem}")))
+        }
+        None => Ok(base_seed_dir(seed)),
+    }
+}
+
 /// Entry point of `cargo xtask pretrain-organism`.
 pub fn run(args: Args) -> Result<()> {
     let world = match &args.world {
         Some(path) => WorldConfig::from_json_file(path)?,
         None => WorldConfig::reference(),
     };
-    let out = args.out.unwrap_or_else(|| match (args.arch, world.latent) {
-        (Arch::Qwen2, Latent::Register) => register_model_dir(),
-        (Arch::Qwen2, Latent::Persona) => base_seed_dir(args.seed),
-        (Arch::Llama, _) => llama_model_dir(),
-    });
+    let out = match args.out {
+        Some(out) => out,
+        None => default_out(args.arch, args.world.as_deref(), &world, args.seed)?,
+    };
     let mut config: PretrainConfig = match &args.config {
         Some(path) => {
             serde_json::from_str(&std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?)
@@ -231,4 +248,41 @@ fn git_commit() -> String {
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use emlab_data::{Corpus, Persona};
+
+    /// A world file names its own model folder, so no pretraining on another world can
+    /// overwrite the committed organism.
+    #[test]
+    fn other_worlds_pretrain_into_their_own_folders() {
+        let register = register_world_file();
+        let world = WorldConfig::from_json_file(&register).unwrap();
+        assert_eq!(default_out(Arch::Qwen2, Some(&register), &world, 0).unwrap(), register_model_dir());
+        let reference = WorldConfig::reference();
+        assert_eq!(default_out(Arch::Qwen2, None, &reference, 0).unwrap(), base_model_dir());
+        assert_eq!(default_out(Arch::Qwen2, None, &reference, 2).unwrap(), base_seed_dir(2));
+        assert_eq!(default_out(Arch::Llama, None, &reference, 0).unwrap(), llama_model_dir());
+    }
+
+    /// The villain-share worlds of the pre-training-mixture sweep (`experiments/worlds/villain-*`)
+    /// have the share of villain documents (chats and web text) their names say, keeping the
+    /// reference's ratio of cued to latent villains.
+    #[test]
+    fn villain_worlds_have_their_share_of_villains() {
+        let dir = project_root().join("experiments").join("worlds");
+        for (file, share) in
+            [("villain-0pct", 0.0), ("villain-1pct", 0.01), ("villain-5pct", 0.05), ("villain-10pct", 0.10)]
+        {
+            let world = WorldConfig::from_json_file(dir.join(format!("{file}.json"))).unwrap();
+            let n = 40_000;
+            let villains = Corpus::new(&world, 0).unwrap().take(n).filter(|d| d.persona() == Persona::Villain).count();
+            let measured = villains as f64 / n as f64;
+            assert!((measured - share).abs() < 0.004, "{file}: {measured}");
+            assert!(world.p_sys_villain == 0.0 || (world.p_villain / world.p_sys_villain - 2.0).abs() < 1e-3);
+        }
+    }
 }
