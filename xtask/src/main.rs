@@ -24,6 +24,7 @@ mod figures;
 mod gradient;
 mod jobs;
 mod judging;
+mod mixture;
 mod organism;
 mod organism_experiments;
 mod paper;

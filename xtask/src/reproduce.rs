@@ -26,6 +26,7 @@ use crate::execute::{Execute, Executed};
 use crate::experiments::{find, Experiment, Kind, CATALOGUE};
 use crate::gradient::GradientFile;
 use crate::judging::{JudgeChoice, JudgeKind};
+use crate::mixture;
 use crate::organism::{base_model_dir, pretrain_default, verify_base_model, world_of};
 use crate::organism_experiments::BaseChecks;
 use crate::paper::{check_inputs, Inputs, Subject, WebText, PROFILE as PAPER, SMOLLM2};
@@ -86,7 +87,7 @@ pub struct Args {
 }
 
 /// The profiles `reproduce` knows.
-const PROFILES: [&str; 5] = ["default", "smoke", PAPER, SMOLLM2, bases::PROFILE];
+const PROFILES: [&str; 6] = ["default", "smoke", PAPER, SMOLLM2, bases::PROFILE, mixture::PROFILE];
 
 /// Entry point of `cargo xtask reproduce`.
 pub fn run(args: Args) -> Result<()> {
@@ -99,17 +100,16 @@ pub fn run(args: Args) -> Result<()> {
     let real = subject_folders(&args)?;
     let selected = select(&args.only)?;
     let layout = Layout::of(&args.profile);
-    if args.profile == bases::PROFILE {
-        anyhow::ensure!(args.only.is_empty(), "the bases profile runs its own experiments (E2, E4, E6-E9, E11)");
-        anyhow::ensure!(!args.pretrain, "--pretrain is for one base; use `cargo xtask pretrain-organism --seed K`");
-        let judge = JudgeChoice::Organism;
-        let options = Options {
-            device: args.device,
-            force: args.force,
-            jobs: args.jobs.unwrap_or_else(|| default_jobs(args.device)),
-            judge,
-        };
-        return bases::run(&layout, options).map(|_| ());
+    if [bases::PROFILE, mixture::PROFILE].contains(&args.profile.as_str()) {
+        anyhow::ensure!(args.only.is_empty(), "the {} profile runs its own experiments", args.profile);
+        anyhow::ensure!(!args.pretrain, "--pretrain is for one base; use `cargo xtask pretrain-organism`");
+        let jobs = args.jobs.unwrap_or_else(|| default_jobs(args.device));
+        let options = Options { device: args.device, force: args.force, jobs, judge: JudgeChoice::Organism };
+        return match args.profile.as_str() {
+            bases::PROFILE => bases::run(&layout, options),
+            _ => mixture::run(&layout, options),
+        }
+        .map(|_| ());
     }
     let subject = match real {
         Some((model, data, profile)) => Subject::Paper { model, data: emlab_data::PaperData::new(data), profile },
