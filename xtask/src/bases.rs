@@ -6,13 +6,12 @@
 
 use anyhow::{Context, Result};
 use emlab_analysis::{em_across_bases, render_bases_report, write_claims_by_base, BaseClaims, Row};
-use emlab_data::write_atomic;
 
 use crate::execute::Executed;
 use crate::organism::{base_seed_dir, verify_base_model};
 use crate::paper::Subject;
 use crate::reproduce::{reproduce, select, Options};
-use crate::tables::{Layout, Tables};
+use crate::tables::{write_report, Layout, Tables};
 
 /// The profile's name, on the command line and in the experiment files.
 pub const PROFILE: &str = "bases";
@@ -91,9 +90,7 @@ pub fn report(layout: &Layout) -> Result<()> {
         `figures/bases/seed<k>/`; the table is `results/bases/claims_by_base.parquet`, and \
         `figures/bases/em_across_bases_<solution>.png` shows the E2/E4 rates with one dot per base.";
     let text = render_bases_report("emlab claims across base models (bases profile)", intro, &bases);
-    let path = layout.results.join("REPORT.md");
-    write_atomic(&path, |w| std::io::Write::write_all(w, text.as_bytes()))
-        .with_context(|| format!("writing {}", path.display()))?;
+    let path = write_report(layout, &text)?;
     println!("  wrote {} and {}", table.display(), path.display());
     Ok(())
 }

@@ -9,13 +9,12 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use emlab_analysis::{write_parquet, Row};
-use emlab_data::write_atomic;
 
 use crate::execute::Executed;
 use crate::organism::{base_model_dir, verify_base_model};
 use crate::paper::Subject;
 use crate::reproduce::{reproduce, select, Options};
-use crate::tables::{Layout, Tables};
+use crate::tables::{write_report, Layout, Tables};
 use crate::util::project_root;
 
 /// The profile's name, on the command line and in the experiment files.
@@ -165,9 +164,7 @@ pub fn report(layout: &Layout) -> Result<()> {
         };
         text += &format!("| {}% | {} | {cells} |\n", point.share, point.name);
     }
-    let path = layout.results.join("REPORT.md");
-    write_atomic(&path, |w| std::io::Write::write_all(w, text.as_bytes()))
-        .with_context(|| format!("writing {}", path.display()))?;
+    let path = write_report(layout, &text)?;
     println!("  wrote {} and {}", table.display(), path.display());
     Ok(())
 }

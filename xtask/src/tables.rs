@@ -242,9 +242,15 @@ pub fn draw(layout: &Layout) -> Result<()> {
     };
     let mut report = render_report(&title, &intro, &claims);
     report += &propensity_section(&tables.em);
-    let path = layout.results.join("REPORT.md");
-    write_atomic(&path, |w| std::io::Write::write_all(w, report.as_bytes()))
-        .with_context(|| format!("writing {}", path.display()))?;
+    let path = write_report(layout, &report)?;
     println!("  wrote {}", path.display());
     Ok(())
+}
+
+/// Writes `text` as the layout's `REPORT.md`, atomically; returns its path.
+pub fn write_report(layout: &Layout, text: &str) -> Result<PathBuf> {
+    let path = layout.results.join("REPORT.md");
+    write_atomic(&path, |w| std::io::Write::write_all(w, text.as_bytes()))
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
 }
