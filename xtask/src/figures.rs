@@ -14,9 +14,13 @@ pub struct Args {
 }
 
 /// Entry point of `cargo xtask figures`: the profile's layout, and the second models' (E10, E12)
-/// below it where they ran; for the bases profile, each base's and the claim × base report.
+/// below it where they ran; for the bases profile, each base's and the claim × base report; for
+/// the mixture profile, each point's and the sweep's.
 pub fn run(args: Args) -> Result<()> {
     let layout = Layout::of(&args.profile);
+    if args.profile == crate::mixture::PROFILE {
+        return crate::mixture::redraw(&layout);
+    }
     if args.profile == crate::bases::PROFILE {
         for seed in crate::bases::SEEDS {
             draw(&layout.base(seed))?;

@@ -75,6 +75,18 @@ pub fn run(layout: &Layout, options: Options) -> Result<Executed> {
     report(layout).map(|()| executed)
 }
 
+/// Redraws every point's figures and report that ran, then the sweep's table and report
+/// (`cargo xtask figures --profile mixture`).
+pub fn redraw(layout: &Layout) -> Result<()> {
+    for point in points() {
+        let below = layout.point(point.name);
+        if below.results.join("finetune_em.parquet").exists() {
+            crate::tables::draw(&below)?;
+        }
+    }
+    report(layout)
+}
+
 /// The command that pretrains a point's base.
 fn how_to_make(name: &str) -> String {
     format!("`cargo xtask pretrain-organism --world experiments/worlds/{name}.json`, about 18 minutes")
