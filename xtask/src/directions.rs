@@ -41,6 +41,8 @@ pub struct DirectionsFile {
     pub steering: SteeringSettings,
     /// C4.
     pub ablation: AblationSettings,
+    /// The directions as monitors.
+    pub monitor: MonitorSettings,
     /// Which finetunes, and how many samples, by profile.
     pub profiles: BTreeMap<String, DirectionsProfile>,
 }
@@ -83,6 +85,18 @@ pub struct AblationSettings {
     pub random_seed: u64,
 }
 
+/// The directions as misalignment monitors ([`crate::monitor`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorSettings {
+    /// The label of the general finetune whose direction is the general monitor.
+    pub general: String,
+    /// The label of the narrow finetune whose direction is the narrow monitor.
+    pub narrow: String,
+    /// Seed of the bootstrap intervals.
+    pub seed: u64,
+}
+
 /// Which finetunes a profile probes and ablates, and how many answers each measurement samples.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -111,6 +125,14 @@ pub struct DirectionsProfile {
     /// profile probes reference answers, which must not be E1's own questions).
     #[serde(default)]
     pub probe_groups: Option<BTreeMap<String, Vec<String>>>,
+    /// Whether the monitor step runs (it scores sampled, judged answers: a judge-free profile has none).
+    #[serde(default = "yes")]
+    pub monitor: bool,
+}
+
+/// `true`, the default of switches that are on unless a profile turns them off.
+fn yes() -> bool {
+    true
 }
 
 /// A finished finetune (an E2 or E4 run), as the direction steps see it.
@@ -308,9 +330,12 @@ impl DirectionsFile {
                 seed: self.probe.seed,
             });
         }
-        for (what, label) in
-            [("[steering] source", &self.steering.source), ("[ablation] source", &self.ablation.source)]
-        {
+        let mut sources =
+            vec![("[steering] source", &self.steering.source), ("[ablation] source", &self.ablation.source)];
+        if p.monitor {
+            sources.extend([("[monitor] general", &self.monitor.general), ("[monitor] narrow", &self.monitor.narrow)]);
+        }
+        for (what, label) in sources {
             if !specs.iter().any(|s| &s.finetune.label() == label) {
                 bail!("experiments/directions.toml: the {what} {label:?} is not among the finetunes of the {profile_name} profile");
             }

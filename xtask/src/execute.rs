@@ -27,6 +27,7 @@ use crate::drift::drift_step;
 use crate::gradient::gradient_step;
 use crate::jobs::run_jobs;
 use crate::judging::{JudgeChoice, Judging};
+use crate::monitor::monitor_step;
 use crate::pipeline::{write_json, Step, StepKind};
 use crate::plan::{EvalSpec, Run};
 use crate::rows::RowKey;
@@ -217,6 +218,7 @@ impl BackendTask for Execute<'_> {
                 StepKind::Ablation(spec) => ablation_step(evaluator, spec, &step.dir)?,
                 StepKind::Convergence(spec) => convergence_step(spec)?,
                 StepKind::Transition(spec) => transition_step(evaluator, spec, &step.dir, observer.as_mut())?,
+                StepKind::Monitor(spec) => monitor_step(evaluator, spec, &step.dir)?,
             };
             step.finish(&rows)?;
             let done = if bars { String::new() } else { format!("{} done: ", tag(i)) };

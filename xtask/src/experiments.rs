@@ -103,6 +103,11 @@ pub const CATALOGUE: &[Experiment] = &[
         title: "convergence: cosines of directions across finetunes and solution types (with C6's)",
         kind: Kind::Directions,
     },
+    Experiment {
+        id: "monitor",
+        title: "the general and narrow directions as monitors: AUROC on held-out finetunes and questions",
+        kind: Kind::Directions,
+    },
 ];
 
 /// Looks an experiment up by id (case-insensitive).

@@ -25,6 +25,7 @@ mod gradient;
 mod jobs;
 mod judging;
 mod mixture;
+mod monitor;
 mod organism;
 mod organism_experiments;
 mod paper;

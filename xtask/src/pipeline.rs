@@ -20,6 +20,7 @@ use crate::convergence::ConvergenceSpec;
 use crate::directions::DirectionSpec;
 use crate::drift::DriftSpec;
 use crate::gradient::GradientSpec;
+use crate::monitor::MonitorSpec;
 use crate::plan::{EvalSpec, Run};
 use crate::sweep::SweepSpec;
 use crate::transition::TransitionSpec;
@@ -61,6 +62,8 @@ pub enum StepKind {
     Convergence(Box<ConvergenceSpec>),
     /// Follow one LoRA run step by step through its phase transition (M6-M8).
     Transition(Box<TransitionSpec>),
+    /// Score held-out finetunes' answers with the directions as monitors.
+    Monitor(Box<MonitorSpec>),
 }
 
 /// A general solution (E2) and the narrow one (E4) of the same solution type, dataset and seed,
@@ -174,6 +177,12 @@ impl Step {
         Self::new(dir, label, StepKind::Ablation(Box::new(spec)), model_sha256)
     }
 
+    /// The monitors scored on held-out finetunes, in `runs/monitor`.
+    pub fn monitor(runs: &Path, spec: MonitorSpec, model_sha256: &str) -> Self {
+        let label = "monitor: the general and narrow directions scoring held-out finetunes' answers".to_string();
+        Self::new(runs.join("monitor"), label, StepKind::Monitor(Box::new(spec)), model_sha256)
+    }
+
     /// The cosines between all directions, in `runs/C5`.
     pub fn convergence(runs: &Path, spec: ConvergenceSpec, model_sha256: &str) -> Self {
         let label = format!("C5 cosines between the directions of {} finetunes", spec.directions.len());
@@ -228,6 +237,10 @@ impl Step {
                 [spec.target.dir.as_path(), spec.target.finetune.run.as_path()].into_iter().chain(transfer).collect()
             }
             StepKind::Convergence(spec) => spec.directions.iter().map(|d| d.dir.as_path()).collect(),
+            StepKind::Monitor(spec) => [spec.general.dir.as_path(), spec.narrow.dir.as_path()]
+                .into_iter()
+                .chain(spec.targets.iter().map(|t| t.run.as_path()))
+                .collect(),
         }
     }
 

@@ -27,6 +27,7 @@ use crate::experiments::{find, Experiment, Kind, CATALOGUE};
 use crate::gradient::GradientFile;
 use crate::judging::{JudgeChoice, JudgeKind};
 use crate::mixture;
+use crate::monitor::MonitorSpec;
 use crate::organism::{base_model_dir, pretrain_default, verify_base_model, world_of};
 use crate::organism_experiments::BaseChecks;
 use crate::paper::{check_inputs, Inputs, Subject, WebText, PROFILE as PAPER, SMOLLM2};
@@ -632,6 +633,22 @@ fn direction_steps(
             ablations.push(Step::ablation(runs_dir, spec, model_sha));
         }
     }
+    let mut monitor = Vec::new();
+    if p.monitor {
+        let (general, narrow) = (&file.monitor.general, &file.monitor.narrow);
+        let spec = MonitorSpec {
+            general: find_direction(&refs, general)?.clone(),
+            narrow: find_direction(&refs, narrow)?.clone(),
+            targets: refs
+                .iter()
+                .map(|d| d.finetune.clone())
+                .filter(|f| ![general, narrow].contains(&&f.label()))
+                .collect(),
+            batch_size: file.probe.batch_size,
+            seed: file.monitor.seed,
+        };
+        monitor.push(Step::monitor(runs_dir, spec, model_sha));
+    }
     let convergence = Step::convergence(runs_dir, ConvergenceSpec { directions: refs }, model_sha);
     let header = |id: &str| {
         let e = find(id).expect("catalogued");
@@ -641,6 +658,7 @@ fn direction_steps(
         ("E1", header("E1"), vec![Step::sweep(runs_dir, sweep, model_sha)]),
         ("C4", header("C4"), ablations),
         ("C5", header("C5"), vec![convergence]),
+        ("monitor", header("monitor"), monitor),
     ];
     Ok((file.header(), steps, uses))
 }

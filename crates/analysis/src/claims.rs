@@ -23,6 +23,7 @@ mod directions;
 mod drift;
 mod gradient;
 mod judge_free;
+mod monitor;
 mod second_model;
 pub(crate) mod transition;
 
@@ -32,6 +33,7 @@ pub use directions::direction_claims;
 pub use drift::drift_claims;
 pub use gradient::gradient_alignment_claims;
 pub use judge_free::{judge_free_claims, judge_free_steering_claims};
+pub use monitor::{monitor_claims, monitor_section};
 pub use second_model::{second_model_claims, SecondModelLabel};
 pub use transition::transition_claims;
 

@@ -18,7 +18,8 @@
 //! - [`claims`]: the paper's claims checked against the tables ([`e2_e4_claims`], and
 //!   [`inductive_bias_claims`], which includes [`drift_claims`] and
 //!   [`gradient_alignment_claims`]), and the claims about the mean-diff direction
-//!   ([`direction_claims`]: E1 and CL's C4-C6).
+//!   ([`direction_claims`]: E1 and CL's C4-C6), and the directions as monitors
+//!   ([`monitor_claims`], with its report section [`monitor_section`]).
 //! - [`report`]: [`Claim`], [`Verdict`] and the Markdown report ([`render_report`]), with the
 //!   log-probability propensity of every model beside it ([`propensity_section`]).
 //!
@@ -39,7 +40,8 @@ pub mod table;
 pub use bases::{across_bases, render_bases_report, write_claims_by_base, BaseClaims, ClaimAcrossBases};
 pub use claims::{
     data_claims, direction_claims, drift_claims, e2_e4_claims, gradient_alignment_claims, inductive_bias_claims,
-    judge_free_claims, judge_free_steering_claims, second_model_claims, transition_claims, SecondModelLabel,
+    judge_free_claims, judge_free_steering_claims, monitor_claims, monitor_section, second_model_claims,
+    transition_claims, SecondModelLabel,
 };
 pub use error::{AnalysisError, Result};
 pub use figures::{

@@ -82,6 +82,11 @@ pub struct ResponseRow {
     /// read, copied out. Empty in reports written before judges were pluggable.
     #[serde(default)]
     pub scores: BTreeMap<Criterion, Option<f64>>,
+    /// The answer's monitor scores by direction name: the mean over its answer tokens of the
+    /// residual stream's projection onto a unit misalignment direction (`emlab_probes::monitor`).
+    /// Filled where a step scores answers; empty (and not written) otherwise.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub monitor: BTreeMap<String, f64>,
 }
 
 impl ResponseRow {
@@ -118,6 +123,7 @@ impl ResponseRow {
             em: scores.is_misaligned(),
             em_lenient: scores.is_misaligned_lenient(),
             scores: scores.values.clone(),
+            monitor: BTreeMap::new(),
         }
     }
 }

@@ -12,7 +12,11 @@
 //!   baseline, and ablation of a direction from a LoRA `B` matrix (`B - r r^T B`);
 //! - [`adapter`]: a finetune's adapter seen from the residual stream: the layer it writes into
 //!   ([`residual_layer`], the paper's layer 24) and the adapter with a direction removed from
-//!   what it writes ([`ablate_from_adapter`]).
+//!   what it writes ([`ablate_from_adapter`]);
+//! - [`logistic`]: the L1-regularised logistic regression CL probes the per-token LoRA scalars with;
+//! - [`scalars`]: the per-token scalars `a . x` of rank-1 `down_proj` adapters, which CL probes;
+//! - [`monitor`]: a direction as a misalignment monitor, scoring each answer by the projection of
+//!   its answer-token activations onto the unit direction.
 //!
 //! Everything is generic over the backend; pass a model on an inference backend (not `Autodiff`).
 //! Host arithmetic (means, differences, norms, cosines) is done in f64.
@@ -24,12 +28,18 @@ pub mod activations;
 pub mod adapter;
 pub mod direction;
 mod error;
+pub mod logistic;
+pub mod monitor;
+pub mod scalars;
 
 pub use ablation::{ablate_from_lora_b, ablate_layerwise, ablate_single, random_like_direction, steer};
 pub use activations::LayerMeans;
 pub use adapter::{ablate_from_adapter, residual_layer};
 pub use direction::{layerwise_cosine, mean_diff, select_probe_answers, Directions, JudgeScores, ProbeSelection};
 pub use error::{ProbeError, Result};
+pub use logistic::{L1Logistic, LogisticFit};
+pub use monitor::Monitor;
+pub use scalars::LoraScalars;
 
 #[cfg(test)]
 pub(crate) mod test_support {
