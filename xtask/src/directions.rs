@@ -155,6 +155,18 @@ pub struct Finetune {
 }
 
 impl Finetune {
+    /// The finetune trained by `run`, the run of `step`.
+    pub fn of(run: &Run, step: &crate::pipeline::Step) -> Self {
+        Self {
+            solution: run.solution.clone(),
+            variant: run.variant.clone(),
+            dataset: run.dataset.clone(),
+            seed: run.seed,
+            run: step.dir.clone(),
+            run_hash: step.hash.clone(),
+        }
+    }
+
     /// `lora-general bad_medical seed0`, as in the tables and `experiments/directions.toml`.
     pub fn label(&self) -> String {
         finetune_label(&self.solution, &self.variant, &self.dataset, self.seed as i64)

@@ -6,13 +6,13 @@
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use burn::backend::Autodiff;
 use burn::tensor::backend::Backend;
 use emlab_analysis::Row;
 use emlab_data::{Answer, EvalGroup, Polarity};
 use emlab_eval::seed::group_seed;
-use emlab_eval::{logprob_propensity, Context, PairedAnswer, Report, Sampler, SamplingConfig};
+use emlab_eval::{logprob_propensity, Context, PairedAnswer, Report, ResponseRow, Sampler, SamplingConfig};
 use emlab_model::backend::BackendTask;
 use emlab_model::{CausalLm, ChatTemplate, Interventions, Tokenizer};
 use emlab_train::{train_run, Observer, ProgressBar, Silent, TrainedAdapter};
@@ -31,6 +31,7 @@ use crate::monitor::monitor_step;
 use crate::pipeline::{write_json, Step, StepKind};
 use crate::plan::{EvalSpec, Run};
 use crate::rows::RowKey;
+use crate::scalars::scalars_step;
 use crate::sweep::sweep_step;
 use crate::transition::transition_step;
 
@@ -159,6 +160,12 @@ impl<B: Backend> Evaluator<B> {
     }
 }
 
+/// Reads the judged answers an evaluation wrote (`responses-<condition>.json`).
+pub fn read_responses(path: &Path) -> Result<Vec<ResponseRow>> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", path.display()))
+}
+
 impl BackendTask for Execute<'_> {
     type Output = Result<Executed>;
 
@@ -219,6 +226,7 @@ impl BackendTask for Execute<'_> {
                 StepKind::Convergence(spec) => convergence_step(spec)?,
                 StepKind::Transition(spec) => transition_step(evaluator, spec, &step.dir, observer.as_mut())?,
                 StepKind::Monitor(spec) => monitor_step(evaluator, spec, &step.dir)?,
+                StepKind::Scalars(spec) => scalars_step(evaluator, spec, &step.dir)?,
             };
             step.finish(&rows)?;
             let done = if bars { String::new() } else { format!("{} done: ", tag(i)) };

@@ -26,6 +26,9 @@ pub enum Kind {
     Directions,
     /// One LoRA run followed step by step (`experiments/transition.toml`, MO M6-M8).
     Transition,
+    /// The per-token scalars of C1's multi-layer LoRA, probed and steered
+    /// (`experiments/scalars.toml`; trains C1 first if needed).
+    Scalars,
     /// E2, E4, E6 and E7 rerun on a second base model of the organism (E12's Llama-style family,
     /// E10's register world), into a layout of its own below the profile's.
     SecondModel(SecondModel),
@@ -102,6 +105,21 @@ pub const CATALOGUE: &[Experiment] = &[
         id: "C5",
         title: "convergence: cosines of directions across finetunes and solution types (with C6's)",
         kind: Kind::Directions,
+    },
+    Experiment {
+        id: "C1",
+        title: "CL's minimal organism: a rank-1 LoRA on down_proj of every layer, bad medical advice",
+        kind: Kind::Finetune,
+    },
+    Experiment {
+        id: "C8",
+        title: "probing the multi-layer LoRA's per-token scalars: L1 logistic regressions per answer class",
+        kind: Kind::Scalars,
+    },
+    Experiment {
+        id: "C9",
+        title: "steering by scaling the multi-layer LoRA's adapters, grouped by C8",
+        kind: Kind::Scalars,
     },
     Experiment {
         id: "monitor",

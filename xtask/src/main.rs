@@ -33,6 +33,7 @@ mod pipeline;
 mod plan;
 mod reproduce;
 mod rows;
+mod scalars;
 mod second_model;
 mod smollm2;
 mod sweep;

@@ -25,7 +25,7 @@ use emlab_probes::Monitor;
 use serde::Serialize;
 
 use crate::directions::{DirectionRef, Finetune};
-use crate::execute::Evaluator;
+use crate::execute::{read_responses, Evaluator};
 use crate::pipeline::write_json;
 use crate::rows::RowKey;
 
@@ -70,13 +70,13 @@ pub fn monitor_step<B: Backend>(
         let layer = record.middle_layer();
         let direction = record.directions().with_context(|| format!("the {} monitor", d.finetune.label()))?;
         monitors.push(Monitor::new(layer, direction.layer(layer))?);
-        seen.extend(read_answers(&d.dir.join("responses-probe.json"))?.into_iter().map(|r| r.question));
+        seen.extend(read_responses(&d.dir.join("responses-probe.json"))?.into_iter().map(|r| r.question));
     }
     let mut scored = Vec::new();
     for target in &spec.targets {
         let adapter = target.adapter(evaluator)?;
         let edits = adapter.edits();
-        let mut answers: Vec<ResponseRow> = read_answers(&target.run.join("responses-trained.json"))?
+        let mut answers: Vec<ResponseRow> = read_responses(&target.run.join("responses-trained.json"))?
             .into_iter()
             .filter(|r| !seen.contains(&r.question) && r.coherence.is_some_and(|c| c > COHERENT_MIN))
             .collect();
@@ -114,12 +114,6 @@ pub fn monitor_step<B: Backend>(
         auc("narrow")
     );
     Ok((rows, summary))
-}
-
-/// Reads a step's judged answers.
-fn read_answers(path: &Path) -> Result<Vec<ResponseRow>> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", path.display()))
 }
 
 /// Per monitor (`condition`), over `answers` (group `held_out`): the counts, and where both

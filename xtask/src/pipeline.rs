@@ -22,6 +22,7 @@ use crate::drift::DriftSpec;
 use crate::gradient::GradientSpec;
 use crate::monitor::MonitorSpec;
 use crate::plan::{EvalSpec, Run};
+use crate::scalars::ScalarsSpec;
 use crate::sweep::SweepSpec;
 use crate::transition::TransitionSpec;
 
@@ -64,6 +65,8 @@ pub enum StepKind {
     Transition(Box<TransitionSpec>),
     /// Score held-out finetunes' answers with the directions as monitors.
     Monitor(Box<MonitorSpec>),
+    /// Probe and steer the per-token scalars of C1's multi-layer LoRA (C8, C9).
+    Scalars(Box<ScalarsSpec>),
 }
 
 /// A general solution (E2) and the narrow one (E4) of the same solution type, dataset and seed,
@@ -183,6 +186,13 @@ impl Step {
         Self::new(runs.join("monitor"), label, StepKind::Monitor(Box::new(spec)), model_sha256)
     }
 
+    /// C8's probes and C9's steering of a multi-layer LoRA, in `runs/C8/<finetune>`.
+    pub fn scalars(runs: &Path, spec: ScalarsSpec, model_sha256: &str) -> Self {
+        let dir = runs.join("C8").join(spec.finetune.path());
+        let label = format!("C8-C9 the LoRA scalars of {}: probed and steered", spec.finetune.label());
+        Self::new(dir, label, StepKind::Scalars(Box::new(spec)), model_sha256)
+    }
+
     /// The cosines between all directions, in `runs/C5`.
     pub fn convergence(runs: &Path, spec: ConvergenceSpec, model_sha256: &str) -> Self {
         let label = format!("C5 cosines between the directions of {} finetunes", spec.directions.len());
@@ -241,6 +251,7 @@ impl Step {
                 .into_iter()
                 .chain(spec.targets.iter().map(|t| t.run.as_path()))
                 .collect(),
+            StepKind::Scalars(spec) => vec![spec.finetune.run.as_path()],
         }
     }
 

@@ -33,6 +33,7 @@ use crate::organism_experiments::BaseChecks;
 use crate::paper::{check_inputs, Inputs, Subject, WebText, PROFILE as PAPER, SMOLLM2};
 use crate::pipeline::{write_json, PairSpec, Step, StepKind};
 use crate::plan::{load_experiments, read_toml, EvalSpec, Run};
+use crate::scalars::ScalarsFile;
 use crate::second_model::SecondModel;
 use crate::sweep::SweepSpec;
 use crate::tables::{draw, write_tables, Layout};
@@ -226,7 +227,8 @@ pub fn reproduce(selected: &[&Experiment], layout: &Layout, subject: &Subject, o
     let mut missing = Vec::new();
     let wanted = |kind: Kind| selected.iter().any(|e| e.kind == kind);
     let paper = subject.data().is_some();
-    let finetuning = [Kind::Finetune, Kind::Bias, Kind::Drift, Kind::Gradient, Kind::Directions, Kind::Transition];
+    let finetuning =
+        [Kind::Finetune, Kind::Bias, Kind::Drift, Kind::Gradient, Kind::Directions, Kind::Transition, Kind::Scalars];
     let finetuning_wanted = finetuning.into_iter().filter(|&kind| runs_in(kind, subject)).any(wanted);
     // The paper profile checks every input before any work (the organism's are committed).
     let inputs = match subject {
@@ -387,7 +389,8 @@ fn trains(id: &str, selected: &[&Experiment], subject: &Subject) -> bool {
     let compares = [Kind::Bias, Kind::Drift, Kind::Gradient, Kind::Directions]
         .into_iter()
         .any(|kind| runs_in(kind, subject) && selected.iter().any(|e| e.kind == kind));
-    selected.iter().any(|e| e.id == id) || (compares && PAIRED.contains(&id))
+    let probes_scalars = runs_in(Kind::Scalars, subject) && selected.iter().any(|e| e.kind == Kind::Scalars);
+    selected.iter().any(|e| e.id == id) || (compares && PAIRED.contains(&id)) || (probes_scalars && id == "C1")
 }
 
 /// Why a real model's `profile` skips experiments of `kind`; `None` for those it runs (and for
@@ -405,6 +408,10 @@ fn paper_skip_reason(kind: Kind, profile: &str) -> Option<&'static str> {
         Kind::Gradient if profile == SMOLLM2 => {
             Some("not set up for smollm2 yet: experiments/E11.toml has no smollm2 profile")
         }
+        Kind::Scalars => Some(
+            "not set up for real models: experiments/scalars.toml has no profile for them, and C8 classes \
+             sampled, judged answers",
+        ),
         Kind::Transition if profile == SMOLLM2 => {
             Some("M7 samples and judges EM every few steps, and the smollm2 profile has no judge")
         }
@@ -533,6 +540,21 @@ fn finetune_steps(
             file.specs(profile, template)?.into_iter().map(|s| Step::transition(&runs_dir, s, &transition_identity));
         comparisons.push((Kind::Transition, vec![file.header()], steps.collect()));
     }
+    let scalars_file = read_toml::<ScalarsFile>(&dir.join("scalars.toml"))?;
+    if runs_in(Kind::Scalars, subject) && scalars_file.profiles.contains_key(profile) {
+        let file = scalars_file;
+        let (finetune, run) = all
+            .iter()
+            .find_map(|step| match &step.kind {
+                StepKind::Run(run) if run.experiment == "C1" => {
+                    Some((Finetune::of(run, step), run.as_ref())).filter(|(f, _)| f.label() == file.finetune)
+                }
+                _ => None,
+            })
+            .with_context(|| format!("experiments/scalars.toml: C1 has no {profile} run {:?}", file.finetune))?;
+        let step = Step::scalars(&runs_dir, file.spec(profile, finetune, &run.eval)?, &model_sha);
+        comparisons.push((Kind::Scalars, vec![file.header()], vec![step]));
+    }
     let mut compare = Vec::new();
     for (kind, headers, steps) in comparisons {
         if kind_selected(kind) {
@@ -581,17 +603,7 @@ fn direction_steps(
             _ => None,
         })
         .filter(|(run, _)| PAIRED.contains(&run.experiment.as_str()))
-        .map(|(run, step)| {
-            let finetune = Finetune {
-                solution: run.solution.clone(),
-                variant: run.variant.clone(),
-                dataset: run.dataset.clone(),
-                seed: run.seed,
-                run: step.dir.clone(),
-                run_hash: step.hash.clone(),
-            };
-            (finetune, run)
-        })
+        .map(|(run, step)| (Finetune::of(run, step), run))
         .collect();
     let mut steps = Vec::new();
     let mut refs = Vec::new();

@@ -24,6 +24,7 @@ mod drift;
 mod gradient;
 mod judge_free;
 mod monitor;
+mod scalars;
 mod second_model;
 pub(crate) mod transition;
 
@@ -34,6 +35,7 @@ pub use drift::drift_claims;
 pub use gradient::gradient_alignment_claims;
 pub use judge_free::{judge_free_claims, judge_free_steering_claims};
 pub use monitor::{monitor_claims, monitor_section};
+pub use scalars::scalar_claims;
 pub use second_model::{second_model_claims, SecondModelLabel};
 pub use transition::transition_claims;
 

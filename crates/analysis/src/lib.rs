@@ -40,7 +40,7 @@ pub mod table;
 pub use bases::{across_bases, render_bases_report, write_claims_by_base, BaseClaims, ClaimAcrossBases};
 pub use claims::{
     data_claims, direction_claims, drift_claims, e2_e4_claims, gradient_alignment_claims, inductive_bias_claims,
-    judge_free_claims, judge_free_steering_claims, monitor_claims, monitor_section, second_model_claims,
+    judge_free_claims, judge_free_steering_claims, monitor_claims, monitor_section, scalar_claims, second_model_claims,
     transition_claims, SecondModelLabel,
 };
 pub use error::{AnalysisError, Result};

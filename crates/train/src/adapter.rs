@@ -224,9 +224,16 @@ impl<B: Backend> TrainedAdapter<B> {
     /// The same adapter with its norm multiplied by `factor`: `v * factor`, or `B * factor` (so
     /// `B A` scales exactly). For a power of two, [`Self::norm`] scales exactly too.
     pub fn scaled(&self, factor: f32) -> Self {
+        self.scaled_by_layer(|_| factor)
+    }
+
+    /// The same adapter with what it writes at layer `l` multiplied by `factor(l)`: a steering
+    /// vector by its layer's factor, each LoRA site's `B` by its layer's. CL steers its
+    /// multi-layer adapter this way, scaling some layers' adapters and zeroing the others.
+    pub fn scaled_by_layer(&self, factor: impl Fn(usize) -> f32) -> Self {
         match self {
             Self::Steering(v) => Self::Steering(SteeringVector {
-                vector: Param::from_tensor(v.vector.val().detach().mul_scalar(factor)),
+                vector: Param::from_tensor(v.vector.val().detach().mul_scalar(factor(v.layer))),
                 layer: v.layer,
                 alpha: v.alpha,
             }),
@@ -237,7 +244,7 @@ impl<B: Backend> TrainedAdapter<B> {
                     .map(|f| LoraFactor {
                         site: f.site,
                         a: Param::from_tensor(f.a.val().detach()),
-                        b: Param::from_tensor(f.b.val().detach().mul_scalar(factor)),
+                        b: Param::from_tensor(f.b.val().detach().mul_scalar(factor(f.site.0))),
                     })
                     .collect(),
                 config: lora.config.clone(),
@@ -314,6 +321,28 @@ mod tests {
             let adapter = trained(TrainedAdapter::<B>::init(&spec, model.config(), &Default::default()).unwrap());
             assert!(adapter.norm() > 0.0);
             assert_eq!(adapter.scaled(2.0).norm(), 2.0 * adapter.norm(), "{spec:?}");
+        }
+    }
+
+    /// Scaling layer by layer scales each site's `B` by its layer's factor and leaves `A`: zeroing
+    /// every layer but one leaves that layer's factor alone.
+    #[test]
+    fn scaled_by_layer_scales_each_sites_b() {
+        let model = model();
+        let adapter = trained(TrainedAdapter::<B>::init(&lora_spec(), model.config(), &Default::default()).unwrap());
+        let TrainedAdapter::Lora(lora) = &adapter else { unreachable!() };
+        let layers: Vec<usize> = lora.factors.iter().map(|f| f.site.0).collect();
+        let keep = layers[0];
+        let scaled = adapter.scaled_by_layer(|l| if l == keep { 3.0 } else { 0.0 });
+        let TrainedAdapter::Lora(scaled) = &scaled else { unreachable!() };
+        for (before, after) in lora.factors.iter().zip(&scaled.factors) {
+            let factor = if before.site.0 == keep { 3.0 } else { 0.0 };
+            assert_eq!(after.a.val().into_data(), before.a.val().into_data());
+            let (b0, b1) = (
+                before.b.val().into_data().to_vec::<f32>().unwrap(),
+                after.b.val().into_data().to_vec::<f32>().unwrap(),
+            );
+            b0.iter().zip(&b1).for_each(|(x, y)| assert_eq!(*y, factor * x));
         }
     }
 
