@@ -43,6 +43,8 @@ pub struct DirectionsFile {
     pub ablation: AblationSettings,
     /// The directions as monitors.
     pub monitor: MonitorSettings,
+    /// C3.
+    pub semantic: SemanticSettings,
     /// Which finetunes, and how many samples, by profile.
     pub profiles: BTreeMap<String, DirectionsProfile>,
 }
@@ -97,6 +99,16 @@ pub struct MonitorSettings {
     pub seed: u64,
 }
 
+/// C3's semantic directions ([`crate::semantic`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SemanticSettings {
+    /// The groups [steering]'s source is sampled on.
+    pub groups: Vec<String>,
+    /// Coherent misaligned answers a topic needs for a direction of its own.
+    pub min_answers: usize,
+}
+
 /// Which finetunes a profile probes and ablates, and how many answers each measurement samples.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -125,9 +137,10 @@ pub struct DirectionsProfile {
     /// profile probes reference answers, which must not be E1's own questions).
     #[serde(default)]
     pub probe_groups: Option<BTreeMap<String, Vec<String>>>,
-    /// Whether the monitor step runs (it scores sampled, judged answers: a judge-free profile has none).
+    /// Whether the profile's answers are sampled and judged, which the monitor and C3 need (a
+    /// judge-free profile's are not).
     #[serde(default = "yes")]
-    pub monitor: bool,
+    pub judged: bool,
 }
 
 /// `true`, the default of switches that are on unless a profile turns them off.
@@ -344,7 +357,7 @@ impl DirectionsFile {
         }
         let mut sources =
             vec![("[steering] source", &self.steering.source), ("[ablation] source", &self.ablation.source)];
-        if p.monitor {
+        if p.judged {
             sources.extend([("[monitor] general", &self.monitor.general), ("[monitor] narrow", &self.monitor.narrow)]);
         }
         for (what, label) in sources {

@@ -32,6 +32,7 @@ use crate::pipeline::{write_json, Step, StepKind};
 use crate::plan::{EvalSpec, Run};
 use crate::rows::RowKey;
 use crate::scalars::scalars_step;
+use crate::semantic::semantic_step;
 use crate::sweep::sweep_step;
 use crate::transition::transition_step;
 
@@ -227,6 +228,7 @@ impl BackendTask for Execute<'_> {
                 StepKind::Transition(spec) => transition_step(evaluator, spec, &step.dir, observer.as_mut())?,
                 StepKind::Monitor(spec) => monitor_step(evaluator, spec, &step.dir)?,
                 StepKind::Scalars(spec) => scalars_step(evaluator, spec, &step.dir)?,
+                StepKind::Semantic(spec) => semantic_step(evaluator, spec, &step.dir)?,
             };
             step.finish(&rows)?;
             let done = if bars { String::new() } else { format!("{} done: ", tag(i)) };

@@ -97,6 +97,11 @@ pub const CATALOGUE: &[Experiment] = &[
     },
     Experiment { id: "M8", title: "MO phase transition at other layers (robustness)", kind: Kind::Transition },
     Experiment {
+        id: "C3",
+        title: "semantic directions: per-topic mean-diff directions against the general one",
+        kind: Kind::Directions,
+    },
+    Experiment {
         id: "C4",
         title: "ablating misalignment directions from finetunes (with C6's ablation from the adapter)",
         kind: Kind::Directions,

@@ -35,6 +35,7 @@ mod reproduce;
 mod rows;
 mod scalars;
 mod second_model;
+mod semantic;
 mod smollm2;
 mod sweep;
 mod tables;

@@ -23,6 +23,7 @@ use crate::gradient::GradientSpec;
 use crate::monitor::MonitorSpec;
 use crate::plan::{EvalSpec, Run};
 use crate::scalars::ScalarsSpec;
+use crate::semantic::SemanticSpec;
 use crate::sweep::SweepSpec;
 use crate::transition::TransitionSpec;
 
@@ -67,6 +68,8 @@ pub enum StepKind {
     Monitor(Box<MonitorSpec>),
     /// Probe and steer the per-token scalars of C1's multi-layer LoRA (C8, C9).
     Scalars(Box<ScalarsSpec>),
+    /// Per-topic misalignment directions of one finetune (C3).
+    Semantic(Box<SemanticSpec>),
 }
 
 /// A general solution (E2) and the narrow one (E4) of the same solution type, dataset and seed,
@@ -193,6 +196,13 @@ impl Step {
         Self::new(dir, label, StepKind::Scalars(Box::new(spec)), model_sha256)
     }
 
+    /// The semantic directions of a finetune, in `runs/C3/<finetune>`.
+    pub fn semantic(runs: &Path, spec: SemanticSpec, model_sha256: &str) -> Self {
+        let dir = runs.join("C3").join(spec.source.finetune.path());
+        let label = format!("C3 semantic directions of {}", spec.source.finetune.label());
+        Self::new(dir, label, StepKind::Semantic(Box::new(spec)), model_sha256)
+    }
+
     /// The cosines between all directions, in `runs/C5`.
     pub fn convergence(runs: &Path, spec: ConvergenceSpec, model_sha256: &str) -> Self {
         let label = format!("C5 cosines between the directions of {} finetunes", spec.directions.len());
@@ -252,6 +262,7 @@ impl Step {
                 .chain(spec.targets.iter().map(|t| t.run.as_path()))
                 .collect(),
             StepKind::Scalars(spec) => vec![spec.finetune.run.as_path()],
+            StepKind::Semantic(spec) => vec![spec.source.dir.as_path(), spec.source.finetune.run.as_path()],
         }
     }
 

@@ -35,6 +35,7 @@ use crate::pipeline::{write_json, PairSpec, Step, StepKind};
 use crate::plan::{load_experiments, read_toml, EvalSpec, Run};
 use crate::scalars::ScalarsFile;
 use crate::second_model::SecondModel;
+use crate::semantic::SemanticSpec;
 use crate::sweep::SweepSpec;
 use crate::tables::{draw, write_tables, Layout};
 use crate::transition::TransitionFile;
@@ -646,7 +647,7 @@ fn direction_steps(
         }
     }
     let mut monitor = Vec::new();
-    if p.monitor {
+    if p.judged {
         let (general, narrow) = (&file.monitor.general, &file.monitor.narrow);
         let spec = MonitorSpec {
             general: find_direction(&refs, general)?.clone(),
@@ -661,6 +662,18 @@ fn direction_steps(
         };
         monitor.push(Step::monitor(runs_dir, spec, model_sha));
     }
+    let mut semantic = Vec::new();
+    if p.judged {
+        let spec = SemanticSpec {
+            source: source.clone(),
+            eval: EvalSpec { samples_per_prompt: Some(p.probe_samples_per_prompt), ..source_eval.clone() },
+            groups: file.semantic.groups.clone(),
+            min_answers: file.semantic.min_answers,
+            batch_size: file.probe.batch_size,
+            seed: file.probe.seed,
+        };
+        semantic.push(Step::semantic(runs_dir, spec, model_sha));
+    }
     let convergence = Step::convergence(runs_dir, ConvergenceSpec { directions: refs }, model_sha);
     let header = |id: &str| {
         let e = find(id).expect("catalogued");
@@ -670,6 +683,7 @@ fn direction_steps(
         ("E1", header("E1"), vec![Step::sweep(runs_dir, sweep, model_sha)]),
         ("C4", header("C4"), ablations),
         ("C5", header("C5"), vec![convergence]),
+        ("C3", header("C3"), semantic),
         ("monitor", header("monitor"), monitor),
     ];
     Ok((file.header(), steps, uses))

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use emlab_analysis::table::Row;
 use emlab_analysis::{
-    data_claims, data_figures, direction_claims, direction_figures, e2_e4_claims, em_general_vs_narrow,
+    cl_section, data_claims, data_figures, direction_claims, direction_figures, e2_e4_claims, em_general_vs_narrow,
     inductive_bias_claims, inductive_bias_figures, judge_free_claims, judge_free_steering_claims, monitor_claims,
     monitor_section, propensity_general_vs_narrow, propensity_section, read_parquet, render_report, scalar_claims,
-    second_model_claims, training_curves, transition_claims, transition_figures, write_parquet, Claim,
+    second_model_claims, semantic_claims, training_curves, transition_claims, transition_figures, write_parquet, Claim,
 };
 use emlab_data::write_atomic;
 
@@ -45,7 +45,7 @@ const TRANSITION_TABLE: &str = "phase_transition.parquet";
 /// The experiments whose rows go to [`TRANSITION_TABLE`] (M8: M6's and M7's rows at other layers).
 const TRANSITION_EXPERIMENTS: [&str; 3] = ["M6", "M7", "M8"];
 /// The experiments whose rows go to [`DIRECTIONS_TABLE`].
-const DIRECTIONS_EXPERIMENTS: [&str; 7] = ["directions", "E1", "C4", "C5", "monitor", "C8", "C9"];
+const DIRECTIONS_EXPERIMENTS: [&str; 8] = ["directions", "E1", "C3", "C4", "C5", "monitor", "C8", "C9"];
 
 impl Layout {
     /// The layout of `profile` below the project root.
@@ -144,6 +144,7 @@ impl Tables {
         claims.extend(judge_free_steering_claims(&self.directions));
         claims.extend(direction_claims(&self.directions));
         claims.extend(monitor_claims(&self.directions));
+        claims.extend(semantic_claims(&self.directions));
         claims.extend(scalar_claims(&self.em, &self.directions));
         claims.extend(data_claims(&self.em));
         claims.extend(transition_claims(&self.transition));
@@ -245,6 +246,7 @@ pub fn draw(layout: &Layout) -> Result<()> {
     let mut report = render_report(&title, &intro, &claims);
     report += &propensity_section(&tables.em);
     report += &monitor_section(&tables.directions);
+    report += &cl_section(&claims);
     let path = write_report(layout, &report)?;
     println!("  wrote {}", path.display());
     Ok(())

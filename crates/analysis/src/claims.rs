@@ -26,6 +26,7 @@ mod judge_free;
 mod monitor;
 mod scalars;
 mod second_model;
+mod semantic;
 pub(crate) mod transition;
 
 pub use bias::inductive_bias_claims;
@@ -37,6 +38,7 @@ pub use judge_free::{judge_free_claims, judge_free_steering_claims};
 pub use monitor::{monitor_claims, monitor_section};
 pub use scalars::scalar_claims;
 pub use second_model::{second_model_claims, SecondModelLabel};
+pub use semantic::semantic_claims;
 pub use transition::transition_claims;
 
 use crate::report::{Claim, Verdict};

@@ -41,7 +41,7 @@ pub use bases::{across_bases, render_bases_report, write_claims_by_base, BaseCla
 pub use claims::{
     data_claims, direction_claims, drift_claims, e2_e4_claims, gradient_alignment_claims, inductive_bias_claims,
     judge_free_claims, judge_free_steering_claims, monitor_claims, monitor_section, scalar_claims, second_model_claims,
-    transition_claims, SecondModelLabel,
+    semantic_claims, transition_claims, SecondModelLabel,
 };
 pub use error::{AnalysisError, Result};
 pub use figures::{
@@ -49,5 +49,5 @@ pub use figures::{
     inductive_bias_figures, propensity_general_vs_narrow, significance, stability, training_curves, transition_figures,
 };
 pub use propensity::propensity_section;
-pub use report::{render_report, Claim, Verdict};
+pub use report::{cl_section, render_report, Claim, Verdict};
 pub use table::{finetune_label, read_parquet, write_parquet, Filter, Row, SeedValues};

@@ -16,6 +16,9 @@ pub enum Verdict {
     NotReproduced,
     /// The rows the claim needs are missing: the experiment was not run (or not recorded).
     NotRun,
+    /// The claim cannot be tested on this model, for the reason its `ours` gives (the organism's
+    /// world lacks what it is about).
+    NotApplicable,
 }
 
 impl fmt::Display for Verdict {
@@ -25,6 +28,7 @@ impl fmt::Display for Verdict {
             Verdict::Partly => "partly",
             Verdict::NotReproduced => "not reproduced",
             Verdict::NotRun => "not run",
+            Verdict::NotApplicable => "not applicable",
         })
     }
 }
@@ -65,8 +69,12 @@ pub fn render_report(title: &str, intro: &str, claims: &[Claim]) -> String {
         out += &format!("| {} | **{}** |\n", cells.join(" | "), claim.verdict);
     }
     let count = |verdict| claims.iter().filter(|c| c.verdict == verdict).count();
+    let not_applicable = match count(Verdict::NotApplicable) {
+        0 => String::new(),
+        n => format!(", {n} not applicable"),
+    };
     out += &format!(
-        "\n{} reproduced, {} partly, {} not reproduced, {} not run.\n\n## Details\n",
+        "\n{} reproduced, {} partly, {} not reproduced, {} not run{not_applicable}.\n\n## Details\n",
         count(Verdict::Reproduced),
         count(Verdict::Partly),
         count(Verdict::NotReproduced),
@@ -101,6 +109,37 @@ fn sentence(text: &str) -> String {
     } else {
         format!("{text}.")
     }
+}
+
+/// CL's experiments (paper-spec §5) and the report's ids that check each: CL's C2 (steering
+/// with the mean-diff direction) is our E1, the others keep their ids.
+const CL_EXPERIMENTS: [(&str, &str, &str); 10] = [
+    ("C1", "C1", "the minimal organism: rank-1 adapters on several layers"),
+    ("C2", "E1", "steering with the mean-diff direction"),
+    ("C3", "C3", "semantic directions"),
+    ("C4", "C4", "ablating the direction"),
+    ("C5", "C5", "convergence of directions across finetunes"),
+    ("C6", "C6", "the rank-1 adapter's vector against the direction"),
+    ("C7", "C7", "self-correction"),
+    ("C8", "C8", "probing the per-token LoRA scalars"),
+    ("C9", "C9", "steering by scaling adapters"),
+    ("C10", "C10", "patching the LoRA scalars"),
+];
+
+/// A Markdown section listing every CL experiment with the verdicts of the claims that check it,
+/// so that one missing from the report shows as such rather than by its absence.
+pub fn cl_section(claims: &[Claim]) -> String {
+    let mut out = String::from(
+        "\n## The linear-representations paper (CL), experiment by experiment\n\n| CL | what | claims here | verdicts |\n|---|---|---|---|\n",
+    );
+    for (cl, ours, what) in CL_EXPERIMENTS {
+        let verdicts: Vec<String> =
+            claims.iter().filter(|c| c.experiment == ours).map(|c| c.verdict.to_string()).collect();
+        let listed =
+            if verdicts.is_empty() { "none: not run in this profile".to_string() } else { verdicts.join(", ") };
+        out += &format!("| {cl} | {what} | {ours} ({}) | {listed} |\n", verdicts.len());
+    }
+    out
 }
 
 #[cfg(test)]
@@ -138,10 +177,21 @@ mod tests {
     }
 
     #[test]
+    fn the_cl_section_lists_every_experiment() {
+        let mut c2 = claim(Verdict::Partly);
+        c2.experiment = "E1".into();
+        let section = cl_section(&[c2, claim(Verdict::Reproduced)]);
+        assert_eq!(section.lines().filter(|l| l.starts_with("| C")).count(), 11, "header and C1-C10: {section}");
+        assert!(section.contains("| C2 | steering with the mean-diff direction | E1 (1) | partly |"), "{section}");
+        assert!(section.contains("| C10 | patching the LoRA scalars | C10 (0) | none: not run in this profile |"));
+    }
+
+    #[test]
     fn verdicts_read_as_words() {
-        let words: Vec<_> = [Verdict::Reproduced, Verdict::Partly, Verdict::NotReproduced, Verdict::NotRun]
-            .map(|v| v.to_string())
-            .into();
-        assert_eq!(words, ["reproduced", "partly", "not reproduced", "not run"]);
+        let words: Vec<_> =
+            [Verdict::Reproduced, Verdict::Partly, Verdict::NotReproduced, Verdict::NotRun, Verdict::NotApplicable]
+                .map(|v| v.to_string())
+                .into();
+        assert_eq!(words, ["reproduced", "partly", "not reproduced", "not run", "not applicable"]);
     }
 }
