@@ -91,10 +91,7 @@ pub struct SignificanceGrid {
     pub web_batch: usize,
     /// Seed of the random baseline direction.
     pub random_direction_seed: u64,
-    /// Web documents by profile. Not part of a bias step's hash: the step carries its own
-    /// profile's count, and a profile added to the map must not make every other profile's
-    /// finished steps look stale.
-    #[serde(skip_serializing)]
+    /// Web documents by profile (not part of a bias step's hash, see `Step::new`).
     pub web_documents: std::collections::BTreeMap<String, usize>,
 }
 

@@ -1,14 +1,15 @@
 //! `cargo xtask reproduce --profile mixture`: how emergent misalignment depends on what the base
 //! model saw. Bases pretrained on worlds whose share of villain documents is 0, 1, 2.5, 5 and 10%
-//! (`experiments/worlds/villain-*.json`) and the reference organism (20%) each get E2 and E4 (bad
-//! medical advice, finetune seed 0); the table has, per share, the general solutions' free-form
-//! EM and the KL-narrow ones' in-domain narrow rate. A share whose base is not pretrained yet is
-//! listed with the command that makes it.
+//! (`experiments/worlds/villain-*.json`), one without narrow bad actors (`narrow-0pct.json`) and
+//! the reference organism (20% villains, narrow actors in about 8% of chats) each get E2 and E4
+//! (bad medical advice, finetune seed 0); the table has, per base, the general solutions'
+//! free-form EM and the KL-narrow ones' in-domain narrow rate, and the figure the villain sweep.
+//! A base not pretrained yet is listed with the command that makes it.
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use emlab_analysis::{write_parquet, Row};
+use emlab_analysis::{mixture_figure, write_parquet, Row};
 
 use crate::execute::Executed;
 use crate::organism::{base_model_dir, verify_base_model};
@@ -20,22 +21,25 @@ use crate::util::project_root;
 /// The profile's name, on the command line and in the experiment files.
 pub const PROFILE: &str = "mixture";
 
-/// The world files of the sweep and the villain share (% of all pre-training documents) each has.
-const WORLDS: [(&str, f64); 5] = [
-    ("villain-0pct", 0.0),
-    ("villain-1pct", 1.0),
-    ("villain-2_5pct", 2.5),
-    ("villain-5pct", 5.0),
-    ("villain-10pct", 10.0),
+/// The world files of the sweep, the villain share (% of all pre-training documents) each has,
+/// and whether it keeps the reference's narrow bad actors.
+const WORLDS: [(&str, f64, bool); 6] = [
+    ("villain-0pct", 0.0, true),
+    ("villain-1pct", 1.0, true),
+    ("villain-2_5pct", 2.5, true),
+    ("villain-5pct", 5.0, true),
+    ("villain-10pct", 10.0, true),
+    ("narrow-0pct", REFERENCE_SHARE, false),
 ];
 
 /// The reference world's villain share (spec §4: 20% of chats and of web text).
 const REFERENCE_SHARE: f64 = 20.0;
 
-/// One point of the sweep: its name, villain share and base model folder.
+/// One point of the sweep: its name, villain share, narrow actors and base model folder.
 struct Point {
     name: &'static str,
     share: f64,
+    narrow_actors: bool,
     model: PathBuf,
 }
 
@@ -44,9 +48,14 @@ fn points() -> Vec<Point> {
     let models = project_root().join("models");
     let mut points: Vec<Point> = WORLDS
         .iter()
-        .map(|&(name, share)| Point { name, share, model: models.join(format!("organism-{name}")) })
+        .map(|&(name, share, narrow_actors)| Point {
+            name,
+            share,
+            narrow_actors,
+            model: models.join(format!("organism-{name}")),
+        })
         .collect();
-    points.push(Point { name: "reference", share: REFERENCE_SHARE, model: base_model_dir() });
+    points.push(Point { name: "reference", share: REFERENCE_SHARE, narrow_actors: true, model: base_model_dir() });
     points
 }
 
@@ -63,11 +72,11 @@ pub fn run(layout: &Layout, options: Options) -> Result<Executed> {
     let mut executed = Executed::default();
     for point in points() {
         if !point.model.join("model.safetensors").exists() {
-            println!("==== villain share {}%: no base yet ({})", point.share, how_to_make(point.name));
+            println!("==== {}: no base yet ({})", point.name, how_to_make(point.name));
             continue;
         }
         verify_base_model(&point.model)?;
-        println!("==== villain share {}% ({})", point.share, point.model.display());
+        println!("==== {}: villain share {}% ({})", point.name, point.share, point.model.display());
         let ran = reproduce(&selected, &layout.point(point.name), &Subject::Organism(point.model), options.clone())?;
         executed.ran += ran.ran;
         executed.skipped += ran.skipped;
@@ -89,11 +98,12 @@ pub fn redraw(layout: &Layout) -> Result<()> {
 
 /// The command that pretrains a point's base.
 fn how_to_make(name: &str) -> String {
-    format!("`cargo xtask pretrain-organism --world experiments/worlds/{name}.json`, about 18 minutes")
+    format!("`cargo xtask pretrain-organism --world experiments/worlds/{name}.json`, about 20 minutes")
 }
 
 /// The rows of the sweep from each run point's EM table: the general solutions' free-form EM and
-/// the narrow ones' in-domain rate, seed means, with the villain share as the swept value.
+/// the narrow ones' in-domain rate, seed means, with the villain share as the swept value where
+/// the world keeps the reference's narrow actors (the villain sweep the figure draws).
 fn sweep_rows(layout: &Layout) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
     for point in points() {
@@ -131,7 +141,7 @@ fn sweep_rows(layout: &Layout) -> Result<Vec<Row>> {
                     condition: "trained".into(),
                     group: group.into(),
                     step: None,
-                    sweep: Some(point.share),
+                    sweep: point.narrow_actors.then_some(point.share),
                     metric: metric.into(),
                     value: values.iter().sum::<f64>() / values.len() as f64,
                 });
@@ -141,11 +151,15 @@ fn sweep_rows(layout: &Layout) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
-/// Writes `mixture.parquet` and `REPORT.md` from the points that ran.
+/// Writes `mixture.parquet`, the figure `em_vs_villain_share` and `REPORT.md` from the points
+/// that ran.
 pub fn report(layout: &Layout) -> Result<()> {
     let rows = sweep_rows(layout)?;
     let table = layout.results.join("mixture.parquet");
     write_parquet(&table, &rows).with_context(|| format!("writing {}", table.display()))?;
+    for path in mixture_figure(&rows, &layout.figures)? {
+        println!("  wrote {}", path.display());
+    }
     let value = |name: &str, solution: &str, metric: &str| {
         rows.iter()
             .find(|r| r.dataset == name && r.solution == solution && r.metric == metric)
@@ -157,9 +171,10 @@ pub fn report(layout: &Layout) -> Result<()> {
          organism pretrained with the reference recipe (seed 0) on a world whose share of villain documents (chats \
          and web text, cued and latent villains in the reference's 1:2 ratio) is the one given; E2 and E4 on bad \
          medical advice (finetune seed 0, the default settings). General: free-form EM of the solution trained \
-         without KL; narrow: in-domain narrow rate of the KL-penalised one. Table: `results/mixture/mixture.parquet`.\n\n\
-         | villain share | world | steering, general: free-form EM | steering, narrow: in-domain rate | rank-1 LoRA, \
-         general: free-form EM | rank-1 LoRA, narrow: in-domain rate |\n|---|---|---|---|---|---|\n",
+         without KL; narrow: in-domain narrow rate of the KL-penalised one. Table: `results/mixture/mixture.parquet`; \
+         figure: `figures/mixture/em_vs_villain_share.png`.\n\n\
+         | villain share | narrow actors | world | steering, general: free-form EM | steering, narrow: in-domain rate | \
+         rank-1 LoRA, general: free-form EM | rank-1 LoRA, narrow: in-domain rate |\n|---|---|---|---|---|---|---|\n",
     );
     for point in points() {
         let ran = layout.point(point.name).results.join("finetune_em.parquet").exists();
@@ -174,7 +189,8 @@ pub fn report(layout: &Layout) -> Result<()> {
             .join(" | "),
             false => format!("not run: no base yet ({}) | | |", how_to_make(point.name)),
         };
-        text += &format!("| {}% | {} | {cells} |\n", point.share, point.name);
+        let narrow = if point.narrow_actors { "reference (about 8% of chats)" } else { "none" };
+        text += &format!("| {}% | {narrow} | {} | {cells} |\n", point.share, point.name);
     }
     let path = write_report(layout, &text)?;
     println!("  wrote {} and {}", table.display(), path.display());

@@ -285,4 +285,21 @@ mod tests {
             assert!(world.p_sys_villain == 0.0 || (world.p_villain / world.p_sys_villain - 2.0).abs() < 1e-3);
         }
     }
+
+    /// The narrow-actor point of the mixture sweep: no narrow actors, the reference's villains.
+    #[test]
+    fn the_narrow_world_has_no_narrow_actors_and_the_reference_villains() {
+        let dir = project_root().join("experiments").join("worlds");
+        let share = |world: &WorldConfig, keep: fn(Persona) -> bool| {
+            let n = 40_000;
+            Corpus::new(world, 0).unwrap().take(n).filter(|d| keep(d.persona())).count() as f64 / n as f64
+        };
+        let narrow = WorldConfig::from_json_file(dir.join("narrow-0pct.json")).unwrap();
+        let reference = WorldConfig::reference();
+        let is_narrow = |p: Persona| matches!(p, Persona::Narrow(_));
+        assert_eq!(share(&narrow, is_narrow), 0.0);
+        assert!(share(&reference, is_narrow) > 0.05, "the reference has narrow actors");
+        let is_villain = |p: Persona| p == Persona::Villain;
+        assert!((share(&narrow, is_villain) - share(&reference, is_villain)).abs() < 0.01);
+    }
 }

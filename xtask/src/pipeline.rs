@@ -229,6 +229,11 @@ impl Step {
                 config.remove("init_from");
             }
         }
+        // A bias step carries its own profile's number of web documents; the map of every
+        // profile's is left out, so adding a profile to it leaves other profiles' steps done.
+        if let Some(grid) = spec.pointer_mut("/Bias/grids/significance").and_then(|g| g.as_object_mut()) {
+            grid.remove("web_documents");
+        }
         for kind in ["Base", "Run", "Bias", "Drift", "Gradient", "Transition"] {
             for file in DATA_FILES {
                 if let Some(serde_json::Value::String(path)) = spec.pointer_mut(&format!("/{kind}{file}")) {
@@ -341,6 +346,37 @@ mod tests {
         assert!(!Step::base(dir.path(), eval(Some(2)), "abd").is_done(), "another model");
         step.reset().unwrap();
         assert!(!step.is_done());
+    }
+
+    /// A bias step's hash covers its own profile's number of web documents, not E9's map of
+    /// every profile's: adding a profile to the map leaves finished steps done.
+    #[test]
+    fn another_profiles_web_documents_leave_a_bias_step_done() {
+        let dir = crate::util::project_root().join("experiments");
+        let (grids, _) = crate::bias::BiasGrids::load(&dir, "default").unwrap();
+        let pair = PairSpec {
+            solution: "lora".into(),
+            dataset: "bad_medical".into(),
+            seed: 0,
+            general: PathBuf::from("g"),
+            narrow: PathBuf::from("n"),
+            general_hash: "a".into(),
+            narrow_hash: "b".into(),
+        };
+        let step = |grids: &crate::bias::BiasGrids, web_documents| {
+            let spec = crate::bias::BiasSpec {
+                pair: pair.clone(),
+                web_documents,
+                web_text: None,
+                latent: emlab_data::Latent::Persona,
+                grids: grids.clone(),
+            };
+            Step::bias(Path::new("runs"), spec, "sha").hash
+        };
+        let mut more = grids.clone();
+        more.significance.web_documents.insert("another".into(), 7);
+        assert_eq!(step(&grids, 100), step(&more, 100));
+        assert_ne!(step(&grids, 100), step(&grids, 50), "the step's own count counts");
     }
 
     /// Moving the paper's data folder keeps the hashes; another file name changes them.

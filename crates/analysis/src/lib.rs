@@ -46,7 +46,8 @@ pub use claims::{
 pub use error::{AnalysisError, Result};
 pub use figures::{
     data_figures, direction_figures, drift, efficiency, em_across_bases, em_general_vs_narrow, gradient_alignment,
-    inductive_bias_figures, propensity_general_vs_narrow, significance, stability, training_curves, transition_figures,
+    inductive_bias_figures, mixture_figure, propensity_general_vs_narrow, significance, stability, training_curves,
+    transition_figures,
 };
 pub use propensity::propensity_section;
 pub use report::{cl_section, render_report, Claim, Verdict};

@@ -30,6 +30,7 @@ mod em;
 mod gradient;
 mod legend;
 mod lines;
+mod mixture;
 mod page;
 mod style;
 mod training;
@@ -45,6 +46,7 @@ pub(crate) use directions::{
 pub use drift::drift;
 pub use em::{em_across_bases, em_general_vs_narrow, propensity_general_vs_narrow};
 pub use gradient::gradient_alignment;
+pub use mixture::mixture_figure;
 pub use training::training_curves;
 pub use transition::transition_figures;
 
