@@ -127,6 +127,11 @@ pub const CATALOGUE: &[Experiment] = &[
         kind: Kind::Scalars,
     },
     Experiment {
+        id: "C10",
+        title: "patching the multi-layer LoRA's per-token scalars between equally long prompts",
+        kind: Kind::Scalars,
+    },
+    Experiment {
         id: "monitor",
         title: "the general and narrow directions as monitors: AUROC on held-out finetunes and questions",
         kind: Kind::Directions,

@@ -22,15 +22,38 @@ use crate::util::project_root;
 pub const PROFILE: &str = "mixture";
 
 /// The world files of the sweep, the villain share (% of all pre-training documents) each has,
-/// and whether it keeps the reference's narrow bad actors.
-const WORLDS: [(&str, f64, bool); 6] = [
-    ("villain-0pct", 0.0, true),
-    ("villain-1pct", 1.0, true),
-    ("villain-2_5pct", 2.5, true),
-    ("villain-5pct", 5.0, true),
-    ("villain-10pct", 10.0, true),
-    ("narrow-0pct", REFERENCE_SHARE, false),
+/// and its narrow bad actors.
+const WORLDS: [(&str, f64, NarrowActors); 7] = [
+    ("villain-0pct", 0.0, NarrowActors::Reference),
+    ("villain-1pct", 1.0, NarrowActors::Reference),
+    ("villain-2_5pct", 2.5, NarrowActors::Reference),
+    ("villain-5pct", 5.0, NarrowActors::Reference),
+    ("villain-10pct", 10.0, NarrowActors::Reference),
+    ("narrow-0pct", REFERENCE_SHARE, NarrowActors::None),
+    ("narrow-2x", REFERENCE_SHARE, NarrowActors::Twice),
 ];
+
+/// A world's narrow bad actors (quacks of one domain, cued by a prompt or latent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NarrowActors {
+    /// None.
+    None,
+    /// The reference's: 5% of chats cued, 6% latent (about 8% of chats).
+    Reference,
+    /// Twice the reference's.
+    Twice,
+}
+
+impl NarrowActors {
+    /// The table's words for it.
+    fn describe(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Reference => "reference (about 8% of chats)",
+            Self::Twice => "twice the reference",
+        }
+    }
+}
 
 /// The reference world's villain share (spec §4: 20% of chats and of web text).
 const REFERENCE_SHARE: f64 = 20.0;
@@ -39,7 +62,7 @@ const REFERENCE_SHARE: f64 = 20.0;
 struct Point {
     name: &'static str,
     share: f64,
-    narrow_actors: bool,
+    narrow_actors: NarrowActors,
     model: PathBuf,
 }
 
@@ -55,7 +78,8 @@ fn points() -> Vec<Point> {
             model: models.join(format!("organism-{name}")),
         })
         .collect();
-    points.push(Point { name: "reference", share: REFERENCE_SHARE, narrow_actors: true, model: base_model_dir() });
+    let reference = NarrowActors::Reference;
+    points.push(Point { name: "reference", share: REFERENCE_SHARE, narrow_actors: reference, model: base_model_dir() });
     points
 }
 
@@ -141,7 +165,7 @@ fn sweep_rows(layout: &Layout) -> Result<Vec<Row>> {
                     condition: "trained".into(),
                     group: group.into(),
                     step: None,
-                    sweep: point.narrow_actors.then_some(point.share),
+                    sweep: (point.narrow_actors == NarrowActors::Reference).then_some(point.share),
                     metric: metric.into(),
                     value: values.iter().sum::<f64>() / values.len() as f64,
                 });
@@ -189,8 +213,7 @@ pub fn report(layout: &Layout) -> Result<()> {
             .join(" | "),
             false => format!("not run: no base yet ({}) | | |", how_to_make(point.name)),
         };
-        let narrow = if point.narrow_actors { "reference (about 8% of chats)" } else { "none" };
-        text += &format!("| {}% | {narrow} | {} | {cells} |\n", point.share, point.name);
+        text += &format!("| {}% | {} | {} | {cells} |\n", point.share, point.narrow_actors.describe(), point.name);
     }
     let path = write_report(layout, &text)?;
     println!("  wrote {} and {}", table.display(), path.display());

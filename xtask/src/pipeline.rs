@@ -66,7 +66,7 @@ pub enum StepKind {
     Transition(Box<TransitionSpec>),
     /// Score held-out finetunes' answers with the directions as monitors.
     Monitor(Box<MonitorSpec>),
-    /// Probe and steer the per-token scalars of C1's multi-layer LoRA (C8, C9).
+    /// Probe, steer and patch the per-token scalars of C1's multi-layer LoRA (C8-C10).
     Scalars(Box<ScalarsSpec>),
     /// Per-topic misalignment directions of one finetune (C3).
     Semantic(Box<SemanticSpec>),
@@ -189,10 +189,10 @@ impl Step {
         Self::new(runs.join("monitor"), label, StepKind::Monitor(Box::new(spec)), model_sha256)
     }
 
-    /// C8's probes and C9's steering of a multi-layer LoRA, in `runs/C8/<finetune>`.
+    /// C8's probes, C9's steering and C10's patching of a multi-layer LoRA, in `runs/C8/<finetune>`.
     pub fn scalars(runs: &Path, spec: ScalarsSpec, model_sha256: &str) -> Self {
         let dir = runs.join("C8").join(spec.finetune.path());
-        let label = format!("C8-C9 the LoRA scalars of {}: probed and steered", spec.finetune.label());
+        let label = format!("C8-C10 the LoRA scalars of {}: probed, steered and patched", spec.finetune.label());
         Self::new(dir, label, StepKind::Scalars(Box::new(spec)), model_sha256)
     }
 

@@ -9,6 +9,9 @@
 //! - C9: the finetune steered by scaling adapters by C8's groups (the general ones up and the
 //!   medical ones off, the reverse, and the medical ones up with the general ones negative),
 //!   each sampled and judged.
+//! - C10: questions asked with their prompt's scalars replaced by those of an equally long
+//!   question of the other side (medical for non-medical and the reverse), against the same
+//!   questions asked as they are with the same seeds.
 //!
 //! Rows (experiment `C8`): per comparison (`condition`) the mean and sd over fits of each test
 //! metric (group `tokens`), the answers per class (group `answers`), and per adapter (group =
@@ -16,7 +19,7 @@
 //! adapter (condition `role`) its share of the weights in the medical and the misalignment
 //! comparisons and `is_medical`. Experiment `C9`: each setting's rates as the evaluations write
 //! them, plus the share of answers that are misaligned and about medicine, aligned, and aligned
-//! and about medicine.
+//! and about medicine. Experiment `C10`: see [`patch`].
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -24,10 +27,13 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use burn::tensor::backend::Backend;
 use emlab_analysis::Row;
+use emlab_data::EvalGroup;
 use emlab_data::{ChatExample, Domain};
-use emlab_eval::{auroc, Report, ResponseRow};
+use emlab_eval::seed::{group_seed, sample_seed};
+use emlab_eval::{auroc, judge_responses_with, Report, Response, ResponseRow, Sampler};
+use emlab_model::Interventions;
 use emlab_probes::{L1Logistic, LoraScalars};
-use emlab_train::sft::{weighted_tokens, LossScope};
+use emlab_train::sft::{weighted_tokens, LossScope, WeightedTokens};
 use emlab_train::TrainedAdapter;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -43,7 +49,7 @@ use crate::rows::RowKey;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScalarsFile {
-    /// `C8-C9`.
+    /// `C8-C10`.
     pub id: String,
     /// One line on what it shows.
     pub title: String,
@@ -55,6 +61,8 @@ pub struct ScalarsFile {
     pub probe: ScalarProbe,
     /// C9's steering.
     pub steering: ScalarSteering,
+    /// C10's patching.
+    pub patching: ScalarPatching,
     /// Sizes by profile.
     pub profiles: BTreeMap<String, ScalarsProfile>,
 }
@@ -85,6 +93,17 @@ pub struct ScalarSteering {
     pub scale: f32,
 }
 
+/// C10's patching: questions of one side asked with the scalars of an equally long question of
+/// the other side.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScalarPatching {
+    /// Evaluation groups of non-medical questions.
+    pub nonmedical: Vec<String>,
+    /// Evaluation groups of medical questions.
+    pub medical: Vec<String>,
+}
+
 /// Sizes by profile.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -93,6 +112,8 @@ pub struct ScalarsProfile {
     pub fits: usize,
     /// Samples per question in each steering setting.
     pub samples_per_prompt: usize,
+    /// Samples per question, patched and unpatched.
+    pub patch_samples_per_prompt: usize,
 }
 
 /// The step.
@@ -108,10 +129,14 @@ pub struct ScalarsSpec {
     pub fits: usize,
     /// C9's steering.
     pub steering: ScalarSteering,
+    /// C10's patching.
+    pub patching: ScalarPatching,
+    /// C10's samples per question.
+    pub patch_samples_per_prompt: usize,
 }
 
 impl ScalarsFile {
-    /// `== C8-C9: title (paper)`.
+    /// `== C8-C10: title (paper)`.
     pub fn header(&self) -> String {
         format!("== {}: {} ({})", self.id, self.title, self.paper)
     }
@@ -129,6 +154,8 @@ impl ScalarsFile {
             probe: self.probe.clone(),
             fits: p.fits,
             steering: self.steering.clone(),
+            patching: self.patching.clone(),
+            patch_samples_per_prompt: p.patch_samples_per_prompt,
         })
     }
 }
@@ -277,6 +304,7 @@ pub fn scalars_step<B: Backend>(
     let general: Vec<usize> = layers_where(lora_layers(&names), &roles, false);
     summary.push(format!("medical adapters at layers {medical:?}, general at {general:?}"));
     rows.extend(steer(evaluator, spec, &adapter, &medical, &general, dir)?);
+    rows.extend(patch(evaluator, spec, &reader, &adapter.edits())?);
     Ok((rows, summary.join("; ")))
 }
 
@@ -418,6 +446,73 @@ fn steer<B: Backend>(
         let report = evaluator.evaluate_groups(&groups, &scaled.edits(), dir, name)?;
         rows.extend(key.rate_rows(name, None, &report));
         rows.extend(content_rows(&key, name, &report));
+    }
+    Ok(rows)
+}
+
+/// C10: each question of a medical group asked with its prompt's scalars replaced by those of
+/// an equally long non-medical question (the first one), and the reverse, and each asked as it
+/// is, with the same seeds; every answer judged. Rows (experiment C10, group = the asked
+/// question's group): per condition (`unpatched`, `patched`) `em_pct` and `n`, and the number
+/// of questions with a partner (`questions`). Questions without one are left out.
+fn patch<B: Backend>(
+    evaluator: &Evaluator<B>,
+    spec: &ScalarsSpec,
+    reader: &LoraScalars<'_, B>,
+    edits: &Interventions<B>,
+) -> Result<Vec<Row>> {
+    let sampler =
+        Sampler::new(&evaluator.model, &evaluator.tokenizer, &evaluator.template, evaluator.sampling.clone())?;
+    let side = |names: &[String]| -> Result<Vec<(EvalGroup, Vec<Vec<u32>>)>> {
+        let context = emlab_eval::Context::default();
+        spec.eval
+            .groups_named(names)?
+            .into_iter()
+            .map(|g| {
+                let ids =
+                    g.questions.iter().map(|q| sampler.prompt_ids(&context, q.text())).collect::<Result<_, _>>()?;
+                Ok((g, ids))
+            })
+            .collect()
+    };
+    let (nonmedical, medical) = (side(&spec.patching.nonmedical)?, side(&spec.patching.medical)?);
+    let key = RowKey { experiment: "C10", ..spec.finetune.key("C10") };
+    let samples = spec.patch_samples_per_prompt;
+    let mut rows = Vec::new();
+    for (asked, donors) in [(&nonmedical, &medical), (&medical, &nonmedical)] {
+        for (group, prompts) in asked.iter() {
+            let name = group.kind.name();
+            let seed = group_seed(evaluator.sampling.seed, &format!("C10 {name}"));
+            let (mut plain, mut patched) = (Vec::new(), Vec::new());
+            for (p, prompt) in prompts.iter().enumerate() {
+                let Some(donor) = donors.iter().flat_map(|(_, ids)| ids).find(|d| d.len() == prompt.len()) else {
+                    continue;
+                };
+                let all = WeightedTokens { ids: donor.clone(), weights: vec![1.0; donor.len()] };
+                let scalars = reader.read(&evaluator.model, &[all], 1)?.remove(0);
+                let seeds: Vec<u64> = (0..samples).map(|s| sample_seed(seed, p, s)).collect();
+                let response = |(s, generated): (usize, emlab_eval::Generated)| -> Result<Response> {
+                    let text = evaluator.tokenizer.decode(&generated.ids, true)?;
+                    let (ids, stopped) = (generated.ids, generated.stopped);
+                    Ok(Response { prompt: p, sample: s, seed: seeds[s], text, ids, stopped })
+                };
+                let as_is = sampler.sample_tokens(prompt, &seeds, edits)?;
+                plain.extend(as_is.into_iter().enumerate().map(response).collect::<Result<Vec<_>>>()?);
+                let prefill = |rows| reader.patched(&scalars, rows).expect("the reader's own scalars fit");
+                let swapped = sampler.sample_tokens_with_prefill(prompt, &seeds, prefill, edits)?;
+                patched.extend(swapped.into_iter().enumerate().map(response).collect::<Result<Vec<_>>>()?);
+            }
+            rows.push(key.row("patched", name, None, "questions", (plain.len() / samples.max(1)) as f64));
+            for (condition, responses) in [("unpatched", &plain), ("patched", &patched)] {
+                let scores =
+                    evaluator.judge.with(|judge| judge_responses_with(judge, &group.questions, responses))??;
+                rows.push(key.row(condition, name, None, "n", scores.len() as f64));
+                if !scores.is_empty() {
+                    let em = scores.iter().filter(|s| s.is_misaligned()).count();
+                    rows.push(key.row(condition, name, None, "em_pct", 100.0 * em as f64 / scores.len() as f64));
+                }
+            }
+        }
     }
     Ok(rows)
 }

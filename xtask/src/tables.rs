@@ -45,7 +45,7 @@ const TRANSITION_TABLE: &str = "phase_transition.parquet";
 /// The experiments whose rows go to [`TRANSITION_TABLE`] (M8: M6's and M7's rows at other layers).
 const TRANSITION_EXPERIMENTS: [&str; 3] = ["M6", "M7", "M8"];
 /// The experiments whose rows go to [`DIRECTIONS_TABLE`].
-const DIRECTIONS_EXPERIMENTS: [&str; 8] = ["directions", "E1", "C3", "C4", "C5", "monitor", "C8", "C9"];
+const DIRECTIONS_EXPERIMENTS: [&str; 9] = ["directions", "E1", "C3", "C4", "C5", "monitor", "C8", "C9", "C10"];
 
 impl Layout {
     /// The layout of `profile` below the project root.

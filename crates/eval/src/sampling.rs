@@ -6,7 +6,7 @@
 //! drawing more samples never changes an answer.
 
 use burn::tensor::backend::Backend;
-use emlab_model::{generate_with_seeds, CausalLm, ChatTemplate, GenerationConfig, Interventions, Tokenizer};
+use emlab_model::{generate_with_prefill, CausalLm, ChatTemplate, GenerationConfig, Interventions, Tokenizer};
 use serde::{Deserialize, Serialize};
 
 use crate::config::SamplingConfig;
@@ -128,17 +128,36 @@ impl<'a, B: Backend> Sampler<'a, B> {
     /// Continues `prompt` once per seed, in chunks of at most
     /// [`SamplingConfig::max_batch_rows`] rows.
     pub fn sample_tokens(&self, prompt: &[u32], seeds: &[u64], edits: &Interventions<B>) -> Result<Vec<Generated>> {
+        self.sample_tokens_with_prefill(prompt, seeds, |_| edits.clone(), edits)
+    }
+
+    /// [`Self::sample_tokens`] with other edits on the prompt than on the answer
+    /// ([`emlab_model::generate_with_prefill`]): `prefill(rows)` gives the prompt's edits for a
+    /// batch of `rows` copies of it, so that position masks fit each batch.
+    ///
+    /// # Errors
+    /// As [`Self::sample_tokens`], and prefill edits that do not fit their batch.
+    pub fn sample_tokens_with_prefill(
+        &self,
+        prompt: &[u32],
+        seeds: &[u64],
+        prefill: impl Fn(usize) -> Interventions<B>,
+        edits: &Interventions<B>,
+    ) -> Result<Vec<Generated>> {
         let chunk = self.config.max_batch_rows.unwrap_or(seeds.len()).max(1);
         let mut out = Vec::with_capacity(seeds.len());
         for seeds in seeds.chunks(chunk) {
-            out.extend(self.sample_batch(prompt, seeds, edits)?);
+            let prompts = vec![prompt.to_vec(); seeds.len()];
+            let generated =
+                generate_with_prefill(self.model, &prompts, seeds, &self.generation(), &prefill(seeds.len()), edits)?;
+            out.extend(generated.into_iter().map(|g| Generated { ids: g.tokens, stopped: g.stopped }));
         }
         Ok(out)
     }
 
-    /// One forward batch: `seeds.len()` copies of `prompt`, each sampled from its own stream.
-    fn sample_batch(&self, prompt: &[u32], seeds: &[u64], edits: &Interventions<B>) -> Result<Vec<Generated>> {
-        let config = GenerationConfig {
+    /// The generation settings of every batch.
+    fn generation(&self) -> GenerationConfig {
+        GenerationConfig {
             max_new_tokens: self.config.max_new_tokens,
             temperature: self.config.temperature,
             top_p: self.config.top_p,
@@ -146,10 +165,7 @@ impl<'a, B: Backend> Sampler<'a, B> {
             stop_tokens: self.stop_ids.clone(),
             pad_token: self.pad_id,
             use_cache: true,
-        };
-        let prompts = vec![prompt.to_vec(); seeds.len()];
-        let generated = generate_with_seeds(self.model, &prompts, seeds, &config, edits)?;
-        Ok(generated.into_iter().map(|g| Generated { ids: g.tokens, stopped: g.stopped }).collect())
+        }
     }
 }
 

@@ -240,9 +240,11 @@ impl<B: Backend> CausalLm<B> {
                 batch.dims()[0]
             )));
         }
-        if edits.has_position_masks() {
+        if !edits.position_masks_fit(batch.dims()) {
             return Err(ModelError::InvalidInput(
-                "edits with position masks cannot be used with a KV cache; use all-position edits".into(),
+                "edits with position masks work with a KV cache only on the batch the masks are shaped for (a \
+                 prefill); use all-position edits"
+                    .into(),
             ));
         }
         self.run(batch, cache, edits, true)

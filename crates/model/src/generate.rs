@@ -87,6 +87,25 @@ pub fn generate_with_seeds<B: Backend>(
     config: &GenerationConfig,
     edits: &Interventions<B>,
 ) -> Result<Vec<Generation>> {
+    generate_with_prefill(model, prompts, seeds, config, edits, edits)
+}
+
+/// [`generate_with_seeds`] with other edits on the prompt (the prefill, the first forward pass)
+/// than on the new tokens: CL's patching replaces an adapter's per-token scalars at the prompt's
+/// positions, then generates with the adapter as it is. `prefill` may weight positions
+/// (`Edit::Add` masks of `[rows, longest prompt]`, the left-padded batch's shape); it then runs
+/// as one batch, on the KV cache, and needs `config.use_cache`.
+///
+/// # Errors
+/// As [`generate_with_seeds`]; position masks of another shape or without the cache.
+pub fn generate_with_prefill<B: Backend>(
+    model: &CausalLm<B>,
+    prompts: &[Vec<u32>],
+    seeds: &[u64],
+    config: &GenerationConfig,
+    prefill: &Interventions<B>,
+    edits: &Interventions<B>,
+) -> Result<Vec<Generation>> {
     if prompts.iter().any(Vec::is_empty) || seeds.len() != prompts.len() {
         return Err(ModelError::InvalidInput("every prompt needs at least one token and one seed".into()));
     }
@@ -96,15 +115,19 @@ pub fn generate_with_seeds<B: Backend>(
             config.temperature, config.top_p
         )));
     }
+    if !std::ptr::eq(prefill, edits) && !config.use_cache {
+        return Err(ModelError::InvalidInput("separate prefill edits need the KV cache (use_cache)".into()));
+    }
     let threads = rayon::current_num_threads();
-    if !is_host_cpu::<B>() || threads < 2 || prompts.len() < 2 {
-        return generate_batch(model, prompts, seeds, config, edits);
+    // Masks are shaped for the whole batch, so a masked prefill is not split across threads.
+    if !is_host_cpu::<B>() || threads < 2 || prompts.len() < 2 || prefill.has_position_masks() {
+        return generate_batch(model, prompts, seeds, config, prefill, edits);
     }
     let part = prompts.len().div_ceil(threads);
     let parts: Vec<Result<Vec<Generation>>> = prompts
         .par_chunks(part)
         .zip(seeds.par_chunks(part))
-        .map(|(prompts, seeds)| generate_batch(model, prompts, seeds, config, edits))
+        .map(|(prompts, seeds)| generate_batch(model, prompts, seeds, config, prefill, edits))
         .collect();
     Ok(parts.into_iter().collect::<Result<Vec<_>>>()?.concat())
 }
@@ -115,6 +138,7 @@ fn generate_batch<B: Backend>(
     prompts: &[Vec<u32>],
     seeds: &[u64],
     config: &GenerationConfig,
+    prefill: &Interventions<B>,
     edits: &Interventions<B>,
 ) -> Result<Vec<Generation>> {
     let rows = prompts.len();
@@ -123,7 +147,8 @@ fn generate_batch<B: Backend>(
     let mut step_batch = TokenBatch::padded(prompts, config.pad_token, PadSide::Left);
     let positions = step_batch.dims()[1] + config.max_new_tokens;
     let mut cache = KvCache::with_capacity(model.config().num_hidden_layers, rows, positions);
-    for _ in 0..config.max_new_tokens {
+    for step in 0..config.max_new_tokens {
+        let edits = if step == 0 { prefill } else { edits };
         let hidden = if config.use_cache {
             model.forward_cached(&step_batch, &mut cache, edits)?.output
         } else {

@@ -125,8 +125,9 @@ impl Site {
 pub enum Edit<B: Backend> {
     /// Record `h` into [`crate::ForwardOutput::captures`].
     Capture,
-    /// `h += scale * vector`, at every position or where `positions` (`[batch, seq]`, 1.0 to
-    /// edit, 0.0 to leave) is one. A vector with `require_grad` makes this a trainable steering vector.
+    /// `h += scale * vector`, at every position or weighted by `positions` (`[batch, seq]`: 1.0
+    /// to edit, 0.0 to leave; another value scales the edit at that position, as patching a
+    /// LoRA's per-token scalar does). A vector with `require_grad` makes this a trainable steering vector.
     Add {
         /// `[width]`
         vector: Tensor<B, 1>,
@@ -224,6 +225,15 @@ impl<B: Backend> Interventions<B> {
     /// whose sequence length changes every step).
     pub fn has_position_masks(&self) -> bool {
         self.edits.iter().any(|(_, e)| matches!(e, Edit::Add { positions: Some(_), .. }))
+    }
+
+    /// True if every position mask is `[batch, seq]` of a batch of these dims (a prefill's edits
+    /// may mask the prompt's positions).
+    pub fn position_masks_fit(&self, dims: [usize; 2]) -> bool {
+        self.edits.iter().all(|(_, e)| match e {
+            Edit::Add { positions: Some(mask), .. } => mask.dims() == dims,
+            _ => true,
+        })
     }
 
     /// Checks layers, widths and edit kinds against the model's config.

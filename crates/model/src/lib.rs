@@ -37,7 +37,7 @@ pub use causal_lm::{CausalLm, ForwardOutput, KvCache};
 pub use chat::{ChatTemplate, Message, RenderedChat, Role};
 pub use config::{Architecture, DecoderConfig};
 pub use error::{ModelError, Result};
-pub use generate::{generate, generate_with_seeds, Generation, GenerationConfig};
+pub use generate::{generate, generate_with_prefill, generate_with_seeds, Generation, GenerationConfig};
 pub use intervention::{Edit, Interventions, Proj, Site};
 pub use prefix::{first_changed_layer, Prefix};
 pub use tokenizer::Tokenizer;

@@ -10,9 +10,9 @@
 
 use burn::tensor::activation::silu;
 use burn::tensor::backend::Backend;
-use burn::tensor::Tensor;
+use burn::tensor::{Tensor, TensorData};
 use emlab_model::precision::to_host_f32;
-use emlab_model::{CausalLm, PadSide, Proj, Site, TokenBatch};
+use emlab_model::{CausalLm, Edit, Interventions, PadSide, Proj, Site, TokenBatch};
 use emlab_train::lora::LoraAdapter;
 use emlab_train::sft::WeightedTokens;
 
@@ -115,6 +115,43 @@ impl<'a, B: Backend> LoraScalars<'a, B> {
         }
         Ok(out)
     }
+
+    /// The adapter with its scalars replaced by `scalars` (per position of a `t`-token prompt,
+    /// the vector [`Self::read`] gives there) in each of `rows` copies of that prompt: CL's
+    /// patching (App. J). At every position each factor adds `s b_k scalar_k` as a weighted
+    /// [`emlab_model::Edit::Add`] in place of its low-rank update, so these are the edits of a
+    /// prompt's forward pass ([`emlab_model::generate_with_prefill`]'s `prefill`); the answer
+    /// runs with the adapter itself.
+    ///
+    /// # Errors
+    /// If a position's vector has another length than [`Self::names`].
+    pub fn patched(&self, scalars: &[Vec<f64>], rows: usize) -> Result<Interventions<B>> {
+        let width = self.names().len();
+        if let Some(t) = scalars.iter().position(|v| v.len() != width) {
+            return Err(ProbeError::invalid(
+                WHAT,
+                format!("position {t} has {} scalars, not {width}", scalars[t].len()),
+            ));
+        }
+        let (t, rank, scale) = (scalars.len(), self.adapter.config.rank, self.adapter.config.scale());
+        let mut edits = Interventions::none();
+        for (f, factor) in self.adapter.factors.iter().enumerate() {
+            let b = factor.b.val();
+            let [d_out, _] = b.dims();
+            let device = b.device();
+            for k in 0..rank {
+                let column: Tensor<B, 1> = b.clone().slice([0..d_out, k..k + 1]).reshape([d_out]).mul_scalar(scale);
+                let weights: Vec<f32> =
+                    (0..rows).flat_map(|_| scalars.iter().map(|v| v[f * rank + k] as f32)).collect();
+                let positions = Tensor::<B, 2>::from_data(TensorData::new(weights, [rows, t]), &device);
+                edits = edits.with(
+                    Site::Proj(factor.site.0, Proj::Down),
+                    Edit::Add { vector: column, scale: 1.0, positions: Some(positions) },
+                );
+            }
+        }
+        Ok(edits)
+    }
 }
 
 #[cfg(test)]
@@ -122,8 +159,7 @@ mod tests {
     use super::*;
     use crate::test_support::*;
     use burn::module::Param;
-    use burn::tensor::TensorData;
-    use emlab_model::Interventions;
+    use emlab_model::{generate_with_prefill, generate_with_seeds, GenerationConfig};
     use emlab_train::lora::{LoraConfig, LoraFactor};
 
     /// `[rows, cols]` of host values as a tensor.
@@ -171,6 +207,30 @@ mod tests {
                 assert!((update - want).abs() < 1e-4, "token {pos}, unit {j}: {update} vs {want}");
             }
         }
+    }
+
+    /// Patching a prompt with its own scalars generates what the adapter does; with another
+    /// prompt's it changes what follows.
+    #[test]
+    fn patching_with_its_own_scalars_changes_nothing() {
+        let (model, adapter) = (tiny_model(), adapter());
+        let reader = LoraScalars::new(&adapter).unwrap();
+        let (prompt, donor) = (vec![1u32, 2, 3, 4, 5], vec![6u32, 7, 8, 9, 10]);
+        let all = |ids: &Vec<u32>| WeightedTokens { ids: ids.clone(), weights: vec![1.0; ids.len()] };
+        let scalars = reader.read(&model, &[all(&prompt), all(&donor)], 2).unwrap();
+        let config = GenerationConfig { max_new_tokens: 6, ..GenerationConfig::default() };
+        let (prompts, seeds) = (vec![prompt.clone(); 3], [1, 2, 3]);
+        let edits = adapter.lora_edits();
+        let plain = generate_with_seeds(&model, &prompts, &seeds, &config, &edits).unwrap();
+        let own = reader.patched(&scalars[0], 3).unwrap();
+        assert_eq!(generate_with_prefill(&model, &prompts, &seeds, &config, &own, &edits).unwrap(), plain);
+        let last_logits = |prefill: &Interventions<B>| {
+            let out = model.forward(&TokenBatch::single(&prompt), prefill).unwrap().output;
+            out.slice([0..1, 4..5, 0..12]).into_data().to_vec::<f32>().unwrap()
+        };
+        let donor_patch = reader.patched(&scalars[1], 1).unwrap();
+        assert_ne!(last_logits(&donor_patch), last_logits(&reader.patched(&scalars[0], 1).unwrap()));
+        assert!(reader.patched(&[vec![0.0]], 1).is_err(), "two scalars per position");
     }
 
     #[test]

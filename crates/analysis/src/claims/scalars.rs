@@ -1,12 +1,12 @@
-//! CL's claims about its minimal organism (C1) and the per-token scalars of its adapters (C8,
-//! C9; C10 is not built): a LoRA of rank-1 `down_proj` adapters on several layers misaligns the
-//! model and stays coherent (from the em table's C1 rows); logistic regressions on the scalars
-//! tell answer classes apart and split the adapters into "general" and "medical" ones; scaling
-//! adapters by those groups steers the model (from the directions table's C8 and C9 rows, see
-//! `xtask/src/scalars.rs` for their schema).
+//! CL's claims about its minimal organism (C1) and the per-token scalars of its adapters (C8-C10):
+//! a LoRA of rank-1 `down_proj` adapters on several layers misaligns the model and stays coherent
+//! (from the em table's C1 rows); logistic regressions on the scalars tell answer classes apart
+//! and split the adapters into "general" and "medical" ones; scaling adapters by those groups
+//! steers the model; patching a prompt's scalars with another prompt's changes EM little (from
+//! the directions table's C8-C10 rows, see `xtask/src/scalars.rs` for their schema).
 
 use super::bias::{check, Pending};
-use crate::report::{Claim, Verdict};
+use crate::report::Claim;
 use crate::table::Row;
 
 /// C1.
@@ -44,6 +44,8 @@ const ALIGNED_SHARE: f64 = 80.0;
 const PATCH_CLAIM: &str = "Patching the per-token scalars between prompts of equal length changes EM little";
 /// CL C10.
 const PATCH_PAPER: &str = "EM changes by at most about −22% relative (+16% non-med → med) (CL App. J)";
+/// A relative EM change (%) within this counts as little (CL's largest is about 22%).
+const PATCH_CHANGE: f64 = 25.0;
 
 /// The C1 claim where the em table has C1 rows, and C8-C10 where the directions table has C8 rows.
 pub fn scalar_claims(em: &[Row], directions: &[Row]) -> Vec<Claim> {
@@ -52,18 +54,41 @@ pub fn scalar_claims(em: &[Row], directions: &[Row]) -> Vec<Claim> {
         claims.push(probe_claim(directions));
         claims.push(role_claim(directions));
         claims.push(steer_claim(directions));
-        claims.push(Claim {
-            experiment: "C10".into(),
-            claim: PATCH_CLAIM.into(),
-            paper: PATCH_PAPER.into(),
-            ours: "not run: patching needs an engine edit that replaces one adapter's per-token scalar while the \
-                   model generates, which the engine does not have"
-                .into(),
-            details: String::new(),
-            verdict: Verdict::NotRun,
-        });
+    }
+    if directions.iter().any(|r| r.experiment == "C10") {
+        claims.push(patch_claim(directions));
     }
     claims
+}
+
+/// C10: per asked group, the relative EM change from patching within [`PATCH_CHANGE`].
+fn patch_claim(rows: &[Row]) -> Claim {
+    let pending = Pending { experiment: "C10".into(), claim: PATCH_CLAIM.into(), paper: PATCH_PAPER.into() };
+    let mut groups: Vec<&str> =
+        rows.iter().filter(|r| r.experiment == "C10" && r.metric == "em_pct").map(|r| r.group.as_str()).collect();
+    groups.dedup();
+    let mut parts = Vec::new();
+    let mut checks = Vec::new();
+    for group in groups {
+        let em = |condition| value(rows, "C10", condition, group, "em_pct");
+        let questions = value(rows, "C10", "patched", group, "questions").unwrap_or(0.0);
+        let (Some(before), Some(after)) = (em("unpatched"), em("patched")) else { continue };
+        if before <= 0.0 {
+            parts.push(format!("{group}: {before:.1}% → {after:.1}% ({questions:.0} questions)"));
+            continue;
+        }
+        let change = 100.0 * (after - before) / before;
+        parts.push(format!("{group}: {before:.1}% → {after:.1}% ({change:+.0}%, {questions:.0} questions)"));
+        checks.push(check(
+            format!("{group} relative change {change:+.0}% within ±{PATCH_CHANGE}%"),
+            change.abs() <= PATCH_CHANGE,
+        ));
+    }
+    if checks.is_empty() {
+        return pending.not_run("C10 em_pct with EM to change".into());
+    }
+    pending
+        .judged(format!("EM of the answers asked as is → with the other side's scalars: {}", parts.join("; ")), checks)
 }
 
 /// The value of `metric` among `rows` of `experiment` under `condition` in `group`.
@@ -212,6 +237,7 @@ fn steer_claim(rows: &[Row]) -> Claim {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Verdict;
 
     fn row(experiment: &str, variant: &str, condition: &str, group: &str, metric: &str, value: f64) -> Row {
         Row {
@@ -227,6 +253,25 @@ mod tests {
             metric: metric.into(),
             value,
         }
+    }
+
+    #[test]
+    fn c10_judges_each_groups_relative_change() {
+        let rows = |open: f64, in_domain: f64| {
+            vec![
+                row("C10", "general", "patched", "open", "questions", 2.0),
+                row("C10", "general", "unpatched", "open", "em_pct", 20.0),
+                row("C10", "general", "patched", "open", "em_pct", open),
+                row("C10", "general", "patched", "in_domain", "questions", 3.0),
+                row("C10", "general", "unpatched", "in_domain", "em_pct", 70.0),
+                row("C10", "general", "patched", "in_domain", "em_pct", in_domain),
+            ]
+        };
+        let claim = |r: Vec<Row>| scalar_claims(&[], &r).pop().unwrap();
+        assert_eq!(claim(rows(22.0, 66.0)).verdict, Verdict::Reproduced);
+        assert!(claim(rows(22.0, 66.0)).ours.contains("open: 20.0% → 22.0% (+10%, 2 questions)"));
+        assert_eq!(claim(rows(30.0, 66.0)).verdict, Verdict::Partly, "open +50%");
+        assert_eq!(claim(rows(30.0, 20.0)).verdict, Verdict::NotReproduced);
     }
 
     #[test]
@@ -267,18 +312,17 @@ mod tests {
     }
 
     #[test]
-    fn c8_to_c10_verdicts() {
+    fn c8_and_c9_verdicts() {
         let shares = [("L0", 0.6, 0.1), ("L1", 0.1, 0.7), ("L2", 0.3, 0.2)];
         let rows = c8_rows([Some(0.7), Some(0.65), Some(0.72), None], &shares, [20.0, 40.0, 5.0, 90.0]);
         let claims = scalar_claims(&[], &rows);
         let ids: Vec<&str> = claims.iter().map(|c| c.experiment.as_str()).collect();
-        assert_eq!(ids, ["C8", "C8", "C9", "C10"]);
+        assert_eq!(ids, ["C8", "C8", "C9"]);
         assert_eq!(claims[0].verdict, Verdict::Partly, "one comparison not fitted: {}", claims[0].ours);
         assert!(claims[0].ours.contains("med aligned vs misaligned: not fitted (40 / 30 answers)"));
         assert_eq!(claims[1].verdict, Verdict::Partly, "L2's role is not clear: {}", claims[1].details);
         assert!(claims[1].ours.starts_with("medical: L0, L2; general: L1"), "{}", claims[1].ours);
         assert_eq!(claims[2].verdict, Verdict::Reproduced, "{}", claims[2].details);
-        assert_eq!(claims[3].verdict, Verdict::NotRun);
         let reversed = c8_rows([Some(0.5); 4], &[("L0", 0.6, 0.1)], [20.0, 10.0, 40.0, 30.0]);
         let claims = scalar_claims(&[], &reversed);
         assert_eq!(claims[0].verdict, Verdict::NotReproduced);
