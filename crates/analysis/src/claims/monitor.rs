@@ -92,8 +92,7 @@ pub fn monitor_section(rows: &[Row]) -> String {
 
 /// The held-out finetunes, in the tables' order.
 fn targets(rows: &[&Row]) -> Vec<Finetune> {
-    let owned: Vec<Row> = rows.iter().filter(|r| r.solution != "all").map(|r| (*r).clone()).collect();
-    finetunes(&owned)
+    finetunes(rows.iter().copied().filter(|r| r.solution != "all"))
 }
 
 /// `monitor`'s `metric` on `finetune` (pooled when `None`).
