@@ -32,8 +32,8 @@ use emlab_data::{ChatExample, Domain};
 use emlab_eval::seed::{group_seed, sample_seed};
 use emlab_eval::{auroc, judge_responses_with, Report, Response, ResponseRow, Sampler};
 use emlab_model::Interventions;
-use emlab_probes::{L1Logistic, LoraScalars};
-use emlab_train::sft::{weighted_tokens, LossScope, WeightedTokens};
+use emlab_probes::{answer_tokens, L1Logistic, LoraScalars};
+use emlab_train::sft::WeightedTokens;
 use emlab_train::TrainedAdapter;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -243,13 +243,9 @@ pub fn scalars_step<B: Backend>(
     let names = reader.names();
     let answers = read_responses(&spec.finetune.run.join("responses-trained.json"))?;
     let classed: Vec<(Class, &ResponseRow)> = answers.iter().filter_map(|r| Some((Class::of(r)?, r))).collect();
-    let seqs = classed
-        .iter()
-        .map(|(_, r)| {
-            let example = ChatExample::single_turn(&r.question, &r.answer);
-            weighted_tokens(&evaluator.template, &evaluator.tokenizer, &example, LossScope::Answers)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let examples: Vec<ChatExample> =
+        classed.iter().map(|(_, r)| ChatExample::single_turn(&r.question, &r.answer)).collect();
+    let seqs = answer_tokens(&evaluator.template, &evaluator.tokenizer, &examples)?;
     let scalars = reader.read(&evaluator.model, &seqs, spec.probe.batch_size)?;
     let per_answer: Vec<(Class, &Vec<Vec<f64>>)> = classed.iter().map(|(c, _)| *c).zip(&scalars).collect();
 

@@ -18,6 +18,23 @@ use crate::error::{ProbeError, Result};
 
 const WHAT: &str = "activation means";
 
+/// `examples` rendered with `template` (the default system prompt inserted as usual), each
+/// token weighted 1 where it is an answer token ([`LossScope::Answers`]), else 0: the tokens the
+/// direction is averaged over and a monitor reads.
+///
+/// # Errors
+/// If rendering an example fails.
+pub fn answer_tokens(
+    template: &ChatTemplate,
+    tokenizer: &Tokenizer,
+    examples: &[ChatExample],
+) -> Result<Vec<WeightedTokens>> {
+    Ok(examples
+        .iter()
+        .map(|e| weighted_tokens(template, tokenizer, e, LossScope::Answers))
+        .collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
 /// The weighted mean of the residual stream after each layer, over a set of tokens.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayerMeans {
@@ -100,11 +117,7 @@ impl LayerMeans {
         examples: &[ChatExample],
         batch_size: usize,
     ) -> Result<Self> {
-        let seqs = examples
-            .iter()
-            .map(|e| weighted_tokens(template, tokenizer, e, LossScope::Answers))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        Self::collect(model, edits, &seqs, batch_size)
+        Self::collect(model, edits, &answer_tokens(template, tokenizer, examples)?, batch_size)
     }
 
     /// The number of layers.
@@ -118,13 +131,11 @@ mod tests {
     use super::*;
     use crate::test_support::*;
 
+    /// [`answer_seqs`] and a sequence without answer tokens.
     fn seqs() -> Vec<WeightedTokens> {
-        vec![
-            WeightedTokens { ids: vec![1, 2, 3, 4, 5], weights: vec![0.0, 0.0, 1.0, 1.0, 1.0] },
-            WeightedTokens { ids: vec![6, 7], weights: vec![0.0, 1.0] },
-            WeightedTokens { ids: vec![3, 9, 10, 11], weights: vec![0.0, 1.0, 0.0, 1.0] },
-            WeightedTokens { ids: vec![4, 4], weights: vec![0.0, 0.0] },
-        ]
+        let mut seqs = answer_seqs();
+        seqs.push(WeightedTokens { ids: vec![4, 4], weights: vec![0.0, 0.0] });
+        seqs
     }
 
     /// Pooled mean over weighted tokens from one unpadded forward pass per sequence, on the host.

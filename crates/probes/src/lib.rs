@@ -33,7 +33,7 @@ pub mod monitor;
 pub mod scalars;
 
 pub use ablation::{ablate_from_lora_b, ablate_layerwise, ablate_single, random_like_direction, steer};
-pub use activations::LayerMeans;
+pub use activations::{answer_tokens, LayerMeans};
 pub use adapter::{ablate_from_adapter, residual_layer};
 pub use direction::{layerwise_cosine, mean_diff, select_probe_answers, Directions, JudgeScores, ProbeSelection};
 pub use error::{ProbeError, Result};
@@ -49,6 +49,16 @@ pub(crate) mod test_support {
 
     /// The CPU backend the tests run on.
     pub(crate) type B = emlab_model::backend::Cpu;
+
+    /// Three sequences of the tiny model's tokens with answer weights: 3, 1 and 2 answer tokens.
+    pub(crate) fn answer_seqs() -> Vec<emlab_train::sft::WeightedTokens> {
+        use emlab_train::sft::WeightedTokens;
+        vec![
+            WeightedTokens { ids: vec![1, 2, 3, 4, 5], weights: vec![0.0, 0.0, 1.0, 1.0, 1.0] },
+            WeightedTokens { ids: vec![6, 7], weights: vec![0.0, 1.0] },
+            WeightedTokens { ids: vec![3, 9, 10, 11], weights: vec![0.0, 1.0, 0.0, 1.0] },
+        ]
+    }
 
     /// A random Qwen2-style model: vocabulary 12, width 16, MLP 32, two layers, seed 0.
     pub(crate) fn tiny_model() -> CausalLm<B> {

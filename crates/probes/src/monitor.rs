@@ -11,7 +11,9 @@ use burn::tensor::{backend::Backend, Tensor, TensorData};
 use emlab_data::ChatExample;
 use emlab_model::precision::{to_host_f32, widen};
 use emlab_model::{CausalLm, ChatTemplate, Interventions, PadSide, Site, TokenBatch, Tokenizer};
-use emlab_train::sft::{weighted_tokens, LossScope, WeightedTokens};
+use emlab_train::sft::WeightedTokens;
+
+use crate::activations::answer_tokens;
 
 use crate::error::{ProbeError, Result};
 
@@ -103,7 +105,7 @@ impl Monitor {
     }
 
     /// [`Self::scores`] of `examples`' answers, each rendered with `template` (the default system
-    /// prompt inserted as usual) and weighted with [`LossScope::Answers`].
+    /// prompt inserted as usual), read at their answer tokens ([`answer_tokens`]).
     ///
     /// # Errors
     /// As [`Self::scores`], or if rendering an example fails.
@@ -116,11 +118,7 @@ impl Monitor {
         examples: &[ChatExample],
         batch_size: usize,
     ) -> Result<Vec<f64>> {
-        let seqs = examples
-            .iter()
-            .map(|e| weighted_tokens(template, tokenizer, e, LossScope::Answers))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        self.scores(model, edits, &seqs, batch_size)
+        self.scores(model, edits, &answer_tokens(template, tokenizer, examples)?, batch_size)
     }
 }
 
@@ -131,11 +129,7 @@ mod tests {
     use crate::LayerMeans;
 
     fn seqs() -> Vec<WeightedTokens> {
-        vec![
-            WeightedTokens { ids: vec![1, 2, 3, 4, 5], weights: vec![0.0, 0.0, 1.0, 1.0, 1.0] },
-            WeightedTokens { ids: vec![6, 7], weights: vec![0.0, 1.0] },
-            WeightedTokens { ids: vec![3, 9, 10, 11], weights: vec![0.0, 1.0, 0.0, 1.0] },
-        ]
+        answer_seqs()
     }
 
     fn direction() -> Vec<f32> {
