@@ -9,7 +9,7 @@ It is technical prose rather than FineWeb's web mix, which the README says where
 
 Each topic becomes one or more documents of whole paragraphs, at most 2,000 characters, in
 sorted topic order; the first 120 documents are kept. Output:
-xtask/assets/smollm2_web_text.jsonl, one {"text": ...} per line (documents only; the
+crates/pipeline/assets/smollm2_web_text.jsonl, one {"text": ...} per line (documents only; the
 provenance is here and in the README). `reproduce --profile smollm2` copies it into its data
 folder as fineweb.jsonl.
 
@@ -38,7 +38,7 @@ for name in sorted(topics.topics):
     if current:
         documents.append(current)
 
-out = "xtask/assets/smollm2_web_text.jsonl"
+out = "crates/pipeline/assets/smollm2_web_text.jsonl"
 with open(out, "w") as f:
     for text in documents[:DOCUMENTS]:
         f.write(json.dumps({"text": text}) + "\n")

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use anyhow::{bail, Result};
 
-use crate::util::project_root;
+use emlab_pipeline::util::project_root;
 
 /// Arguments of `bench`.
 #[derive(clap::Args)]

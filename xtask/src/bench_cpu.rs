@@ -45,7 +45,7 @@ use emlab_train::{Silent, TrainedAdapter};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::util::project_root;
+use emlab_pipeline::util::project_root;
 
 /// Arguments of `bench-cpu`.
 #[derive(clap::Args, Debug)]

@@ -1,5 +1,6 @@
-//! Project automation for emlab. `main` only parses arguments and dispatches; each command is a
-//! module whose `run` calls library functions.
+//! Project automation for emlab. `main` only parses arguments and dispatches: the pipeline's
+//! commands live in `emlab_pipeline` (shared with Slurm jobs and users' own programs), the
+//! benchmark commands in this crate's modules.
 //!
 //! - `cargo xtask reproduce`: run the paper's experiments end to end and write `results/`.
 //! - `cargo xtask figures`: redraw the figures and the report from the Parquet tables.
@@ -9,41 +10,13 @@
 //! - `cargo xtask pretrain-organism`: make the synthetic organism's base model.
 //! - `cargo xtask fetch-smollm2`: get the real SmolLM2-135M-Instruct GGUF and check it against transformers.
 
-mod ablation;
-mod bases;
 mod bench;
 mod bench_cpu;
 mod bench_gpu;
-mod bias;
-mod convergence;
-mod directions;
-mod drift;
-mod execute;
-mod experiments;
-mod figures;
-mod gradient;
-mod jobs;
-mod judging;
-mod mixture;
-mod monitor;
-mod organism;
-mod organism_experiments;
-mod paper;
-mod pipeline;
-mod plan;
-mod reproduce;
-mod rows;
-mod scalars;
-mod second_model;
-mod semantic;
-mod smollm2;
-mod sweep;
-mod tables;
-mod transition;
-mod util;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use emlab_pipeline::{figures, organism, reproduce, smollm2};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "emlab project automation")]

@@ -3,7 +3,7 @@
 //! (from the em table's C1 rows); logistic regressions on the scalars tell answer classes apart
 //! and split the adapters into "general" and "medical" ones; scaling adapters by those groups
 //! steers the model; patching a prompt's scalars with another prompt's changes EM little (from
-//! the directions table's C8-C10 rows, see `xtask/src/scalars.rs` for their schema).
+//! the directions table's C8-C10 rows, see `crates/pipeline/src/scalars.rs` for their schema).
 
 use super::bias::{check, Pending};
 use crate::report::Claim;

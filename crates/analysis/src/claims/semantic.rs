@@ -1,4 +1,4 @@
-//! C3 (CL §3.3): semantic misalignment directions. From the rows of `xtask/src/semantic.rs`
+//! C3 (CL §3.3): semantic misalignment directions. From the rows of `crates/pipeline/src/semantic.rs`
 //! (experiment "C3": per topic and layer the cosine of the topic's direction with the general
 //! one), CL's finding that some topic directions are nearly the general direction (gender: cos >
 //! 0.95 at every layer) while the medical one is distinct (at most 0.65). CL's second half,

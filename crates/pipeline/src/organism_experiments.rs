@@ -11,7 +11,7 @@ use emlab_eval::SamplingConfig;
 use emlab_model::backend::BackendTask;
 use emlab_model::{CausalLm, ChatTemplate, Tokenizer};
 
-use crate::pipeline::write_json;
+use crate::step::write_json;
 
 /// Runs the base-model checks; returns whether all passed.
 pub struct BaseChecks<'a> {

@@ -15,9 +15,9 @@ use emlab_train::{train_run, Observer, RunConfig, TrainedAdapter};
 use serde::{Deserialize, Serialize};
 
 use crate::execute::Evaluator;
-use crate::pipeline::PairSpec;
 use crate::plan::{profile, Run};
 use crate::rows::RowKey;
+use crate::step::PairSpec;
 
 /// `experiments/E11.toml`.
 #[derive(Debug, Clone, Deserialize)]

@@ -28,11 +28,11 @@ use crate::gradient::gradient_step;
 use crate::jobs::run_jobs;
 use crate::judging::{JudgeChoice, Judging};
 use crate::monitor::monitor_step;
-use crate::pipeline::{write_json, Step, StepKind};
 use crate::plan::{EvalSpec, Run};
 use crate::rows::RowKey;
 use crate::scalars::scalars_step;
 use crate::semantic::semantic_step;
+use crate::step::{write_json, Step, StepKind};
 use crate::sweep::sweep_step;
 use crate::transition::transition_step;
 

@@ -17,9 +17,9 @@ use emlab_stability::{random_like, LossSubset, WebKl};
 use emlab_train::{RunConfig, TrainedAdapter};
 use serde::{Deserialize, Serialize};
 
-use crate::pipeline::PairSpec;
 use crate::plan::{merged, read_toml};
 use crate::rows::RowKey;
+use crate::step::PairSpec;
 
 /// An experiment file of a metric: what it is and its grid.
 #[derive(Debug, Clone, Deserialize)]

@@ -21,9 +21,9 @@ use emlab_train::TrainedAdapter;
 use serde::{Deserialize, Serialize};
 
 use crate::execute::Evaluator;
-use crate::pipeline::write_json;
 use crate::plan::{profile, EvalSpec, Run};
 use crate::rows::RowKey;
+use crate::step::write_json;
 
 /// `experiments/directions.toml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -169,7 +169,7 @@ pub struct Finetune {
 
 impl Finetune {
     /// The finetune trained by `run`, the run of `step`.
-    pub fn of(run: &Run, step: &crate::pipeline::Step) -> Self {
+    pub fn of(run: &Run, step: &crate::step::Step) -> Self {
         Self {
             solution: run.solution.clone(),
             variant: run.variant.clone(),

@@ -26,8 +26,8 @@ use serde::Serialize;
 
 use crate::directions::{DirectionRef, Finetune};
 use crate::execute::{read_responses, Evaluator};
-use crate::pipeline::write_json;
 use crate::rows::RowKey;
+use crate::step::write_json;
 
 /// The monitors, by the name their scores and rows carry.
 pub const MONITORS: [&str; 2] = ["general", "narrow"];

@@ -18,9 +18,9 @@ use emlab_train::{train_run, Observer, RunConfig, TrainedAdapter};
 use serde::{Deserialize, Serialize};
 
 use crate::execute::Evaluator;
-use crate::pipeline::PairSpec;
 use crate::plan::{merged, profile, EvalSpec, Run};
 use crate::rows::RowKey;
+use crate::step::PairSpec;
 
 /// `experiments/E8.toml`.
 #[derive(Debug, Clone, Deserialize)]

@@ -14,7 +14,7 @@ use emlab_analysis::{
 };
 use emlab_data::write_atomic;
 
-use crate::pipeline::Step;
+use crate::step::Step;
 use crate::util::project_root;
 
 /// Where a profile's outputs go.

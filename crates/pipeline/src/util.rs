@@ -2,9 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-/// The workspace root (xtask lives one level below it).
+/// The workspace root (this crate lives at `crates/pipeline`).
 pub fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask is inside the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("the pipeline crate is at crates/pipeline")
+        .to_path_buf()
 }
 
 /// SHA-256 of a file in lowercase hex, read in 1 MiB pieces (a checkpoint may not fit in memory).
