@@ -32,7 +32,7 @@ use crate::plan::{EvalSpec, Run};
 use crate::rows::RowKey;
 use crate::scalars::scalars_step;
 use crate::semantic::semantic_step;
-use crate::step::{write_json, Step, StepKind};
+use crate::step::{needs_among, write_json, Step, StepKind};
 use crate::sweep::sweep_step;
 use crate::transition::transition_step;
 
@@ -181,19 +181,7 @@ impl BackendTask for Execute<'_> {
                 todo.push(i);
             }
         }
-        // What each step to run needs among the other steps to run; steps outside the list
-        // have finished before (or are not part of this run, and the step reports them missing).
-        let needs: Vec<Vec<usize>> = todo
-            .iter()
-            .map(|&i| {
-                let dirs = self.steps[i].needs();
-                todo.iter()
-                    .enumerate()
-                    .filter(|(_, &j)| dirs.contains(&self.steps[j].dir.as_path()))
-                    .map(|(k, _)| k)
-                    .collect()
-            })
-            .collect();
+        let needs = needs_among(&todo.iter().map(|&i| &self.steps[i]).collect::<Vec<_>>());
         // Several steps at once would garble a progress bar: then each prints a line when it
         // starts and one when it ends.
         let bars = self.jobs <= 1;
@@ -209,28 +197,30 @@ impl BackendTask for Execute<'_> {
         run_jobs(self.jobs, &needs, load, |evaluator, k| {
             let i = todo[k];
             let step = &self.steps[i];
+            let _lock = step.lock()?;
             if self.force {
                 step.reset()?;
+            } else if step.is_done() {
+                println!("{}: finished by another run while this one waited, skipped", tag(i));
+                return Ok(());
             }
             println!("{}", tag(i));
             let start = Instant::now();
             let mut observer: Box<dyn Observer> = if bars { Box::new(ProgressBar::stderr()) } else { Box::new(Silent) };
-            let (rows, summary) = match &step.kind {
-                StepKind::Base(spec) => base_step(evaluator, spec, &step.dir)?,
-                StepKind::Run(run) => run_step(evaluator, run, &step.dir, device, observer.as_mut())?,
-                StepKind::Bias(spec) => bias_step(&evaluator.loaded(), spec, device)?,
-                StepKind::Drift(spec) => drift_step(evaluator, spec, &step.dir, observer.as_mut())?,
-                StepKind::Gradient(spec) => gradient_step(evaluator, spec, &step.dir, observer.as_mut())?,
-                StepKind::Direction(spec) => direction_step(evaluator, spec, &step.dir)?,
-                StepKind::Sweep(spec) => sweep_step(evaluator, spec, &step.dir)?,
-                StepKind::Ablation(spec) => ablation_step(evaluator, spec, &step.dir)?,
-                StepKind::Convergence(spec) => convergence_step(spec)?,
-                StepKind::Transition(spec) => transition_step(evaluator, spec, &step.dir, observer.as_mut())?,
-                StepKind::Monitor(spec) => monitor_step(evaluator, spec, &step.dir)?,
-                StepKind::Scalars(spec) => scalars_step(evaluator, spec, &step.dir)?,
-                StepKind::Semantic(spec) => semantic_step(evaluator, spec, &step.dir)?,
+            let summary = run_step_kind(evaluator, step, device, observer.as_mut()).and_then(|(rows, summary)| {
+                step.finish(&rows)?;
+                Ok(summary)
+            });
+            let summary = match summary {
+                Ok(summary) => summary,
+                Err(e) => {
+                    let e = e.context(format!("step {} ({})", step.label, step.dir.display()));
+                    if let Err(record) = step.record_failure(&e) {
+                        eprintln!("  could not record the failure: {record:#}");
+                    }
+                    return Err(e);
+                }
             };
-            step.finish(&rows)?;
             let done = if bars { String::new() } else { format!("{} done: ", tag(i)) };
             println!("  {done}{summary} ({:.0} s)", start.elapsed().as_secs_f64());
             Ok(())
@@ -238,6 +228,30 @@ impl BackendTask for Execute<'_> {
         .map_err(|e| e.context("a step failed; finished steps are kept, rerun to resume"))?;
         Ok(Executed { ran: todo.len(), skipped: total - todo.len() })
     }
+}
+
+/// Runs one step on a worker's evaluator: its rows and a one-line summary.
+fn run_step_kind<B: Backend>(
+    evaluator: &Evaluator<B>,
+    step: &Step,
+    device: &B::Device,
+    observer: &mut dyn Observer,
+) -> Result<(Vec<Row>, String)> {
+    Ok(match &step.kind {
+        StepKind::Base(spec) => base_step(evaluator, spec, &step.dir)?,
+        StepKind::Run(run) => run_step(evaluator, run, &step.dir, device, observer)?,
+        StepKind::Bias(spec) => bias_step(&evaluator.loaded(), spec, device)?,
+        StepKind::Drift(spec) => drift_step(evaluator, spec, &step.dir, observer)?,
+        StepKind::Gradient(spec) => gradient_step(evaluator, spec, &step.dir, observer)?,
+        StepKind::Direction(spec) => direction_step(evaluator, spec, &step.dir)?,
+        StepKind::Sweep(spec) => sweep_step(evaluator, spec, &step.dir)?,
+        StepKind::Ablation(spec) => ablation_step(evaluator, spec, &step.dir)?,
+        StepKind::Convergence(spec) => convergence_step(spec)?,
+        StepKind::Transition(spec) => transition_step(evaluator, spec, &step.dir, observer)?,
+        StepKind::Monitor(spec) => monitor_step(evaluator, spec, &step.dir)?,
+        StepKind::Scalars(spec) => scalars_step(evaluator, spec, &step.dir)?,
+        StepKind::Semantic(spec) => semantic_step(evaluator, spec, &step.dir)?,
+    })
 }
 
 fn base_step<B: Backend>(evaluator: &Evaluator<B>, spec: &EvalSpec, dir: &Path) -> Result<(Vec<Row>, String)> {

@@ -80,9 +80,7 @@ pub fn run_jobs<S>(
         }
     };
     let workers = jobs.max(1).min(n.max(1));
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let pool = || rayon::ThreadPoolBuilder::new().num_threads((cores / workers).max(1)).build();
-    let pools = (0..workers).map(|_| pool()).collect::<Result<Vec<_>, _>>()?;
+    let pools = (0..workers).map(|_| pool(cores() / workers)).collect::<Result<Vec<_>, _>>()?;
     std::thread::scope(|scope| {
         for pool in &pools {
             scope.spawn(|| pool.install(worker));
@@ -92,6 +90,21 @@ pub fn run_jobs<S>(
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// A rayon pool of `threads` threads (at least one).
+fn pool(threads: usize) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
+    rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build()
+}
+
+/// The cores this process may use: a Slurm job's allocation (`SLURM_CPUS_PER_TASK`; the node
+/// may have more than the job was given), else what the OS reports.
+fn cores() -> usize {
+    std::env::var("SLURM_CPUS_PER_TASK")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
 #[cfg(test)]

@@ -22,9 +22,11 @@ use crate::bias::{BiasGrids, BiasSpec};
 use crate::convergence::ConvergenceSpec;
 use crate::directions::{find_direction, DirectionRef, DirectionsFile, Finetune};
 use crate::drift::DriftFile;
-use crate::execute::{Execute, Executed};
+use crate::execute::Executed;
+use crate::executor::{Executor, ExecutorChoice, ExecutorKind, Local};
 use crate::experiments::{find, Experiment, Kind, CATALOGUE};
 use crate::gradient::GradientFile;
+use crate::graph::{Plan, Stage};
 use crate::judging::{JudgeChoice, JudgeKind};
 use crate::mixture;
 use crate::monitor::MonitorSpec;
@@ -35,6 +37,7 @@ use crate::plan::{load_experiments, read_toml, EvalSpec, Run};
 use crate::scalars::ScalarsFile;
 use crate::second_model::SecondModel;
 use crate::semantic::SemanticSpec;
+use crate::slurm::{print_status, ResourcesFile, Slurm, SlurmOptions};
 use crate::step::{write_json, PairSpec, Step, StepKind};
 use crate::sweep::SweepSpec;
 use crate::tables::{draw, write_tables, Layout};
@@ -87,6 +90,74 @@ pub struct Args {
     /// List the experiments and their status, and exit.
     #[arg(long)]
     list: bool,
+    /// What runs the steps: worker threads here (`--jobs`), or one Slurm job per step with the
+    /// step graph's dependencies and a final job for the tables, figures and report (the
+    /// repository and results/ on a filesystem every node sees; see the README's "On a Slurm
+    /// cluster").
+    #[arg(long, value_enum, default_value_t)]
+    executor: ExecutorKind,
+    /// More sbatch arguments for every job, e.g. "--partition=gpu --account=lab" (split at
+    /// spaces; they override experiments/slurm.toml's resources).
+    #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
+    slurm_args: Option<String>,
+    /// Print the steps (with --executor slurm: the jobs, their resources and dependencies)
+    /// without running or submitting anything.
+    #[arg(long)]
+    dry_run: bool,
+    /// Show which steps are done, running, queued, pending or failed (with their Slurm jobs and
+    /// the failed jobs' logs), and exit.
+    #[arg(long)]
+    status: bool,
+    /// Run only the step with this hash (what a Slurm job runs).
+    #[arg(long, value_name = "HASH")]
+    step: Option<String>,
+    /// Write results/ and figures/ below this folder instead of the repository's.
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+}
+
+impl Args {
+    /// The `reproduce` command that runs this graph again, as a Slurm job runs it: this program
+    /// with the arguments that decide the graph (paths made absolute), without the executor's.
+    fn job_command(&self, root: &Path) -> Result<Vec<String>> {
+        let exe = std::env::current_exe().context("finding this program, for the Slurm jobs to run")?;
+        let absolute = |path: &Path| -> Result<String> {
+            let path = std::path::absolute(path).with_context(|| format!("resolving {}", path.display()))?;
+            Ok(path.display().to_string())
+        };
+        let mut command = vec![absolute(&exe)?, "reproduce".into(), "--profile".into(), self.profile.clone()];
+        for (flag, path) in [("--model", &self.model), ("--data", &self.data), ("--judge-model", &self.judge_model)] {
+            if let Some(path) = path {
+                command.extend([flag.to_string(), absolute(path)?]);
+            }
+        }
+        if !self.only.is_empty() {
+            command.extend(["--only".into(), self.only.join(",")]);
+        }
+        let device = match self.device {
+            Device::Cpu => "cpu".to_string(),
+            Device::Cuda(i) => format!("cuda:{i}"),
+        };
+        command.extend(["--device".into(), device, "--root".into(), absolute(root)?]);
+        if let Some(judge) = self.judge.and_then(|j| clap::ValueEnum::to_possible_value(&j)) {
+            command.extend(["--judge".into(), judge.get_name().to_string()]);
+        }
+        Ok(command)
+    }
+
+    /// The executor the arguments ask for.
+    fn executor(&self, root: &Path) -> Result<ExecutorChoice> {
+        if self.executor == ExecutorKind::Local {
+            anyhow::ensure!(self.slurm_args.is_none(), "--slurm-args is for --executor slurm");
+            return Ok(ExecutorChoice::Local);
+        }
+        Ok(ExecutorChoice::Slurm(SlurmOptions {
+            command: self.job_command(root)?,
+            extra: self.slurm_args.iter().flat_map(|a| a.split_whitespace().map(String::from)).collect(),
+            dry_run: self.dry_run,
+            gpu: self.device != Device::Cpu,
+        }))
+    }
 }
 
 /// The profiles `reproduce` knows.
@@ -100,14 +171,26 @@ pub fn run(args: Args) -> Result<()> {
         }
         return Ok(());
     }
-    let real = subject_folders(&args)?;
+    let root = args.root.clone().unwrap_or_else(project_root);
+    let real = subject_folders(&args, &root)?;
     let selected = select(&args.only)?;
-    let layout = Layout::of(&args.profile);
+    let layout = Layout::below(&root, &args.profile);
+    let executor = args.executor(&root)?;
+    anyhow::ensure!(
+        args.step.is_none() || !args.status && !args.dry_run,
+        "--step runs one step; --status and --dry-run are about the whole graph"
+    );
     if [bases::PROFILE, mixture::PROFILE].contains(&args.profile.as_str()) {
         anyhow::ensure!(args.only.is_empty(), "the {} profile runs its own experiments", args.profile);
         anyhow::ensure!(!args.pretrain, "--pretrain is for one base; use `cargo xtask pretrain-organism`");
+        anyhow::ensure!(
+            matches!(executor, ExecutorChoice::Local) && !args.status && !args.dry_run && args.step.is_none(),
+            "the {} profile pretrains its own base models between its runs, which is not a step of a graph: it runs \
+             locally only (no --executor slurm, --status, --dry-run or --step)",
+            args.profile
+        );
         let jobs = args.jobs.unwrap_or_else(|| default_jobs(args.device));
-        let options = Options { device: args.device, force: args.force, jobs, judge: JudgeChoice::Organism };
+        let options = Options { device: args.device, force: args.force, jobs, judge: JudgeChoice::Organism, executor };
         return match args.profile.as_str() {
             bases::PROFILE => bases::run(&layout, options),
             _ => mixture::run(&layout, options),
@@ -121,15 +204,70 @@ pub fn run(args: Args) -> Result<()> {
     let jobs = args.jobs.unwrap_or_else(|| default_jobs(args.device));
     let judge_kind = args.judge.unwrap_or(if args.profile == SMOLLM2 { JudgeKind::None } else { JudgeKind::Organism });
     let judge = JudgeChoice::resolve(judge_kind, args.judge_model.as_deref(), &layout.results.join("judge-cache"))?;
-    let options = Options { device: args.device, force: args.force, jobs, judge };
-    reproduce(&selected, &layout, &subject, options).map(|_| ())
+    if args.status || args.dry_run && matches!(executor, ExecutorChoice::Local) {
+        let (plan, _) = plan(&selected, &layout, &subject, &judge)?;
+        if args.dry_run {
+            print_steps(&plan, args.force);
+        } else {
+            print_status(&plan, &layout)?;
+        }
+        return Ok(());
+    }
+    let options = Options { device: args.device, force: args.force, jobs, judge, executor };
+    match &args.step {
+        Some(hash) => reproduce_step(&selected, &layout, &subject, options, hash),
+        None => reproduce(&selected, &layout, &subject, options).map(|_| ()),
+    }
+}
+
+/// `--dry-run` with the local executor: the steps that would run, and what each waits for.
+fn print_steps(plan: &Plan, force: bool) {
+    for stage in &plan.stages {
+        let (todo, needs) = stage.todo(force);
+        println!("== {}: {} steps to run", stage.layout.results.display(), todo.len());
+        for (k, (step, needs)) in todo.iter().zip(needs).enumerate() {
+            let after: Vec<String> = needs.iter().map(|d| format!("#{d}")).collect();
+            let after = if after.is_empty() { String::new() } else { format!(" (after {})", after.join(" ")) };
+            println!("#{k} {} [{}]{after}", step.label, &step.hash[..12]);
+        }
+    }
+}
+
+/// `--step HASH`: runs that one step of the graph, on one worker; its outputs are what the
+/// whole run would write for it. A step that has finished meanwhile is skipped.
+fn reproduce_step(
+    selected: &[&Experiment],
+    layout: &Layout,
+    subject: &Subject,
+    options: Options,
+    hash: &str,
+) -> Result<()> {
+    let (plan, _) = plan(selected, layout, subject, &options.judge)?;
+    let (stage, step) = plan.find(hash).with_context(|| {
+        format!(
+            "no step of this graph has the hash {hash}: the experiment files, the model or the data changed since the \
+             job was submitted; submit again (`reproduce --status` shows the graph as it is now)"
+        )
+    })?;
+    let one = Plan {
+        stages: vec![Stage {
+            layout: stage.layout.clone(),
+            model_dir: stage.model_dir.clone(),
+            judge: stage.judge.clone(),
+            sampling: stage.sampling.clone(),
+            all: Vec::new(),
+            to_run: vec![step.clone()],
+        }],
+    };
+    Local { device: options.device, jobs: 1 }.execute(&one, options.force)?;
+    Ok(())
 }
 
 /// Checks that the arguments fit the profile: the paper profile needs its model and data
 /// folders and a judge of real models; smollm2 has defaults for both (and writes its data
 /// folder); the organism's profiles take neither folder. Returns a real model's (model, data,
 /// profile).
-fn subject_folders(args: &Args) -> Result<Option<(PathBuf, PathBuf, &'static str)>> {
+fn subject_folders(args: &Args, root: &Path) -> Result<Option<(PathBuf, PathBuf, &'static str)>> {
     if !PROFILES.contains(&args.profile.as_str()) {
         bail!("unknown profile {:?}; known: {}", args.profile, PROFILES.join(", "));
     }
@@ -150,7 +288,7 @@ fn subject_folders(args: &Args) -> Result<Option<(PathBuf, PathBuf, &'static str
         );
         let data = match &args.data {
             Some(data) => data.clone(),
-            None => write_english_data(&Layout::of(SMOLLM2).results.join("data"))?,
+            None => write_english_data(&Layout::below(root, SMOLLM2).results.join("data"))?,
         };
         return Ok(Some((model, data, SMOLLM2)));
     }
@@ -207,6 +345,8 @@ pub struct Options {
     pub jobs: usize,
     /// What scores the answers.
     pub judge: JudgeChoice,
+    /// What runs the steps.
+    pub executor: ExecutorChoice,
 }
 
 /// One step per core on the CPU (each step is single-threaded at the organism's size); one on
@@ -219,12 +359,69 @@ fn default_jobs(device: Device) -> usize {
 }
 
 /// Runs `selected` into `layout` (the whole of `reproduce` after argument parsing; the smoke
-/// test calls it with a temporary layout). Returns how many finetuning steps ran and were skipped.
+/// test calls it with a temporary layout). Returns how many finetuning steps ran and were
+/// skipped; with a scheduler as the executor, none ran here (its final job writes the tables).
 pub fn reproduce(selected: &[&Experiment], layout: &Layout, subject: &Subject, options: Options) -> Result<Executed> {
-    let Options { device, force, jobs, judge } = options;
-    let model_dir = subject.model_dir();
-    let mut executed = Executed::default();
+    let Options { device, force, jobs, judge, executor } = options;
+    let wanted = |kind: Kind| selected.iter().any(|e| e.kind == kind);
+    let (plan, missing) = plan(selected, layout, subject, &judge)?;
+    // Under a scheduler the checks that are not steps run in its final job, a local run.
+    let here = matches!(executor, ExecutorChoice::Local);
+    let executor: Box<dyn Executor> = match executor {
+        ExecutorChoice::Local => Box::new(Local { device, jobs }),
+        ExecutorChoice::Slurm(options) => {
+            let resources = ResourcesFile::load(&project_root().join("experiments"))?;
+            Box::new(Slurm { options, layout: layout.clone(), resources })
+        }
+    };
     let mut failures = Vec::new();
+    if here && wanted(Kind::Engine) {
+        println!("== engine: {}", find("engine").expect("catalogued").title);
+        engine(device, layout)?;
+    }
+    if here && wanted(Kind::Organism) {
+        println!("== organism: {}", find("organism").expect("catalogued").title);
+        if layout.profile == "smoke" {
+            println!("  skipped in the smoke profile: its bounds need the full sample sizes (the eval tests run them)");
+        } else if subject.data().is_some() {
+            println!("  skipped in the paper profile: these checks test the organism's world, not a real model");
+        } else if !device.run(BaseChecks { model_dir: subject.model_dir(), out: &layout.results })?? {
+            failures.push("organism: a base-model check failed (see the table above)".to_string());
+        }
+    }
+    let executed = executor.execute(&plan, force)?;
+    if executed.is_some() {
+        for stage in &plan.stages {
+            let absent = write_tables(&stage.layout, &stage.all)?;
+            if absent > 0 {
+                println!("  {absent} steps of other experiments have not run in this profile; the report marks them");
+            }
+            draw(&stage.layout)?;
+        }
+        let finetuning = plan.stages.iter().any(|stage| stage.layout == *layout);
+        let second_wanted = SecondModel::ALL.into_iter().any(|second| wanted(Kind::SecondModel(second)));
+        if !finetuning && second_wanted && layout.results.join("finetune_em.parquet").exists() {
+            draw(layout)?;
+        }
+    }
+    if !missing.is_empty() {
+        println!("\nThese experiments were NOT run:\n{}", missing.join("\n"));
+    }
+    if !failures.is_empty() {
+        bail!("{}", failures.join("\n"));
+    }
+    Ok(executed.unwrap_or_default())
+}
+
+/// The step graph of `selected` on `subject` ([`Plan`]): E10's and E12's second models' stages
+/// first, then the profile's own finetuning steps; and the lines of the end-of-run list of
+/// experiments that do not run. Checks a real model's inputs before anything else.
+fn plan(
+    selected: &[&Experiment],
+    layout: &Layout,
+    subject: &Subject,
+    judge: &JudgeChoice,
+) -> Result<(Plan, Vec<String>)> {
     let mut missing = Vec::new();
     let wanted = |kind: Kind| selected.iter().any(|e| e.kind == kind);
     let paper = subject.data().is_some();
@@ -233,36 +430,29 @@ pub fn reproduce(selected: &[&Experiment], layout: &Layout, subject: &Subject, o
     let finetuning_wanted = finetuning.into_iter().filter(|&kind| runs_in(kind, subject)).any(wanted);
     // The paper profile checks every input before any work (the organism's are committed).
     let inputs = match subject {
-        Subject::Paper { .. } if finetuning_wanted => Some(check_paper_inputs(selected, subject, &judge)?),
+        Subject::Paper { .. } if finetuning_wanted => Some(check_paper_inputs(selected, subject, judge)?),
         _ => None,
     };
     if paper {
         missing.extend(announce_paper_skips(selected, subject.real_profile().unwrap_or(PAPER), finetuning_wanted));
     }
-    if wanted(Kind::Engine) {
-        println!("== engine: {}", find("engine").expect("catalogued").title);
-        engine(device, layout)?;
-    }
-    if wanted(Kind::Organism) {
-        println!("== organism: {}", find("organism").expect("catalogued").title);
-        if layout.profile == "smoke" {
-            println!("  skipped in the smoke profile: its bounds need the full sample sizes (the eval tests run them)");
-        } else if paper {
-            println!("  skipped in the paper profile: these checks test the organism's world, not a real model");
-        } else if !device.run(BaseChecks { model_dir, out: &layout.results })?? {
-            failures.push("organism: a base-model check failed (see the table above)".to_string());
-        }
-    }
-    // E10 and E12 first, so that the profile's report below has their claims.
+    let mut plan = Plan::default();
+    // E10 and E12 first, so that the profile's report has their claims.
     for second in SecondModel::ALL.into_iter().filter(|&second| wanted(Kind::SecondModel(second))) {
         let id = second.experiment();
         println!("== {id}: {}", find(id).expect("catalogued").title);
         match layout.second(second) {
             Some(below) if !paper => {
-                let judge = second.judge(&judge);
-                let ran = second_model(second, &below, Options { device, force, jobs, judge })?;
-                executed.ran += ran.ran;
-                executed.skipped += ran.skipped;
+                let model = second.model_dir();
+                anyhow::ensure!(
+                    model.join("model.safetensors").exists(),
+                    "{} is missing: run `{}` (about 20-25 minutes on 2 CPU cores)",
+                    model.display(),
+                    second.how_to_make()
+                );
+                let selected = select(&["E2", "E4", "E6", "E7"].map(String::from))?;
+                let (inner, _) = self::plan(&selected, &below, &Subject::Organism(model), &second.judge(judge))?;
+                plan.stages.extend(inner.stages);
             }
             _ => {
                 let why = "its base model is an organism; a real model's profile has none";
@@ -273,45 +463,18 @@ pub fn reproduce(selected: &[&Experiment], layout: &Layout, subject: &Subject, o
         }
     }
     if finetuning_wanted {
-        let (steps, to_run) = finetune_steps(selected, layout, subject, inputs.as_ref(), &judge)?;
+        let (all, to_run) = finetune_steps(selected, layout, subject, inputs.as_ref(), judge)?;
         println!("== finetuning experiments: {} steps ({} profile)", to_run.len(), layout.profile);
-        let sampling = subject.sampling();
-        let ran = device.run(Execute { steps: &to_run, model_dir, force, jobs, judge: &judge, sampling })??;
-        println!("  {} steps ran, {} were already done", ran.ran, ran.skipped);
-        executed.ran += ran.ran;
-        executed.skipped += ran.skipped;
-        let absent = write_tables(layout, &steps)?;
-        if absent > 0 {
-            println!("  {absent} steps of other experiments have not run in this profile; the report marks them");
-        }
-        draw(layout)?;
+        plan.stages.push(Stage {
+            layout: layout.clone(),
+            model_dir: subject.model_dir().to_path_buf(),
+            judge: judge.clone(),
+            sampling: subject.sampling(),
+            all,
+            to_run,
+        });
     }
-    let second_wanted = SecondModel::ALL.into_iter().any(|second| wanted(Kind::SecondModel(second)));
-    if !finetuning_wanted && second_wanted && layout.results.join("finetune_em.parquet").exists() {
-        draw(layout)?;
-    }
-    if !missing.is_empty() {
-        println!("\nThese experiments were NOT run:\n{}", missing.join("\n"));
-    }
-    if !failures.is_empty() {
-        bail!("{}", failures.join("\n"));
-    }
-    Ok(executed)
-}
-
-/// E10 or E12: E2, E4, E6 and E7 (E9 comes with them) on a second base model, into `below`
-/// (the profile's [`Layout::second`]), with its own tables, figures and report; the profile's
-/// report then checks the claims again on them.
-fn second_model(second: SecondModel, below: &Layout, options: Options) -> Result<Executed> {
-    let model = second.model_dir();
-    anyhow::ensure!(
-        model.join("model.safetensors").exists(),
-        "{} is missing: run `{}` (about 20-25 minutes on 2 CPU cores)",
-        model.display(),
-        second.how_to_make()
-    );
-    let selected = select(&["E2", "E4", "E6", "E7"].map(String::from))?;
-    reproduce(&selected, below, &Subject::Organism(model), options)
+    Ok((plan, missing))
 }
 
 /// Checks every input of the selected experiments' runs in the paper profile, before any work:
@@ -793,11 +956,18 @@ fn engine(device: Device, layout: &Layout) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::execute::Execute;
     use emlab_analysis::{read_parquet, Row};
     use emlab_train::AdapterSpec;
 
     /// The CPU with two steps at once, as on CI's 2-core machine.
-    const CPU: Options = Options { device: Device::Cpu, force: false, jobs: 2, judge: JudgeChoice::Organism };
+    const CPU: Options = Options {
+        device: Device::Cpu,
+        force: false,
+        jobs: 2,
+        judge: JudgeChoice::Organism,
+        executor: ExecutorChoice::Local,
+    };
 
     /// The whole pipeline at the smoke profile's size, as CI runs it: engine parity, then E2
     /// and E4 trained, evaluated, tabulated, drawn and reported; a second run skips every
@@ -966,7 +1136,7 @@ mod tests {
 
     #[test]
     fn the_paper_profile_needs_its_folders_and_a_judge_of_real_models() {
-        let check = |line: &str| subject_folders(&args(line)).map_err(|e| e.to_string());
+        let check = |line: &str| subject_folders(&args(line), &project_root()).map_err(|e| e.to_string());
         let paper = "--profile paper --model m --data d";
         let err = check(paper).unwrap_err();
         assert!(err.contains("needs a judge") && err.contains("--judge api") && err.contains("--judge-model"), "{err}");

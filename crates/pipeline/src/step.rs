@@ -72,6 +72,45 @@ pub enum StepKind {
     Semantic(Box<SemanticSpec>),
 }
 
+impl StepKind {
+    /// The names of the kinds, as `experiments/slurm.toml` keys their jobs' resources.
+    pub const NAMES: [&'static str; 13] = [
+        "Base",
+        "Run",
+        "Bias",
+        "Drift",
+        "Gradient",
+        "Direction",
+        "Sweep",
+        "Ablation",
+        "Convergence",
+        "Transition",
+        "Monitor",
+        "Scalars",
+        "Semantic",
+    ];
+
+    /// The kind's name (one of [`Self::NAMES`]).
+    pub fn name(&self) -> &'static str {
+        let i = match self {
+            StepKind::Base(_) => 0,
+            StepKind::Run(_) => 1,
+            StepKind::Bias(_) => 2,
+            StepKind::Drift(_) => 3,
+            StepKind::Gradient(_) => 4,
+            StepKind::Direction(_) => 5,
+            StepKind::Sweep(_) => 6,
+            StepKind::Ablation(_) => 7,
+            StepKind::Convergence(_) => 8,
+            StepKind::Transition(_) => 9,
+            StepKind::Monitor(_) => 10,
+            StepKind::Scalars(_) => 11,
+            StepKind::Semantic(_) => 12,
+        };
+        Self::NAMES[i]
+    }
+}
+
 /// A general solution (E2) and the narrow one (E4) of the same solution type, dataset and seed,
 /// as the steps that compare them see it.
 #[derive(Debug, Clone, Serialize)]
@@ -125,6 +164,32 @@ pub struct Step {
 struct Done {
     hash: String,
 }
+
+/// Why a step's last attempt failed (`failed.json`), for `reproduce --status`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    /// The step's hash at the time: a failure of other inputs is not this step's.
+    pub hash: String,
+    /// The error and its causes.
+    pub error: String,
+}
+
+/// Where a step stands, as `reproduce --status` shows it (the executor adds its job ids).
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepState {
+    /// Finished with its current inputs.
+    Done,
+    /// Another process holds its lock.
+    Running,
+    /// Its last attempt failed with this error.
+    Failed(String),
+    /// Not started, or stopped without an error (killed, cancelled).
+    Pending,
+}
+
+/// A step's lock: held while it runs, released when dropped or when the process dies.
+#[must_use = "the step is locked only while this lives"]
+pub struct StepLock(#[allow(dead_code)] std::fs::File);
 
 impl Step {
     /// The baseline evaluation of `dataset`'s groups, in `runs/base/<dataset>`.
@@ -271,6 +336,62 @@ impl Step {
         }
     }
 
+    /// Takes the step's lock (`<dir>/lock`), waiting while another run holds it: two runs of
+    /// the same graph never run a step at once, and the second finds it done.
+    pub fn lock(&self) -> Result<StepLock> {
+        use fs4::FileExt;
+        let file = self.lock_file()?;
+        match FileExt::try_lock(&file) {
+            Ok(()) => return Ok(StepLock(file)),
+            Err(fs4::TryLockError::WouldBlock) => {
+                println!("  {}: another run is running this step; waiting for it", self.label)
+            }
+            Err(fs4::TryLockError::Error(e)) => return Err(self.lock_error(e)),
+        }
+        FileExt::lock(&file).map_err(|e| self.lock_error(e))?;
+        Ok(StepLock(file))
+    }
+
+    /// Where the step stands: done, running (its lock is held), failed, or pending.
+    pub fn state(&self) -> Result<StepState> {
+        use fs4::FileExt;
+        if self.is_done() {
+            return Ok(StepState::Done);
+        }
+        if self.dir.join("lock").exists() {
+            match FileExt::try_lock(&self.lock_file()?) {
+                Ok(()) => {}
+                Err(fs4::TryLockError::WouldBlock) => return Ok(StepState::Running),
+                Err(fs4::TryLockError::Error(e)) => return Err(self.lock_error(e)),
+            }
+        }
+        let failure = std::fs::read(self.dir.join("failed.json"))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Failure>(&bytes).ok())
+            .filter(|failure| failure.hash == self.hash);
+        Ok(failure.map_or(StepState::Pending, |f| StepState::Failed(f.error)))
+    }
+
+    /// Records why the step failed (`failed.json`; the next attempt removes it).
+    pub fn record_failure(&self, error: &anyhow::Error) -> Result<()> {
+        write_json(&self.dir.join("failed.json"), &Failure { hash: self.hash.clone(), error: format!("{error:#}") })
+    }
+
+    fn lock_file(&self) -> Result<std::fs::File> {
+        std::fs::create_dir_all(&self.dir).with_context(|| format!("creating {}", self.dir.display()))?;
+        let path = self.dir.join("lock");
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("opening {}", path.display()))
+    }
+
+    fn lock_error(&self, e: std::io::Error) -> anyhow::Error {
+        anyhow::Error::new(e).context(format!("locking {}", self.dir.join("lock").display()))
+    }
+
     /// Whether the step finished with the same inputs before.
     pub fn is_done(&self) -> bool {
         std::fs::read(self.dir.join("done.json"))
@@ -283,7 +404,12 @@ impl Step {
     /// simply runs again).
     pub fn finish(&self, rows: &[Row]) -> Result<()> {
         write_json(&self.dir.join("rows.json"), &rows)?;
-        write_json(&self.dir.join("done.json"), &Done { hash: self.hash.clone() })
+        write_json(&self.dir.join("done.json"), &Done { hash: self.hash.clone() })?;
+        let failed = self.dir.join("failed.json");
+        if failed.exists() {
+            std::fs::remove_file(&failed).with_context(|| format!("removing {}", failed.display()))?;
+        }
+        Ok(())
     }
 
     /// The rows of a finished step; `None` if it has not finished with its current inputs.
@@ -298,12 +424,35 @@ impl Step {
 
     /// Forgets a finished step, so it reruns from scratch (`--force`). Training checkpoints go
     /// too: a forced run must not resume from them.
+    /// The lock file stays: the run that resets the step holds it.
     pub fn reset(&self) -> Result<()> {
-        if self.dir.exists() {
-            std::fs::remove_dir_all(&self.dir).with_context(|| format!("removing {}", self.dir.display()))?;
+        let Ok(entries) = std::fs::read_dir(&self.dir) else { return Ok(()) };
+        for entry in entries {
+            let path = entry.with_context(|| format!("listing {}", self.dir.display()))?.path();
+            let removed = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else if path.file_name().is_some_and(|name| name == "lock") {
+                continue;
+            } else {
+                std::fs::remove_file(&path)
+            };
+            removed.with_context(|| format!("removing {}", path.display()))?;
         }
         Ok(())
     }
+}
+
+/// The step graph among `steps`: for each, the indices of the steps in the list whose outputs
+/// it reads ([`Step::needs`]). A needed step outside the list has finished before (or is not
+/// part of this run, and the step reports it missing). Both executors run by this graph.
+pub fn needs_among(steps: &[&Step]) -> Vec<Vec<usize>> {
+    steps
+        .iter()
+        .map(|step| {
+            let dirs = step.needs();
+            steps.iter().enumerate().filter(|(_, other)| dirs.contains(&other.dir.as_path())).map(|(k, _)| k).collect()
+        })
+        .collect()
 }
 
 /// Writes pretty JSON atomically, creating the folder.

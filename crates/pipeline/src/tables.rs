@@ -18,7 +18,7 @@ use crate::step::Step;
 use crate::util::project_root;
 
 /// Where a profile's outputs go.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
     /// `results/<profile>`: tables, JSON, `REPORT.md`, and the run folders under `runs/`.
     pub results: PathBuf,

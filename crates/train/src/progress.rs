@@ -96,59 +96,141 @@ pub trait Observer {
     fn on_gradient(&mut self, _step: usize, _grad: &[f32]) {}
 }
 
-/// One status line, redrawn after every step (step/total, loss, KL, learning rate, tokens/s,
-/// ETA), plus a line per held-out evaluation. Writes to stderr unless given another writer,
-/// so a command's stdout stays free for its results.
+/// Progress for a person: on a terminal, an [`indicatif`] bar (steps done of the run, loss, KL,
+/// learning rate, tokens/s, ETA) with held-out losses printed above it; anywhere else (a Slurm
+/// job's log, CI) plain lines, because a redrawn bar there is a wall of `\r`-joined text. The
+/// lines come at the first step, then at most one per 30 s of the run's time or per 10% of its
+/// steps, and at the last step, so a log stays short however long the run. Writes to stderr
+/// unless given another writer, so a command's stdout stays free for its results.
 pub struct ProgressBar<W: Write = std::io::Stderr> {
-    out: W,
-    /// The first step this process saw: a resumed run's ETA counts only its own steps.
-    first_step: Option<usize>,
-    /// A status line is drawn and not yet ended by a newline.
-    line_open: bool,
+    draw: Draw<W>,
+    /// The run being watched, from the first of its steps this process saw.
+    run: Option<Run>,
 }
 
+/// Where progress goes.
+enum Draw<W> {
+    /// A terminal. The bar is made at a run's first step, when its length is known; the target
+    /// is a function so a test can hide the bar.
+    Bar { bar: Option<indicatif::ProgressBar>, target: fn() -> indicatif::ProgressDrawTarget },
+    /// Anything else: one line per report worth keeping.
+    Lines(W),
+}
+
+/// What the observer remembers of the run it watches.
+struct Run {
+    /// The first step this process saw: a resumed run's ETA counts only its own steps.
+    first_step: usize,
+    total_steps: usize,
+    /// The latest step reported: a step at or before it (or another length) is a new run, as
+    /// when one observer is handed to two loops in turn.
+    step: usize,
+    /// Steps done and elapsed time at the latest line (line mode), which the 10% and 30-s
+    /// rules count from.
+    logged: Option<(usize, Duration)>,
+}
+
+/// The most run time between two log lines.
+const LOG_EVERY: Duration = Duration::from_secs(30);
+
 impl ProgressBar {
-    /// A progress bar on stderr.
+    /// Progress on stderr: a bar on a terminal, log lines otherwise. Decided once, here, so the
+    /// observer never mixes the two.
     pub fn stderr() -> Self {
-        Self::new(std::io::stderr())
+        use std::io::IsTerminal;
+        if std::io::stderr().is_terminal() {
+            Self { draw: Draw::Bar { bar: None, target: indicatif::ProgressDrawTarget::stderr }, run: None }
+        } else {
+            Self::lines(std::io::stderr())
+        }
     }
 }
 
 impl<W: Write> ProgressBar<W> {
-    /// A progress bar drawn on `out`.
-    pub fn new(out: W) -> Self {
-        Self { out, first_step: None, line_open: false }
+    /// Progress as log lines on `out`, terminal or not.
+    pub fn lines(out: W) -> Self {
+        Self { draw: Draw::Lines(out), run: None }
     }
+
+    /// The line for a step; `first_step` as in [`StepReport::eta`].
+    fn line(r: &StepReport, first_step: usize) -> String {
+        let done = r.step + 1;
+        let percent = done * 100 / r.total_steps.max(1);
+        format!("step {done}/{} ({percent}%) {}", r.total_steps, metrics(r, first_step))
+    }
+}
+
+/// Everything a report says after its step count, the same on the bar and in the log.
+fn metrics(r: &StepReport, first_step: usize) -> String {
+    let eta = r.eta(first_step).as_secs();
+    let kl = r.kl.map_or(String::new(), |kl| format!(" kl {kl:.4}"));
+    format!("loss {:.4}{kl} lr {:.2e} {:.0} tok/s ETA {}m{:02}s", r.loss, r.lr, r.tokens_per_s, eta / 60, eta % 60)
+}
+
+/// The bar's layout: a constant, checked by a test.
+fn bar_style() -> indicatif::ProgressStyle {
+    indicatif::ProgressStyle::with_template("{bar:30.cyan/blue} {pos}/{len} ({percent}%) {msg}")
+        .expect("constant progress template")
+        .progress_chars("=> ")
+}
+
+/// Whether a line-mode log should show step `done` (1-based) of `total`, given the latest line:
+/// the first step, the last, a new tenth of the run, or 30 s since the latest line.
+fn worth_a_line(done: usize, total: usize, elapsed: Duration, logged: Option<(usize, Duration)>) -> bool {
+    let Some((logged_done, logged_at)) = logged else { return true };
+    let tenth = |d: usize| d * 10 / total.max(1);
+    done >= total || tenth(done) > tenth(logged_done) || elapsed.saturating_sub(logged_at) >= LOG_EVERY
 }
 
 impl<W: Write> Observer for ProgressBar<W> {
     fn on_step(&mut self, r: &StepReport) {
-        let first = *self.first_step.get_or_insert(r.step);
-        let eta = r.eta(first).as_secs();
-        let kl = r.kl.map_or(String::new(), |kl| format!(" kl {kl:.4}"));
-        let last = r.step + 1 == r.total_steps;
-        // A broken terminal must not stop a training run: drawing errors are ignored.
-        let _ = write!(
-            self.out,
-            "\rstep {}/{} loss {:.4}{kl} lr {:.2e} {:.0} tok/s ETA {}m{:02}s  {}",
-            r.step + 1,
-            r.total_steps,
-            r.loss,
-            r.lr,
-            r.tokens_per_s,
-            eta / 60,
-            eta % 60,
-            if last { "\n" } else { "" }
-        );
-        let _ = self.out.flush();
-        self.line_open = !last;
+        let new_run = self.run.as_ref().is_none_or(|run| r.step <= run.step || r.total_steps != run.total_steps);
+        if new_run {
+            self.run = Some(Run { first_step: r.step, total_steps: r.total_steps, step: r.step, logged: None });
+        }
+        let run = self.run.as_mut().expect("set above");
+        run.step = r.step;
+        let done = r.step + 1;
+        let last = done >= r.total_steps;
+        match &mut self.draw {
+            Draw::Bar { bar, target } => {
+                if new_run || bar.is_none() {
+                    if let Some(old) = bar.take() {
+                        old.abandon();
+                    }
+                    let fresh = indicatif::ProgressBar::with_draw_target(Some(r.total_steps as u64), target())
+                        .with_style(bar_style());
+                    *bar = Some(fresh);
+                }
+                let bar = bar.as_ref().expect("made above");
+                bar.set_message(metrics(r, run.first_step));
+                bar.set_position(done as u64);
+                if last {
+                    bar.finish();
+                }
+            }
+            Draw::Lines(out) => {
+                if worth_a_line(done, r.total_steps, r.elapsed, run.logged) {
+                    run.logged = Some((done, r.elapsed));
+                    let line = Self::line(r, run.first_step);
+                    // A broken log must not stop a training run: writing errors are ignored.
+                    let _ = writeln!(out, "{line}");
+                    let _ = out.flush();
+                }
+            }
+        }
     }
 
     fn on_held_out(&mut self, step: usize, loss: f32) {
-        let newline = if self.line_open { "\n" } else { "" };
-        let _ = writeln!(self.out, "{newline}held-out loss {loss:.4} after step {step}");
-        let _ = self.out.flush();
-        self.line_open = false;
+        let line = format!("held-out loss {loss:.4} after step {step}");
+        match &mut self.draw {
+            Draw::Bar { bar: Some(bar), .. } => bar.println(line),
+            Draw::Bar { bar: None, .. } => eprintln!("{line}"),
+            Draw::Lines(out) => {
+                let _ = writeln!(out, "{line}");
+                let _ = out.flush();
+            }
+        }
     }
 }
 
@@ -163,32 +245,124 @@ impl Observer for Silent {
 mod tests {
     use super::*;
 
-    fn report(step: usize, kl: Option<f32>) -> StepReport {
+    /// Step `step` (0-based) of `total_steps`, `elapsed` seconds into the run.
+    fn report(step: usize, total_steps: usize, elapsed: f64, kl: Option<f32>) -> StepReport {
         StepReport {
             step,
-            total_steps: 4,
-            loss: 1.5,
+            total_steps,
+            loss: 1.2345,
             kl,
             lr: 0.02,
             grad_norm: 1.0,
             tokens_per_s: 1234.4,
-            elapsed: Duration::from_secs(2 * (step as u64 + 1)),
+            elapsed: Duration::from_secs_f64(elapsed),
         }
     }
 
+    /// Runs `reports` through a line-mode observer and returns what it wrote.
+    fn log(reports: impl IntoIterator<Item = StepReport>) -> String {
+        let mut out = Vec::new();
+        let mut progress = ProgressBar::lines(&mut out);
+        for r in reports {
+            progress.on_step(&r);
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    /// The steps done (1-based) that a log shows lines for.
+    fn logged_steps(text: &str) -> Vec<usize> {
+        text.lines().map(|l| l.strip_prefix("step ").unwrap().split('/').next().unwrap().parse().unwrap()).collect()
+    }
+
     #[test]
-    fn progress_bar_redraws_one_line_and_ends_it() {
-        let mut drawn = Vec::new();
-        let mut bar = ProgressBar::new(&mut drawn);
-        bar.on_step(&report(0, Some(0.25)));
-        bar.on_held_out(1, 2.0);
-        bar.on_step(&report(3, None));
-        let text = String::from_utf8(drawn).unwrap();
+    fn progress_line_format_is_exact() {
+        // A second a step: ETA 125 s after the first of 126 steps, 113 s after the 13th.
+        let text = log((0..13).map(|s| report(s, 126, s as f64 + 1.0, Some(0.0123))));
         assert_eq!(
             text,
-            "\rstep 1/4 loss 1.5000 kl 0.2500 lr 2.00e-2 1234 tok/s ETA 0m06s  \n\
-             held-out loss 2.0000 after step 1\n\
-             \rstep 4/4 loss 1.5000 lr 2.00e-2 1234 tok/s ETA 0m00s  \n"
+            "step 1/126 (0%) loss 1.2345 kl 0.0123 lr 2.00e-2 1234 tok/s ETA 2m05s\n\
+             step 13/126 (10%) loss 1.2345 kl 0.0123 lr 2.00e-2 1234 tok/s ETA 1m53s\n"
         );
+        assert!(!text.contains('\r'));
+        let no_kl = log([report(0, 2, 1.0, None)]);
+        assert_eq!(no_kl, "step 1/2 (50%) loss 1.2345 lr 2.00e-2 1234 tok/s ETA 0m01s\n");
+    }
+
+    #[test]
+    fn progress_lines_at_every_tenth_of_the_run() {
+        let text = log((0..126).map(|s| report(s, 126, 0.1 * (s + 1) as f64, None)));
+        assert_eq!(logged_steps(&text), [1, 13, 26, 38, 51, 63, 76, 89, 101, 114, 126]);
+        assert!(text.lines().last().unwrap().starts_with("step 126/126 (100%) "));
+    }
+
+    #[test]
+    fn progress_lines_at_most_every_30_s() {
+        // 10 s a step: lines 30 s apart, long before a tenth of the 1000 steps.
+        let text = log((0..10).map(|s| report(s, 1000, 10.0 * (s + 1) as f64, None)));
+        assert_eq!(logged_steps(&text), [1, 4, 7, 10]);
+        // 4 s a step, so a tenth of 100 steps is 40 s, and a tenth's line restarts the 30 s:
+        // step 18 (72 s) is the first 30 s after step 10's line, not after step 9's (36 s).
+        let text = log((0..30).map(|s| report(s, 100, 4.0 * (s + 1) as f64, None)));
+        assert_eq!(logged_steps(&text), [1, 9, 10, 18, 20, 28, 30]);
+    }
+
+    #[test]
+    fn progress_lines_at_first_and_last_step_of_a_resumed_run() {
+        // Resumed at step 95 of 100, two seconds a step since the resume: no tenth is crossed
+        // between its first and last step, and the ETA counts only its own steps (2 s each,
+        // not 2 s over 96).
+        let text = log((95..100).map(|s| report(s, 100, 2.0 * (s - 94) as f64, None)));
+        assert_eq!(
+            text,
+            "step 96/100 (96%) loss 1.2345 lr 2.00e-2 1234 tok/s ETA 0m08s\n\
+             step 100/100 (100%) loss 1.2345 lr 2.00e-2 1234 tok/s ETA 0m00s\n"
+        );
+    }
+
+    #[test]
+    fn progress_held_out_losses_are_their_own_lines() {
+        let mut out = Vec::new();
+        let mut progress = ProgressBar::lines(&mut out);
+        progress.on_step(&report(0, 4, 1.0, Some(0.25)));
+        progress.on_held_out(1, 2.0);
+        progress.on_step(&report(3, 4, 4.0, None));
+        progress.on_held_out(4, 1.75);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "step 1/4 (25%) loss 1.2345 kl 0.2500 lr 2.00e-2 1234 tok/s ETA 0m03s\n\
+             held-out loss 2.0000 after step 1\n\
+             step 4/4 (100%) loss 1.2345 lr 2.00e-2 1234 tok/s ETA 0m00s\n\
+             held-out loss 1.7500 after step 4\n"
+        );
+    }
+
+    #[test]
+    fn progress_second_run_on_one_observer_starts_over() {
+        let text = log([report(98, 100, 1.0, None), report(99, 100, 2.0, None), report(0, 3, 1.0, None)]);
+        assert_eq!(logged_steps(&text), [99, 100, 1]);
+        assert!(text.ends_with("step 1/3 (33%) loss 1.2345 lr 2.00e-2 1234 tok/s ETA 0m02s\n"));
+    }
+
+    #[test]
+    fn progress_bar_follows_the_run() {
+        let mut progress: ProgressBar =
+            ProgressBar { draw: Draw::Bar { bar: None, target: indicatif::ProgressDrawTarget::hidden }, run: None };
+        progress.on_held_out(0, 3.0);
+        progress.on_step(&report(5, 8, 1.0, Some(0.5)));
+        let bar = |p: &ProgressBar| match &p.draw {
+            Draw::Bar { bar: Some(bar), .. } => bar.clone(),
+            _ => panic!("no bar"),
+        };
+        let drawn = bar(&progress);
+        assert_eq!((drawn.position(), drawn.length()), (6, Some(8)));
+        assert_eq!(drawn.message(), "loss 1.2345 kl 0.5000 lr 2.00e-2 1234 tok/s ETA 0m02s");
+        assert!(!drawn.is_finished());
+        progress.on_step(&report(7, 8, 3.0, None));
+        progress.on_held_out(8, 1.0);
+        assert_eq!(drawn.position(), 8);
+        assert!(drawn.is_finished());
+        // A new run gets a new bar.
+        progress.on_step(&report(0, 2, 1.0, None));
+        assert_eq!(bar(&progress).length(), Some(2));
     }
 }
