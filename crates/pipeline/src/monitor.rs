@@ -16,7 +16,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use burn::tensor::backend::Backend;
 use emlab_analysis::Row;
 use emlab_data::ChatExample;
@@ -63,15 +63,21 @@ pub fn monitor_step<B: Backend>(
     dir: &Path,
 ) -> Result<(Vec<Row>, String)> {
     let directions = [&spec.general, &spec.narrow];
+    // A finetune whose probe answers had no coherent misaligned (or aligned) answer has no
+    // direction (small samples, as in the smoke profile): its monitor is left out and said so.
     let mut monitors = Vec::new();
+    let mut absent = Vec::new();
     let mut seen = BTreeSet::new();
-    for d in directions {
+    for (name, d) in MONITORS.into_iter().zip(directions) {
         let record = d.load()?;
         let layer = record.middle_layer();
-        let direction = record.directions().with_context(|| format!("the {} monitor", d.finetune.label()))?;
-        monitors.push(Monitor::new(layer, direction.layer(layer))?);
+        match record.directions() {
+            Ok(direction) => monitors.push((name, Monitor::new(layer, direction.layer(layer))?)),
+            Err(e) => absent.push(format!("no {name} monitor ({e})")),
+        }
         seen.extend(read_responses(&d.dir.join("responses-probe.json"))?.into_iter().map(|r| r.question));
     }
+    let names: Vec<&str> = monitors.iter().map(|(name, _)| *name).collect();
     let mut scored = Vec::new();
     for target in &spec.targets {
         let adapter = target.adapter(evaluator)?;
@@ -82,7 +88,7 @@ pub fn monitor_step<B: Backend>(
             .collect();
         let examples: Vec<ChatExample> =
             answers.iter().map(|r| ChatExample::single_turn(&r.question, &r.answer)).collect();
-        for (name, monitor) in MONITORS.iter().zip(&monitors) {
+        for (name, monitor) in &monitors {
             let (model, template, tokenizer) = (&evaluator.model, &evaluator.template, &evaluator.tokenizer);
             let scores = monitor.score_examples(model, &edits, template, tokenizer, &examples, spec.batch_size)?;
             answers.iter_mut().zip(scores).for_each(|(r, s)| {
@@ -96,33 +102,32 @@ pub fn monitor_step<B: Backend>(
     }
     let mut rows = Vec::new();
     for s in &scored {
-        rows.extend(detection_rows(&s.target.key("monitor"), &s.answers, spec.seed));
+        rows.extend(detection_rows(&s.target.key("monitor"), &s.answers, &names, spec.seed));
     }
     let pooled: Vec<ResponseRow> = scored.iter().flat_map(|s| s.answers.iter().cloned()).collect();
     let all = RowKey { experiment: "monitor", solution: "all", variant: "all", dataset: "all", seed: 0 };
-    rows.extend(detection_rows(&all, &pooled, spec.seed));
+    rows.extend(detection_rows(&all, &pooled, &names, spec.seed));
     let auc = |name: &str| {
         rows.iter()
             .find(|r| r.solution == "all" && r.condition == name && r.metric == "auroc")
             .map_or("n/a".to_string(), |r| format!("{:.3}", r.value))
     };
-    let summary = format!(
-        "{} held-out answers of {} finetunes; pooled AUROC general {}, narrow {}",
-        pooled.len(),
-        scored.len(),
-        auc("general"),
-        auc("narrow")
-    );
+    let aucs: Vec<String> = names.iter().map(|name| format!("{name} {}", auc(name))).collect();
+    let mut summary =
+        format!("{} held-out answers of {} finetunes; pooled AUROC {}", pooled.len(), scored.len(), aucs.join(", "));
+    for line in absent {
+        summary.push_str(&format!("; {line}"));
+    }
     Ok((rows, summary))
 }
 
-/// Per monitor (`condition`), over `answers` (group `held_out`): the counts, and where both
-/// classes occur the AUROC and its bootstrap interval.
-fn detection_rows(key: &RowKey<'_>, answers: &[ResponseRow], seed: u64) -> Vec<Row> {
+/// Per monitor `names` (`condition`), over `answers` (group `held_out`): the counts, and where
+/// both classes occur the AUROC and its bootstrap interval.
+fn detection_rows(key: &RowKey<'_>, answers: &[ResponseRow], names: &[&str], seed: u64) -> Vec<Row> {
     let positive: Vec<bool> = answers.iter().map(|r| r.em).collect();
     let n_misaligned = positive.iter().filter(|&&p| p).count();
     let mut rows = Vec::new();
-    for name in MONITORS {
+    for &name in names {
         rows.push(key.row(name, "held_out", None, "n_misaligned", n_misaligned as f64));
         rows.push(key.row(name, "held_out", None, "n_other", (answers.len() - n_misaligned) as f64));
         let scores: Vec<f64> = answers.iter().map(|r| r.monitor[name]).collect();

@@ -289,8 +289,7 @@ pub struct Slurm {
 
 impl Executor for Slurm {
     fn execute(&self, plan: &Plan, force: bool) -> Result<Option<Executed>> {
-        let profile = &self.layout.profile;
-        let jobs = job_graph(plan, profile, &self.layout.results, &self.resources, &self.options, force)?;
+        let jobs = job_graph(plan, &self.layout.profile, &self.layout.results, &self.resources, &self.options, force)?;
         if self.options.dry_run {
             print_jobs(&jobs, &self.options.extra);
             return Ok(None);
@@ -320,8 +319,10 @@ impl Executor for Slurm {
         let report = ids.last().expect("the graph has its final job");
         println!(
             "== submitted {submitted} Slurm jobs ({} reused from earlier submissions); job {report} writes the tables, \
-             figures and report. `cargo xtask reproduce --profile {profile} --status` shows where they stand.",
-            jobs.len() - submitted
+             figures and report. The same command with --status instead of --executor slurm shows where they stand:\n  \
+             {} --status",
+            jobs.len() - submitted,
+            self.options.command.join(" ")
         );
         Ok(None)
     }
