@@ -1291,6 +1291,90 @@ mod tests {
         assert!(!layout.results.join("engine_parity.json").exists(), "the engine ran first");
     }
 
+    /// `--profile paper --executor slurm --dry-run`: one job per step of the whole paper graph,
+    /// each after exactly the jobs of the steps it reads, the final job after all; GPU jobs with
+    /// the paper profile's time limits; each runs its own step of the same command.
+    #[test]
+    fn the_paper_profiles_slurm_jobs_have_the_step_graphs_dependencies() {
+        let root = tempfile::tempdir().unwrap();
+        let subject = paper_subject(root.path(), true);
+        std::fs::write(subject.data().unwrap().web_text(), "{\"text\": \"a web page\"}\n".repeat(100)).unwrap();
+        let judge = JudgeChoice::Api(emlab_eval::ApiJudgeConfig::new("http://127.0.0.1:1/v1", "judge-m", None));
+        let layout = Layout::below(root.path(), PAPER);
+        let (plan, _) = plan(&select(&[]).unwrap(), &layout, &subject, &judge).unwrap();
+        let steps: Vec<&Step> = plan.steps().map(|(_, step)| step).collect();
+        // 3 datasets' base evaluations, E2 and E4's 12 runs, 6 E6/E7/E9, 2 E8, 2 E11 and 3
+        // phase-transition steps (the other experiments have no paper profile yet).
+        let kinds: Vec<&str> = steps.iter().map(|s| s.kind.name()).collect();
+        let count = |name: &str| kinds.iter().filter(|&&k| k == name).count();
+        let counts = ["Base", "Run", "Bias", "Drift", "Gradient", "Transition"].map(count);
+        assert_eq!((steps.len(), counts), (28, [3, 12, 6, 2, 2, 3]), "{kinds:?}");
+        let options = SlurmOptions {
+            command: vec!["/x/xtask".into(), "reproduce".into(), "--profile".into(), PAPER.into()],
+            extra: vec!["--partition=gpu".into()],
+            dry_run: true,
+            gpu: true,
+        };
+        let resources = ResourcesFile::load(&project_root().join("experiments")).unwrap();
+        let jobs = crate::slurm::job_graph(&plan, PAPER, &layout.results, &resources, &options, false).unwrap();
+        assert_eq!(jobs.len(), steps.len() + 1);
+        for (job, step) in jobs.iter().zip(&steps) {
+            assert_eq!(job.step.as_deref(), Some(step.hash.as_str()));
+            assert_eq!(job.command[4..], ["--step".to_string(), step.hash.clone()]);
+            let needed: Vec<&Path> = step.needs();
+            let mut expected: Vec<usize> =
+                steps.iter().enumerate().filter(|(_, s)| needed.contains(&s.dir.as_path())).map(|(k, _)| k).collect();
+            expected.sort_unstable();
+            assert_eq!(job.after, expected, "{}", step.label);
+            assert!(job.after.iter().all(|&k| k < jobs.len() - 1 && jobs[k].step.is_some()));
+            assert_eq!(job.resources.gpus, Some(1), "{}", step.label);
+            let long = ["Run", "Drift", "Gradient", "Transition"].contains(&step.kind.name());
+            assert_eq!(job.resources.time.as_deref(), Some(if long { "24:00:00" } else { "12:00:00" }));
+        }
+        // Every comparison step waits for something, and the edges include E6's on E2 and E4.
+        assert!(steps
+            .iter()
+            .zip(&jobs)
+            .all(|(s, j)| ["Base", "Run", "Transition"].contains(&s.kind.name()) || !j.after.is_empty()));
+        let report = jobs.last().unwrap();
+        assert!(report.step.is_none() && report.after == (0..steps.len()).collect::<Vec<_>>());
+        assert_eq!(report.command, options.command);
+    }
+
+    /// A Slurm job runs the same graph: the submitting command's graph arguments, with
+    /// absolute paths, and nothing of the executor's.
+    #[test]
+    fn a_slurm_jobs_command_repeats_the_graphs_arguments() {
+        let paper =
+            args("--profile paper --model m --data d --judge api --only E2,E4 --device cuda:1 --executor slurm");
+        let ExecutorChoice::Slurm(slurm) = paper.executor(Path::new("/r")).unwrap() else { panic!("not slurm") };
+        let cwd = std::env::current_dir().unwrap();
+        let expected = [
+            "reproduce".to_string(),
+            "--profile".into(),
+            "paper".into(),
+            "--model".into(),
+            cwd.join("m").display().to_string(),
+            "--data".into(),
+            cwd.join("d").display().to_string(),
+            "--only".into(),
+            "E2,E4".into(),
+            "--device".into(),
+            "cuda:1".into(),
+            "--root".into(),
+            "/r".into(),
+            "--judge".into(),
+            "api".into(),
+        ];
+        assert_eq!(slurm.command[1..], expected);
+        assert!(slurm.gpu && slurm.extra.is_empty() && !slurm.dry_run);
+        let with_extra = args("--executor slurm --slurm-args=--partition=gpu --dry-run");
+        let ExecutorChoice::Slurm(slurm) = with_extra.executor(Path::new("/r")).unwrap() else { panic!() };
+        assert_eq!((slurm.extra, slurm.dry_run, slurm.gpu), (vec!["--partition=gpu".to_string()], true, false));
+        let err = args("--slurm-args=-p").executor(Path::new("/r")).unwrap_err().to_string();
+        assert!(err.contains("--slurm-args is for --executor slurm"), "{err}");
+    }
+
     #[test]
     fn unknown_experiments_are_errors_that_list_the_known_ones() {
         let err = select(&["E2".into(), "E99".into()]).unwrap_err().to_string();
