@@ -103,6 +103,10 @@ fn smoke_profile_on_slurm_survives_a_cancelled_job_and_equals_the_local_run() {
 
     let submitted = reproduce(&on_slurm, &["--executor", "slurm"]);
     assert!(submitted.contains("== submitted 46 Slurm jobs (0 reused"), "{submitted}");
+    // Submitting the same graph again submits no step twice: every step not done is queued or
+    // running, so only a new final job goes in (replacing the first).
+    let again = reproduce(&on_slurm, &["--executor", "slurm"]);
+    assert!(again.contains("== submitted 1 Slurm jobs"), "{again}");
     // Cancel a step's job while it runs: its dependants and the final job leave the queue. (A
     // job may finish its step between squeue and scancel; then the next running one is cancelled.)
     let running_step = |(_, name, state): &(String, String, String)| state == "RUNNING" && !name.contains("report");
