@@ -130,7 +130,7 @@ fn smoke_profile_on_slurm_survives_a_cancelled_job_and_equals_the_local_run() {
     let status = reproduce(&on_slurm, &["--status"]);
     assert!(counts(&status).contains(" 0 running, 0 queued") && !counts(&status).ends_with(" 0 failed"), "{status}");
     assert!(status.contains(&format!("FAILED (job {victim})")), "{status}");
-    assert!(status.contains("final job") && status.contains("not in the queue"), "{status}");
+    assert!(status.contains("final job") && status.contains("left the queue (its log"), "{status}");
     assert!(!on_slurm.join("results/smoke/REPORT.md").exists(), "the final job waited for every step");
 
     let resubmitted = reproduce(&on_slurm, &["--executor", "slurm"]);

@@ -205,8 +205,9 @@ pub fn run(args: Args) -> Result<()> {
     let judge_kind = args.judge.unwrap_or(if args.profile == SMOLLM2 { JudgeKind::None } else { JudgeKind::Organism });
     let judge = JudgeChoice::resolve(judge_kind, args.judge_model.as_deref(), &layout.results.join("judge-cache"))?;
     if args.status || args.dry_run && matches!(executor, ExecutorChoice::Local) {
-        let (plan, _) = plan(&selected, &layout, &subject, &judge)?;
+        let Planned { plan, notes, .. } = plan(&selected, &layout, &subject, &judge)?;
         if args.dry_run {
+            notes.iter().for_each(|line| println!("{line}"));
             print_steps(&plan, args.force);
         } else {
             print_status(&plan, &layout)?;
@@ -242,7 +243,7 @@ fn reproduce_step(
     options: Options,
     hash: &str,
 ) -> Result<()> {
-    let (plan, _) = plan(selected, layout, subject, &options.judge)?;
+    let plan = plan(selected, layout, subject, &options.judge)?.plan;
     let (stage, step) = plan.find(hash).with_context(|| {
         format!(
             "no step of this graph has the hash {hash}: the experiment files, the model or the data changed since the \
@@ -364,7 +365,8 @@ fn default_jobs(device: Device) -> usize {
 pub fn reproduce(selected: &[&Experiment], layout: &Layout, subject: &Subject, options: Options) -> Result<Executed> {
     let Options { device, force, jobs, judge, executor } = options;
     let wanted = |kind: Kind| selected.iter().any(|e| e.kind == kind);
-    let (plan, missing) = plan(selected, layout, subject, &judge)?;
+    let Planned { plan, notes, missing } = plan(selected, layout, subject, &judge)?;
+    notes.iter().for_each(|line| println!("{line}"));
     // Under a scheduler the checks that are not steps run in its final job, a local run.
     let here = matches!(executor, ExecutorChoice::Local);
     let executor: Box<dyn Executor> = match executor {
@@ -416,13 +418,9 @@ pub fn reproduce(selected: &[&Experiment], layout: &Layout, subject: &Subject, o
 /// The step graph of `selected` on `subject` ([`Plan`]): E10's and E12's second models' stages
 /// first, then the profile's own finetuning steps; and the lines of the end-of-run list of
 /// experiments that do not run. Checks a real model's inputs before anything else.
-fn plan(
-    selected: &[&Experiment],
-    layout: &Layout,
-    subject: &Subject,
-    judge: &JudgeChoice,
-) -> Result<(Plan, Vec<String>)> {
+fn plan(selected: &[&Experiment], layout: &Layout, subject: &Subject, judge: &JudgeChoice) -> Result<Planned> {
     let mut missing = Vec::new();
+    let mut notes = Vec::new();
     let wanted = |kind: Kind| selected.iter().any(|e| e.kind == kind);
     let paper = subject.data().is_some();
     let finetuning =
@@ -440,7 +438,7 @@ fn plan(
     // E10 and E12 first, so that the profile's report has their claims.
     for second in SecondModel::ALL.into_iter().filter(|&second| wanted(Kind::SecondModel(second))) {
         let id = second.experiment();
-        println!("== {id}: {}", find(id).expect("catalogued").title);
+        notes.push(format!("== {id}: {}", find(id).expect("catalogued").title));
         match layout.second(second) {
             Some(below) if !paper => {
                 let model = second.model_dir();
@@ -451,20 +449,21 @@ fn plan(
                     second.how_to_make()
                 );
                 let selected = select(&["E2", "E4", "E6", "E7"].map(String::from))?;
-                let (inner, _) = self::plan(&selected, &below, &Subject::Organism(model), &second.judge(judge))?;
-                plan.stages.extend(inner.stages);
+                let inner = self::plan(&selected, &below, &Subject::Organism(model), &second.judge(judge))?;
+                plan.stages.extend(inner.plan.stages);
+                notes.extend(inner.notes);
             }
             _ => {
                 let why = "its base model is an organism; a real model's profile has none";
-                println!("  skipped: {why}");
+                notes.push(format!("  skipped: {why}"));
                 let title = find(id).expect("catalogued").title;
                 missing.push(format!("  {id:<5} {title} -- NOT RUN in the {} profile: {why}", layout.profile));
             }
         }
     }
     if finetuning_wanted {
-        let (all, to_run) = finetune_steps(selected, layout, subject, inputs.as_ref(), judge)?;
-        println!("== finetuning experiments: {} steps ({} profile)", to_run.len(), layout.profile);
+        let (all, to_run) = finetune_steps(selected, layout, subject, inputs.as_ref(), judge, &mut notes)?;
+        notes.push(format!("== finetuning experiments: {} steps ({} profile)", to_run.len(), layout.profile));
         plan.stages.push(Stage {
             layout: layout.clone(),
             model_dir: subject.model_dir().to_path_buf(),
@@ -474,7 +473,15 @@ fn plan(
             to_run,
         });
     }
-    Ok((plan, missing))
+    Ok(Planned { plan, notes, missing })
+}
+
+/// A planned run: its step graph, what planning has to say (which experiments, their settings),
+/// and the experiments that do not run, with why.
+struct Planned {
+    plan: Plan,
+    notes: Vec<String>,
+    missing: Vec<String>,
 }
 
 /// Checks every input of the selected experiments' runs in the paper profile, before any work:
@@ -606,6 +613,7 @@ fn finetune_steps(
     subject: &Subject,
     inputs: Option<&Inputs>,
     judge: &JudgeChoice,
+    notes: &mut Vec<String>,
 ) -> Result<(Vec<Step>, Vec<Step>)> {
     // The steps' hashes cover the model (for the paper profile, also the data files each step
     // reads) and, beyond the default, the judge.
@@ -627,7 +635,7 @@ fn finetune_steps(
     for file in &files {
         let is_selected = trains(&file.id, selected, subject);
         if is_selected {
-            println!("== {}: {} ({})", file.id, file.title, file.paper);
+            notes.push(format!("== {}: {} ({})", file.id, file.title, file.paper));
         }
         for run in file.runs(&layout.profile, model_dir, subject.data())? {
             if !bases.contains(&run.eval) {
@@ -722,7 +730,7 @@ fn finetune_steps(
     let mut compare = Vec::new();
     for (kind, headers, steps) in comparisons {
         if kind_selected(kind) {
-            headers.iter().for_each(|h| println!("{h}"));
+            notes.extend(headers.iter().cloned());
             to_run.extend(steps.iter().cloned());
         }
         compare.extend(steps);
@@ -733,11 +741,11 @@ fn finetune_steps(
         let (direction_header, direction_steps, uses) =
             direction_steps(&directions_file, profile, &runs_dir, &model_sha, &all)?;
         if kind_selected(Kind::Directions) {
-            println!("{direction_header}");
+            notes.push(direction_header);
             to_run.extend(direction_steps.iter().cloned());
             for (id, header, steps) in &uses {
                 if id_selected(id) {
-                    println!("{header}");
+                    notes.push(header.clone());
                     to_run.extend(steps.iter().cloned());
                 }
             }
@@ -1176,7 +1184,8 @@ mod tests {
         let selected = select(&["E6".into()]).unwrap();
         let inputs = check_paper_inputs(&selected, &subject, &JudgeChoice::None).unwrap();
         let layout = Layout::below(root.path(), SMOLLM2);
-        let (all, to_run) = finetune_steps(&selected, &layout, &subject, Some(&inputs), &JudgeChoice::None).unwrap();
+        let (all, to_run) =
+            finetune_steps(&selected, &layout, &subject, Some(&inputs), &JudgeChoice::None, &mut Vec::new()).unwrap();
         let runs: Vec<&Run> = to_run
             .iter()
             .filter_map(|s| if let StepKind::Run(r) = &s.kind { Some(r.as_ref()) } else { None })
@@ -1217,7 +1226,8 @@ mod tests {
         let selected = select(&["E11".into(), "E8".into(), "C4".into()]).unwrap();
         let inputs = check_paper_inputs(&selected, &subject, &judge).unwrap();
         let layout = Layout::below(root.path(), PAPER);
-        let (all, to_run) = finetune_steps(&selected, &layout, &subject, Some(&inputs), &judge).unwrap();
+        let (all, to_run) =
+            finetune_steps(&selected, &layout, &subject, Some(&inputs), &judge, &mut Vec::new()).unwrap();
         let count = |steps: &[Step], f: fn(&StepKind) -> bool| steps.iter().filter(|s| f(&s.kind)).count();
         // 3 datasets' base evaluations, 2 experiments x 2 solutions x 3 datasets, 2 drift and 2
         // gradient steps.
@@ -1266,7 +1276,8 @@ mod tests {
         let bias_steps = |subject: &Subject| {
             let inputs = check_paper_inputs(&selected, subject, &judge).unwrap();
             let layout = Layout::below(root.path(), PAPER);
-            let (_, to_run) = finetune_steps(&selected, &layout, subject, Some(&inputs), &judge).unwrap();
+            let (_, to_run) =
+                finetune_steps(&selected, &layout, subject, Some(&inputs), &judge, &mut Vec::new()).unwrap();
             to_run.into_iter().filter(|s| matches!(s.kind, StepKind::Bias(_))).collect::<Vec<_>>()
         };
         let steps = bias_steps(&subject);
@@ -1301,7 +1312,7 @@ mod tests {
         std::fs::write(subject.data().unwrap().web_text(), "{\"text\": \"a web page\"}\n".repeat(100)).unwrap();
         let judge = JudgeChoice::Api(emlab_eval::ApiJudgeConfig::new("http://127.0.0.1:1/v1", "judge-m", None));
         let layout = Layout::below(root.path(), PAPER);
-        let (plan, _) = plan(&select(&[]).unwrap(), &layout, &subject, &judge).unwrap();
+        let plan = plan(&select(&[]).unwrap(), &layout, &subject, &judge).unwrap().plan;
         let steps: Vec<&Step> = plan.steps().map(|(_, step)| step).collect();
         // 3 datasets' base evaluations, E2 and E4's 12 runs, 6 E6/E7/E9, 2 E8, 2 E11 and 3
         // phase-transition steps (the other experiments have no paper profile yet).

@@ -491,7 +491,7 @@ pub fn print_status(plan: &Plan, layout: &Layout) -> Result<Vec<StepStatus>> {
     }
     if let Some(report) = records.0.get(REPORT) {
         let queued = queue.as_ref().and_then(|q| q.get(&report.name)).filter(|q| q.id == report.id);
-        let state = queued.map_or("not in the queue".to_string(), |q| q.state.to_lowercase());
+        let state = queued.map_or("left the queue (its log says how it ended)".to_string(), |q| q.state.to_lowercase());
         println!("  final job {} (tables, figures, report): {state}; log {}", report.id, report.log.display());
     }
     Ok(statuses)
