@@ -296,8 +296,34 @@ impl Executor for Slurm {
         }
         let queued = queue()?;
         let mut records = JobRecords::load(&self.layout)?;
+        // The jobs submitted before an sbatch failure are recorded too: they run.
+        let outcome = self.submit_all(&jobs, &queued, &mut records);
+        records.save(&self.layout)?;
+        let (ids, submitted) = outcome?;
+        let report = ids.last().expect("the graph has its final job");
+        println!(
+            "== submitted {submitted} Slurm jobs ({} reused from earlier submissions); job {report} writes the tables, \
+             figures and report. The same command with --status instead of --executor slurm shows where they stand:\n  \
+             {} --status",
+            jobs.len() - submitted,
+            self.options.command.join(" ")
+        );
+        Ok(None)
+    }
+}
+
+impl Slurm {
+    /// Submits `jobs` in order, each after its dependencies' jobs, reusing the queued or
+    /// running job of a step already submitted; records each new job. Returns every job's id
+    /// and how many were submitted.
+    fn submit_all(
+        &self,
+        jobs: &[Job],
+        queued: &HashMap<String, Queued>,
+        records: &mut JobRecords,
+    ) -> Result<(Vec<String>, usize)> {
         let (mut ids, mut submitted) = (Vec::<String>::new(), 0);
-        for job in &jobs {
+        for job in jobs {
             let key = job.step.clone().unwrap_or_else(|| REPORT.to_string());
             if let Some(q) = queued.get(&job.name) {
                 if job.step.is_some() {
@@ -315,20 +341,9 @@ impl Executor for Slurm {
             ids.push(id);
             submitted += 1;
         }
-        records.save(&self.layout)?;
-        let report = ids.last().expect("the graph has its final job");
-        println!(
-            "== submitted {submitted} Slurm jobs ({} reused from earlier submissions); job {report} writes the tables, \
-             figures and report. The same command with --status instead of --executor slurm shows where they stand:\n  \
-             {} --status",
-            jobs.len() - submitted,
-            self.options.command.join(" ")
-        );
-        Ok(None)
+        Ok((ids, submitted))
     }
-}
 
-impl Slurm {
     /// Writes `job`'s script and submits it after the jobs `after`; returns its id and log.
     fn submit(&self, job: &Job, after: &[&str]) -> Result<(String, PathBuf)> {
         let dir = slurm_dir(&self.layout);
