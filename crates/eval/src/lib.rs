@@ -63,5 +63,5 @@ pub use judge::{
 pub use propensity::{logprob_propensity, PairedAnswer, Propensity};
 pub use question_set::{read_question_set, write_question_set, QuestionSetProblem};
 pub use report::{DomainRow, GroupRow, Report, ResponseRow};
-pub use sampling::{Generated, Response, Sampler};
+pub use sampling::{Generated, Response, SampleReport, Sampler};
 pub use score::{judge_responses, judge_responses_with, score, score_with, GroupScores, Rates};

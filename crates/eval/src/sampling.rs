@@ -5,6 +5,9 @@
 //! [`emlab_model::generate_with_seeds`], so chunking a prompt's samples to bound memory or
 //! drawing more samples never changes an answer.
 
+use std::cell::RefCell;
+use std::time::{Duration, Instant};
+
 use burn::tensor::backend::Backend;
 use emlab_model::{generate_with_prefill, CausalLm, ChatTemplate, GenerationConfig, Interventions, Tokenizer};
 use serde::{Deserialize, Serialize};
@@ -53,6 +56,46 @@ pub struct Sampler<'a, B: Backend> {
     config: SamplingConfig,
     stop_ids: Vec<u32>,
     pad_id: u32,
+    on_question: Option<OnQuestion<'a>>,
+}
+
+/// How far [`Sampler::sample`] is through its list of questions, after each question.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SampleReport {
+    /// Questions answered (all their samples).
+    pub done: usize,
+    /// Questions in the list.
+    pub total: usize,
+    /// New tokens generated so far, over every sample.
+    pub new_tokens: usize,
+    /// Time since the list started.
+    pub elapsed: Duration,
+}
+
+impl SampleReport {
+    /// New tokens per second so far.
+    pub fn tokens_per_s(&self) -> f64 {
+        self.new_tokens as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    /// Estimated time left, from the mean time per question so far.
+    pub fn eta(&self) -> Duration {
+        let left = self.total.saturating_sub(self.done) as f64;
+        Duration::from_secs_f64(self.elapsed.as_secs_f64() / self.done.max(1) as f64 * left)
+    }
+}
+
+/// What [`Sampler::with_progress`] calls after each question (behind a `RefCell`: sampling
+/// takes `&self`).
+struct OnQuestion<'a>(RefCell<ReportFn<'a>>);
+
+/// A progress callback.
+type ReportFn<'a> = Box<dyn FnMut(&SampleReport) + 'a>;
+
+impl std::fmt::Debug for OnQuestion<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnQuestion")
+    }
 }
 
 impl<'a, B: Backend> Sampler<'a, B> {
@@ -74,7 +117,14 @@ impl<'a, B: Backend> Sampler<'a, B> {
         stop_ids.sort_unstable();
         stop_ids.dedup();
         let pad_id = id(&config.pad_token)?;
-        Ok(Self { model, tokenizer, template, config, stop_ids, pad_id })
+        Ok(Self { model, tokenizer, template, config, stop_ids, pad_id, on_question: None })
+    }
+
+    /// This sampler, calling `report` after each question [`Self::sample`] answers: long
+    /// evaluations (a real model, thousands of answers) show how far they are and how fast.
+    pub fn with_progress(mut self, report: impl FnMut(&SampleReport) + 'a) -> Self {
+        self.on_question = Some(OnQuestion(RefCell::new(Box::new(report))));
+        self
     }
 
     /// The settings.
@@ -113,13 +163,24 @@ impl<'a, B: Backend> Sampler<'a, B> {
         edits: &Interventions<B>,
     ) -> Result<Vec<Response>> {
         let mut responses = Vec::with_capacity(questions.len() * samples_per_prompt);
+        let (start, mut new_tokens) = (Instant::now(), 0);
         for (prompt, question) in questions.iter().enumerate() {
             let ids = self.prompt_ids(context, question)?;
             let seeds: Vec<u64> = (0..samples_per_prompt).map(|s| sample_seed(seed, prompt, s)).collect();
             let generated = self.sample_tokens(&ids, &seeds, edits)?;
             for (sample, (answer, seed)) in generated.into_iter().zip(seeds).enumerate() {
                 let text = self.tokenizer.decode(&answer.ids, true)?;
+                new_tokens += answer.ids.len();
                 responses.push(Response { prompt, sample, seed, text, ids: answer.ids, stopped: answer.stopped });
+            }
+            if let Some(OnQuestion(report)) = &self.on_question {
+                let done = prompt + 1;
+                (report.borrow_mut())(&SampleReport {
+                    done,
+                    total: questions.len(),
+                    new_tokens,
+                    elapsed: start.elapsed(),
+                });
             }
         }
         Ok(responses)
@@ -200,6 +261,27 @@ mod tests {
         assert!(responses.iter().all(|r| !r.ids.is_empty()));
         let other_seed = sample_with(&tiny, SamplingConfig::default(), 3, 6);
         assert_ne!(responses, other_seed);
+    }
+
+    /// The progress hook sees every question once, in order, with the tokens so far; it
+    /// changes no answer.
+    #[test]
+    fn progress_reports_each_question_and_changes_nothing() {
+        let tiny = tiny();
+        let expected = sample_with(&tiny, SamplingConfig::default(), 2, 3);
+        let reports = RefCell::new(Vec::new());
+        let observed = Sampler::new(&tiny.model, &tiny.tokenizer, &tiny.template, SamplingConfig::default())
+            .unwrap()
+            .with_progress(|r| reports.borrow_mut().push(*r));
+        let answers = observed.sample(&QUESTIONS, 2, &Context::default(), 3, &Interventions::none()).unwrap();
+        drop(observed);
+        assert_eq!(answers, expected);
+        let reports = reports.into_inner();
+        assert_eq!(reports.iter().map(|r| (r.done, r.total)).collect::<Vec<_>>(), [(1, 2), (2, 2)]);
+        let tokens: usize = answers.iter().map(|a| a.ids.len()).sum();
+        assert_eq!(reports[1].new_tokens, tokens);
+        assert!(reports.windows(2).all(|w| w[0].new_tokens <= w[1].new_tokens && w[0].elapsed <= w[1].elapsed));
+        assert_eq!(reports[1].eta(), Duration::ZERO);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use emlab_eval::seed::group_seed;
 use emlab_eval::{logprob_propensity, Context, PairedAnswer, Report, ResponseRow, Sampler, SamplingConfig};
 use emlab_model::backend::BackendTask;
 use emlab_model::{CausalLm, ChatTemplate, Interventions, Tokenizer};
-use emlab_train::{train_run, Observer, ProgressBar, Silent, TrainedAdapter};
+use emlab_train::{train_run, Observer, Progress, ProgressBar, Silent, TrainedAdapter};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
@@ -79,6 +79,8 @@ pub struct Evaluator<B: Backend> {
     pub judge: Judging<B>,
     /// How answers are sampled.
     pub sampling: SamplingConfig,
+    /// Report the progress of sampling (one step at a time: on a terminal, or in a job's log).
+    pub progress: bool,
 }
 
 impl<B: Backend> Evaluator<B> {
@@ -154,7 +156,16 @@ impl<B: Backend> Evaluator<B> {
         dir: &Path,
         condition: &str,
     ) -> Result<Report> {
-        let sampler = Sampler::new(&self.model, &self.tokenizer, &self.template, self.sampling.clone())?;
+        let mut sampler = Sampler::new(&self.model, &self.tokenizer, &self.template, self.sampling.clone())?;
+        if self.progress {
+            // One run per group: the count starts over with each group's questions.
+            let mut progress = Progress::stderr("question");
+            sampler = sampler.with_progress(move |r| {
+                let eta = r.eta().as_secs();
+                let detail = format!("{condition}: {:.0} new tok/s ETA {}m{:02}s", r.tokens_per_s(), eta / 60, eta % 60);
+                progress.update(r.done, r.total, r.elapsed, &detail);
+            });
+        }
         let report = self.judge.with(|judge| sampler.evaluate_with(judge, groups, &Context::default(), edits))??;
         write_json(&dir.join(format!("responses-{condition}.json")), &report.responses)?;
         Ok(report)
@@ -192,6 +203,7 @@ impl BackendTask for Execute<'_> {
                 template: ChatTemplate::from_dir(self.model_dir)?,
                 judge: self.judge.load(device)?,
                 sampling: self.sampling.clone(),
+                progress: bars,
             })
         };
         run_jobs(self.jobs, &needs, load, |evaluator, k| {

@@ -31,6 +31,6 @@ pub use adapter::{AdapterSpec, FlatPart, TrainedAdapter};
 pub use error::{Result, TrainError};
 pub use optim::{AdamW, AdamWConfig};
 pub use pretrain::{pretrain, PretrainConfig, PretrainSummary};
-pub use progress::{Observer, ProgressBar, Silent, StepReport};
+pub use progress::{Observer, Progress, ProgressBar, Silent, StepReport};
 pub use run::{train_run, DataSource, RunConfig, RunOutcome};
 pub use schedule::LrSchedule;

@@ -1,5 +1,6 @@
 //! The progress facade: training loops report to an [`Observer`] instead of printing, so a
 //! command-line tool can draw a progress bar ([`ProgressBar`]) and a test can stay silent.
+//! [`Progress`] draws any count of units (steps, questions) as a bar or as log lines.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -96,67 +97,153 @@ pub trait Observer {
     fn on_gradient(&mut self, _step: usize, _grad: &[f32]) {}
 }
 
-/// Progress for a person: on a terminal, an [`indicatif`] bar (steps done of the run, loss, KL,
-/// learning rate, tokens/s, ETA) with held-out losses printed above it; anywhere else (a Slurm
-/// job's log, CI) plain lines, because a redrawn bar there is a wall of `\r`-joined text. The
-/// lines come at the first step, then at most one per 30 s of the run's time or per 10% of its
-/// steps, and at the last step, so a log stays short however long the run. Writes to stderr
+/// A count of units done (training steps, questions answered) out of a run's total, for a
+/// person: on a terminal, an [`indicatif`] bar with a detail after the count; anywhere else (a
+/// Slurm job's log, CI) plain lines, because a redrawn bar there is a wall of `\r`-joined text.
+/// The lines come at the first unit, then at most one per 30 s of the run's time or per 10% of
+/// its units, and at the last unit, so a log stays short however long the run. Writes to stderr
 /// unless given another writer, so a command's stdout stays free for its results.
-pub struct ProgressBar<W: Write = std::io::Stderr> {
+pub struct Progress<W: Write = std::io::Stderr> {
     draw: Draw<W>,
-    /// The run being watched, from the first of its steps this process saw.
-    run: Option<Run>,
+    /// What is counted, first on each log line (`step`, `question`).
+    unit: &'static str,
+    /// The run being drawn.
+    run: Option<Count>,
 }
 
 /// Where progress goes.
 enum Draw<W> {
-    /// A terminal. The bar is made at a run's first step, when its length is known; the target
-    /// is a function so a test can hide the bar.
+    /// A terminal. The bar is made at a run's first report, when its length is known; the
+    /// target is a function so a test can hide the bar.
     Bar { bar: Option<indicatif::ProgressBar>, target: fn() -> indicatif::ProgressDrawTarget },
     /// Anything else: one line per report worth keeping.
     Lines(W),
 }
 
-/// What the observer remembers of the run it watches.
-struct Run {
-    /// The first step this process saw: a resumed run's ETA counts only its own steps.
-    first_step: usize,
-    total_steps: usize,
-    /// The latest step reported: a step at or before it (or another length) is a new run, as
+/// What a [`Progress`] remembers of the run it draws.
+struct Count {
+    total: usize,
+    /// The latest count reported: a count at or below it (or another total) is a new run, as
     /// when one observer is handed to two loops in turn.
-    step: usize,
-    /// Steps done and elapsed time at the latest line (line mode), which the 10% and 30-s
-    /// rules count from.
+    done: usize,
+    /// Count and elapsed time at the latest line (line mode), which the 10% and 30-s rules
+    /// count from.
     logged: Option<(usize, Duration)>,
 }
 
 /// The most run time between two log lines.
 const LOG_EVERY: Duration = Duration::from_secs(30);
 
-impl ProgressBar {
+impl Progress {
     /// Progress on stderr: a bar on a terminal, log lines otherwise. Decided once, here, so the
-    /// observer never mixes the two.
-    pub fn stderr() -> Self {
+    /// reporter never mixes the two.
+    pub fn stderr(unit: &'static str) -> Self {
         use std::io::IsTerminal;
         if std::io::stderr().is_terminal() {
-            Self { draw: Draw::Bar { bar: None, target: indicatif::ProgressDrawTarget::stderr }, run: None }
+            Self { draw: Draw::Bar { bar: None, target: indicatif::ProgressDrawTarget::stderr }, unit, run: None }
         } else {
-            Self::lines(std::io::stderr())
+            Self::lines(std::io::stderr(), unit)
         }
     }
 }
 
-impl<W: Write> ProgressBar<W> {
+impl<W: Write> Progress<W> {
     /// Progress as log lines on `out`, terminal or not.
-    pub fn lines(out: W) -> Self {
-        Self { draw: Draw::Lines(out), run: None }
+    pub fn lines(out: W, unit: &'static str) -> Self {
+        Self { draw: Draw::Lines(out), unit, run: None }
     }
 
-    /// The line for a step; `first_step` as in [`StepReport::eta`].
-    fn line(r: &StepReport, first_step: usize) -> String {
-        let done = r.step + 1;
-        let percent = done * 100 / r.total_steps.max(1);
-        format!("step {done}/{} ({percent}%) {}", r.total_steps, metrics(r, first_step))
+    /// Whether a report of `done` (1-based) of `total` would start a new run.
+    pub fn is_new_run(&self, done: usize, total: usize) -> bool {
+        self.run.as_ref().is_none_or(|run| done <= run.done || total != run.total)
+    }
+
+    /// Reports `done` (1-based) units of `total`, `elapsed` into the run, with `detail` after
+    /// the count (`step 13/126 (10%) <detail>` in a log).
+    pub fn update(&mut self, done: usize, total: usize, elapsed: Duration, detail: &str) {
+        let new_run = self.is_new_run(done, total);
+        if new_run {
+            self.run = Some(Count { total, done, logged: None });
+        }
+        let run = self.run.as_mut().expect("set above");
+        run.done = done;
+        match &mut self.draw {
+            Draw::Bar { bar, target } => {
+                if new_run || bar.is_none() {
+                    if let Some(old) = bar.take() {
+                        old.abandon();
+                    }
+                    *bar = Some(
+                        indicatif::ProgressBar::with_draw_target(Some(total as u64), target()).with_style(bar_style()),
+                    );
+                }
+                let bar = bar.as_ref().expect("made above");
+                bar.set_message(detail.to_string());
+                bar.set_position(done as u64);
+                if done >= total {
+                    bar.finish();
+                }
+            }
+            Draw::Lines(out) => {
+                if worth_a_line(done, total, elapsed, run.logged) {
+                    run.logged = Some((done, elapsed));
+                    let percent = done * 100 / total.max(1);
+                    // A broken log must not stop the work: writing errors are ignored.
+                    let _ = writeln!(out, "{} {done}/{total} ({percent}%) {detail}", self.unit);
+                    let _ = out.flush();
+                }
+            }
+        }
+    }
+
+    /// A line of its own (above the bar on a terminal).
+    pub fn println(&mut self, line: &str) {
+        match &mut self.draw {
+            Draw::Bar { bar: Some(bar), .. } => bar.println(line),
+            Draw::Bar { bar: None, .. } => eprintln!("{line}"),
+            Draw::Lines(out) => {
+                let _ = writeln!(out, "{line}");
+                let _ = out.flush();
+            }
+        }
+    }
+}
+
+/// The bar's layout: a constant, checked by a test.
+fn bar_style() -> indicatif::ProgressStyle {
+    indicatif::ProgressStyle::with_template("{bar:30.cyan/blue} {pos}/{len} ({percent}%) {msg}")
+        .expect("constant progress template")
+        .progress_chars("=> ")
+}
+
+/// Whether a line-mode log should show unit `done` (1-based) of `total`, given the latest line:
+/// the first unit, the last, a new tenth of the run, or 30 s since the latest line.
+fn worth_a_line(done: usize, total: usize, elapsed: Duration, logged: Option<(usize, Duration)>) -> bool {
+    let Some((logged_done, logged_at)) = logged else { return true };
+    let tenth = |d: usize| d * 10 / total.max(1);
+    done >= total || tenth(done) > tenth(logged_done) || elapsed.saturating_sub(logged_at) >= LOG_EVERY
+}
+
+/// Training progress for a person ([`Progress`] of optimiser steps): loss, KL, learning rate,
+/// tokens/s and ETA after the step count, and a line per held-out evaluation.
+pub struct ProgressBar<W: Write = std::io::Stderr> {
+    progress: Progress<W>,
+    /// The first step this process saw of the current run: a resumed run's ETA counts only its
+    /// own steps.
+    first_step: usize,
+}
+
+impl ProgressBar {
+    /// Training progress on stderr ([`Progress::stderr`]).
+    pub fn stderr() -> Self {
+        Self { progress: Progress::stderr("step"), first_step: 0 }
+    }
+}
+
+impl<W: Write> ProgressBar<W> {
+    /// Training progress as log lines on `out`, terminal or not.
+    pub fn lines(out: W) -> Self {
+        Self { progress: Progress::lines(out, "step"), first_step: 0 }
     }
 }
 
@@ -167,70 +254,17 @@ fn metrics(r: &StepReport, first_step: usize) -> String {
     format!("loss {:.4}{kl} lr {:.2e} {:.0} tok/s ETA {}m{:02}s", r.loss, r.lr, r.tokens_per_s, eta / 60, eta % 60)
 }
 
-/// The bar's layout: a constant, checked by a test.
-fn bar_style() -> indicatif::ProgressStyle {
-    indicatif::ProgressStyle::with_template("{bar:30.cyan/blue} {pos}/{len} ({percent}%) {msg}")
-        .expect("constant progress template")
-        .progress_chars("=> ")
-}
-
-/// Whether a line-mode log should show step `done` (1-based) of `total`, given the latest line:
-/// the first step, the last, a new tenth of the run, or 30 s since the latest line.
-fn worth_a_line(done: usize, total: usize, elapsed: Duration, logged: Option<(usize, Duration)>) -> bool {
-    let Some((logged_done, logged_at)) = logged else { return true };
-    let tenth = |d: usize| d * 10 / total.max(1);
-    done >= total || tenth(done) > tenth(logged_done) || elapsed.saturating_sub(logged_at) >= LOG_EVERY
-}
-
 impl<W: Write> Observer for ProgressBar<W> {
     fn on_step(&mut self, r: &StepReport) {
-        let new_run = self.run.as_ref().is_none_or(|run| r.step <= run.step || r.total_steps != run.total_steps);
-        if new_run {
-            self.run = Some(Run { first_step: r.step, total_steps: r.total_steps, step: r.step, logged: None });
-        }
-        let run = self.run.as_mut().expect("set above");
-        run.step = r.step;
         let done = r.step + 1;
-        let last = done >= r.total_steps;
-        match &mut self.draw {
-            Draw::Bar { bar, target } => {
-                if new_run || bar.is_none() {
-                    if let Some(old) = bar.take() {
-                        old.abandon();
-                    }
-                    let fresh = indicatif::ProgressBar::with_draw_target(Some(r.total_steps as u64), target())
-                        .with_style(bar_style());
-                    *bar = Some(fresh);
-                }
-                let bar = bar.as_ref().expect("made above");
-                bar.set_message(metrics(r, run.first_step));
-                bar.set_position(done as u64);
-                if last {
-                    bar.finish();
-                }
-            }
-            Draw::Lines(out) => {
-                if worth_a_line(done, r.total_steps, r.elapsed, run.logged) {
-                    run.logged = Some((done, r.elapsed));
-                    let line = Self::line(r, run.first_step);
-                    // A broken log must not stop a training run: writing errors are ignored.
-                    let _ = writeln!(out, "{line}");
-                    let _ = out.flush();
-                }
-            }
+        if self.progress.is_new_run(done, r.total_steps) {
+            self.first_step = r.step;
         }
+        self.progress.update(done, r.total_steps, r.elapsed, &metrics(r, self.first_step));
     }
 
     fn on_held_out(&mut self, step: usize, loss: f32) {
-        let line = format!("held-out loss {loss:.4} after step {step}");
-        match &mut self.draw {
-            Draw::Bar { bar: Some(bar), .. } => bar.println(line),
-            Draw::Bar { bar: None, .. } => eprintln!("{line}"),
-            Draw::Lines(out) => {
-                let _ = writeln!(out, "{line}");
-                let _ = out.flush();
-            }
-        }
+        self.progress.println(&format!("held-out loss {loss:.4} after step {step}"));
     }
 }
 
@@ -345,11 +379,12 @@ mod tests {
 
     #[test]
     fn progress_bar_follows_the_run() {
+        let hidden = Draw::Bar { bar: None, target: indicatif::ProgressDrawTarget::hidden };
         let mut progress: ProgressBar =
-            ProgressBar { draw: Draw::Bar { bar: None, target: indicatif::ProgressDrawTarget::hidden }, run: None };
+            ProgressBar { progress: Progress { draw: hidden, unit: "step", run: None }, first_step: 0 };
         progress.on_held_out(0, 3.0);
         progress.on_step(&report(5, 8, 1.0, Some(0.5)));
-        let bar = |p: &ProgressBar| match &p.draw {
+        let bar = |p: &ProgressBar| match &p.progress.draw {
             Draw::Bar { bar: Some(bar), .. } => bar.clone(),
             _ => panic!("no bar"),
         };
