@@ -162,7 +162,8 @@ impl<B: Backend> Evaluator<B> {
             let mut progress = Progress::stderr("question");
             sampler = sampler.with_progress(move |r| {
                 let eta = r.eta().as_secs();
-                let detail = format!("{condition}: {:.0} new tok/s ETA {}m{:02}s", r.tokens_per_s(), eta / 60, eta % 60);
+                let detail =
+                    format!("{condition}: {:.0} new tok/s ETA {}m{:02}s", r.tokens_per_s(), eta / 60, eta % 60);
                 progress.update(r.done, r.total, r.elapsed, &detail);
             });
         }
