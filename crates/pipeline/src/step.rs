@@ -497,6 +497,32 @@ mod tests {
         assert!(!step.is_done());
     }
 
+    /// Two runs of one step: the second waits for the first's lock, then finds the step done;
+    /// resetting the step (`--force`) keeps the lock file, so the lock still holds.
+    #[test]
+    fn a_step_runs_in_one_run_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let step = Step::base(dir.path(), EvalSpec::organism("bad_medical", Some(2)), "abc");
+        let held = step.lock().unwrap();
+        std::fs::write(step.dir.join("partial"), "x").unwrap();
+        step.reset().unwrap();
+        assert!(step.dir.join("lock").exists() && !step.dir.join("partial").exists());
+        assert_eq!(step.state().unwrap(), StepState::Running);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let second = step.clone();
+        let waiter = std::thread::spawn(move || {
+            let _lock = second.lock().unwrap();
+            tx.send(()).unwrap();
+            second.is_done()
+        });
+        assert!(rx.recv_timeout(std::time::Duration::from_millis(200)).is_err(), "the second run waits");
+        step.finish(&[row(1.0)]).unwrap();
+        drop(held);
+        rx.recv_timeout(std::time::Duration::from_secs(10)).expect("the second run gets the lock");
+        assert!(waiter.join().unwrap(), "and finds the step done");
+        assert_eq!(step.state().unwrap(), StepState::Done);
+    }
+
     /// A bias step's hash covers its own profile's number of web documents, not E9's map of
     /// every profile's: adding a profile to the map leaves finished steps done.
     #[test]
