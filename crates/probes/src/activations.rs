@@ -8,10 +8,13 @@
 //! counts the `<|im_start|>assistant` header; that is three tokens more per answer, the same for
 //! every answer of both sets, so it moves both means alike and barely moves their difference.
 
+use std::borrow::Borrow;
+
 use burn::tensor::{backend::Backend, Tensor, TensorData};
 use emlab_data::ChatExample;
 use emlab_model::precision::{to_host_f32, widen};
 use emlab_model::{CausalLm, ChatTemplate, Interventions, PadSide, Site, TokenBatch, Tokenizer};
+
 use emlab_train::sft::{weighted_tokens, LossScope, WeightedTokens};
 
 use crate::error::{ProbeError, Result};
@@ -33,6 +36,20 @@ pub fn answer_tokens(
         .iter()
         .map(|e| weighted_tokens(template, tokenizer, e, LossScope::Answers))
         .collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+/// A chunk of weighted sequences as one right-padded batch, and their weights padded with
+/// zeros to the batch's length (row-major `[b, t]`): padding never counts.
+pub(crate) fn padded_batch<S: Borrow<WeightedTokens>>(chunk: &[S]) -> (TokenBatch, Vec<f32>) {
+    let ids: Vec<Vec<u32>> = chunk.iter().map(|s| s.borrow().ids.clone()).collect();
+    let batch = TokenBatch::padded(&ids, 0, PadSide::Right);
+    let t = batch.dims()[1];
+    let weights = chunk
+        .iter()
+        .map(Borrow::borrow)
+        .flat_map(|s: &WeightedTokens| s.weights.iter().copied().chain(std::iter::repeat_n(0.0, t - s.ids.len())))
+        .collect();
+    (batch, weights)
 }
 
 /// The weighted mean of the residual stream after each layer, over a set of tokens.
@@ -83,13 +100,8 @@ impl LayerMeans {
         let edits = (0..layers).fold(edits.clone(), |e, l| e.capture(Site::Resid(l)));
         let mut sums = vec![vec![0f64; width]; layers];
         for chunk in counted.chunks(batch_size) {
-            let ids: Vec<Vec<u32>> = chunk.iter().map(|s| s.ids.clone()).collect();
-            let batch = TokenBatch::padded(&ids, 0, PadSide::Right);
+            let (batch, weights) = padded_batch(chunk);
             let [b, t] = batch.dims();
-            let weights: Vec<f32> = chunk
-                .iter()
-                .flat_map(|s| s.weights.iter().copied().chain(std::iter::repeat_n(0.0, t - s.ids.len())))
-                .collect();
             let weights =
                 Tensor::<B, 2>::from_data(TensorData::new(weights, [b, t]), model.device()).unsqueeze_dim::<3>(2);
             let out = model.forward_hidden(&batch, &edits).map_err(ProbeError::model(WHAT))?;

@@ -10,10 +10,10 @@
 use burn::tensor::{backend::Backend, Tensor, TensorData};
 use emlab_data::ChatExample;
 use emlab_model::precision::{to_host_f32, widen};
-use emlab_model::{CausalLm, ChatTemplate, Interventions, PadSide, Site, TokenBatch, Tokenizer};
+use emlab_model::{CausalLm, ChatTemplate, Interventions, Site, Tokenizer};
 use emlab_train::sft::WeightedTokens;
 
-use crate::activations::answer_tokens;
+use crate::activations::{answer_tokens, padded_batch};
 
 use crate::error::{ProbeError, Result};
 
@@ -80,13 +80,8 @@ impl Monitor {
         let unit = Tensor::<B, 1>::from_data(TensorData::new(self.unit.clone(), [width]), model.device());
         let mut scores = Vec::with_capacity(seqs.len());
         for chunk in seqs.chunks(batch_size) {
-            let ids: Vec<Vec<u32>> = chunk.iter().map(|s| s.ids.clone()).collect();
-            let batch = TokenBatch::padded(&ids, 0, PadSide::Right);
+            let (batch, weights) = padded_batch(chunk);
             let [b, t] = batch.dims();
-            let weights: Vec<f32> = chunk
-                .iter()
-                .flat_map(|s| s.weights.iter().copied().chain(std::iter::repeat_n(0.0, t - s.ids.len())))
-                .collect();
             let out = model.forward_hidden(&batch, &edits).map_err(ProbeError::model(WHAT))?;
             let h = widen(out.capture(site).expect("the monitored layer is captured").clone());
             let r = unit.clone().cast(h.dtype()).reshape([1, 1, width]);

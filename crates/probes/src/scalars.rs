@@ -12,10 +12,11 @@ use burn::tensor::activation::silu;
 use burn::tensor::backend::Backend;
 use burn::tensor::{Tensor, TensorData};
 use emlab_model::precision::to_host_f32;
-use emlab_model::{CausalLm, Edit, Interventions, PadSide, Proj, Site, TokenBatch};
+use emlab_model::{CausalLm, Edit, Interventions, Proj, Site};
 use emlab_train::lora::LoraAdapter;
 use emlab_train::sft::WeightedTokens;
 
+use crate::activations::padded_batch;
 use crate::error::{ProbeError, Result};
 
 const WHAT: &str = "LoRA scalars";
@@ -73,8 +74,7 @@ impl<'a, B: Backend> LoraScalars<'a, B> {
         });
         let mut out = Vec::with_capacity(seqs.len());
         for chunk in seqs.chunks(batch_size) {
-            let ids: Vec<Vec<u32>> = chunk.iter().map(|s| s.ids.clone()).collect();
-            let batch = TokenBatch::padded(&ids, 0, PadSide::Right);
+            let (batch, _) = padded_batch(chunk);
             let [b, t] = batch.dims();
             let forward = model.forward_hidden(&batch, &edits).map_err(ProbeError::model(WHAT))?;
             // Per factor: [b * t, rank] scalars.
@@ -159,6 +159,7 @@ mod tests {
     use super::*;
     use crate::test_support::*;
     use burn::module::Param;
+    use emlab_model::TokenBatch;
     use emlab_model::{generate_with_prefill, generate_with_seeds, GenerationConfig};
     use emlab_train::lora::{LoraConfig, LoraFactor};
 
